@@ -1,0 +1,67 @@
+# The two commands: `make demo` (the system on an embedded AWS) and `make test` (everything CI checks).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BIN ?= $(shell command -v python3.12 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12 2>/dev/null | tail -1)
+VENV := .venv
+# The venv first, so that the Serverless CLI's `python3.12` is the venv's; then the npm binaries.
+export NODE_NO_WARNINGS := 1
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# The embedded AWS (moto server) for the local stage.
+EMULATOR_URL := http://127.0.0.1:$(or $(EMULATOR_PORT),4566)
+LOCAL_AWS := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
+	AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled
+# Packaging must need no AWS account: no credentials, no profile, no config.
+NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
+	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+
+.PHONY: help setup lint typecheck unit package cfn-lint test demo emulator-start emulator-stop deploy-local clean
+
+help:
+	@echo "make demo   - run the system locally: embedded AWS, deploy the local stage, push the sample events"
+	@echo "make test   - lint, type-check, tests with branch coverage, serverless package, cfn-lint"
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
+	test -x $(VENV)/bin/python || $(PYTHON_BIN) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json .npmrc
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+typecheck: setup
+	mypy
+
+unit: setup
+	pytest --cov --cov-report=term
+
+package: setup
+	$(NO_AWS) serverless package --stage prod
+
+cfn-lint: package
+	cfn-lint .serverless/cloudformation-template-update-stack.json
+
+test: lint typecheck unit cfn-lint
+
+emulator-start: setup
+	scripts/emulator.sh start
+
+emulator-stop:
+	scripts/emulator.sh stop
+
+deploy-local: emulator-start
+	$(LOCAL_AWS) serverless deploy --stage local
+
+demo: setup
+	$(LOCAL_AWS) scripts/demo.sh
+
+clean: emulator-stop
+	rm -rf .serverless .emulator .pytest_cache .coverage .mypy_cache .ruff_cache

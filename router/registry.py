@@ -1,0 +1,61 @@
+"""Routes: a shape test, the service entry point it calls, and the response contract of its source."""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from router.errors import UnroutableEventError
+from router.shapes import describe
+
+
+class Contract(enum.Enum):
+    """How the source of an event expects failures to come back."""
+
+    RAISE = "raise"
+    """EventBridge and operators: an exception makes Lambda's async retries and dead-letter queue apply."""
+
+    PARTIAL_BATCH = "partial-batch"
+    """DynamoDB stream: ``{"batchItemFailures": [...]}``; only the reported records are retried."""
+
+    STRING_MAP = "string-map"
+    """Amazon Connect: always a flat map of strings; an exception becomes ``status=error``."""
+
+    ALWAYS_RESPOND = "always-respond"
+    """CloudFormation custom resource: the service sends a response to the pre-signed URL in every case."""
+
+
+ServiceEntry = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    matches: Callable[[Any], bool]
+    target: str
+    """``"package.module:function"``, imported when the route is first taken."""
+    contract: Contract
+    correlation_id: Callable[[Any], str | None]
+    _loaded: dict[str, ServiceEntry] = field(default_factory=dict, repr=False, compare=False)
+
+    def entry(self) -> ServiceEntry:
+        if "entry" not in self._loaded:
+            module_name, _, function_name = self.target.partition(":")
+            module = importlib.import_module(module_name)
+            self._loaded["entry"] = getattr(module, function_name)
+        return self._loaded["entry"]
+
+
+@dataclass(frozen=True)
+class Registry:
+    routes: Sequence[Route]
+
+    def find(self, event: Any) -> Route:
+        """The first route whose shape test takes ``event``; :class:`UnroutableEventError` otherwise."""
+        for route in self.routes:
+            if route.matches(event):
+                return route
+        raise UnroutableEventError(describe(event))

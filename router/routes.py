@@ -1,0 +1,38 @@
+"""The route table, in order: the first route whose shape test takes an event handles it.
+
+A route is registered only once its service exists.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from router import shapes
+from router.registry import Contract, Registry, Route
+
+
+def _eventbridge_id(event: Any) -> str | None:
+    return event.get("id") if isinstance(event.get("id"), str) else None
+
+
+def _salesforce_record_id(event: Any) -> str | None:
+    detail = event.get("detail")
+    record_id = detail.get("Record_Id__c") if isinstance(detail, dict) else None
+    return record_id[:18] if isinstance(record_id, str) and record_id else _eventbridge_id(event)
+
+
+def _operation(event: Any) -> str | None:
+    return str(event.get("operation"))[:64]
+
+
+ROUTES = Registry(
+    routes=(
+        Route(
+            name="operator",
+            matches=shapes.is_operator_request,
+            target="services.operator:on_operator_request",
+            contract=Contract.RAISE,
+            correlation_id=_operation,
+        ),
+    )
+)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make demo: start the embedded AWS, deploy the local stage, push every sample event through
+# `serverless invoke local`, print what each route did, and stop the embedded AWS again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+trap 'scripts/emulator.sh stop >/dev/null' EXIT
+
+scripts/emulator.sh start
+scripts/emulator.sh reset
+echo "== deploying the local stage to the embedded AWS"
+serverless deploy --stage local 2>&1 | grep -E '✔|×|Error' || true
+
+status=0
+for file in events/*.json; do
+  name=$(basename "$file" .json)
+  echo
+  echo "== ${name%%--*}: ${name#*--}"
+  # invoke local prints the function's log lines (JSON) and then its answer; show the answer.
+  if ! out=$(serverless invoke local --stage local -f router -p "$file" 2>&1); then
+    expected_error=false
+    case "$name" in *--refused-*|*--unroutable-*) expected_error=true ;; esac
+    echo "$out" | grep -E '"(errorType|errorMessage)"' | head -2
+    $expected_error || status=1
+    continue
+  fi
+  echo "$out" | grep -vE '^\{"(level|_aws)"|NodeVersion|node >=|SDK for JavaScript|a\.co/|trace-warnings|upgrade to node|receiving updates|versions published|^$'
+done
+exit $status

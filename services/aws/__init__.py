@@ -1,0 +1,47 @@
+"""One module per AWS resource; the only code that talks to boto3.
+
+Clients are created on first use (so a route pays only for the clients it needs) and can be replaced in
+tests through :func:`set_client`; boto3 itself is imported on first use, so that importing a resource
+module costs nothing. ``AWS_ENDPOINT_URL`` (the local emulator) is honoured by botocore itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_clients: dict[tuple[str, str], Any] = {}
+_session: Any = None
+
+
+def session() -> Any:
+    """The one boto3 session every client comes from (tests register botocore event hooks on it)."""
+    global _session
+    if _session is None:
+        import boto3
+
+        _session = boto3.session.Session()
+    return _session
+
+
+def client(service_name: str, *, purpose: str = "default", config: Any = None) -> Any:
+    """The shared client for ``service_name``.
+
+    ``purpose`` separates clients that need their own botocore ``Config`` (the Connect route's short
+    deadline, for instance) from the default one; ``config`` applies when the client is first created.
+    """
+    key = (service_name, purpose)
+    if key not in _clients:
+        _clients[key] = session().client(service_name, config=config)
+    return _clients[key]
+
+
+def set_client(service_name: str, value: Any, *, purpose: str = "default") -> None:
+    """Replace a shared client (tests inject a Stubber-wrapped or moto-backed client)."""
+    _clients[(service_name, purpose)] = value
+
+
+def reset_clients() -> None:
+    """Forget every client and the session, so that the next use starts afresh (tests)."""
+    global _session
+    _clients.clear()
+    _session = None

@@ -1,0 +1,46 @@
+"""Operator invocations: ``{"operation": "<name>", ...}`` through ``serverless invoke``.
+
+Each operation names the service function that carries it out, imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from services.settings import get_settings
+
+
+class UnknownOperationError(ValueError):
+    """The operator asked for an operation this deployment does not have."""
+
+
+OPERATIONS: dict[str, str] = {
+    "describe": "services.operator:describe",
+}
+
+
+def on_operator_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    name = event["operation"]
+    target = OPERATIONS.get(name)
+    if target is None:
+        raise UnknownOperationError(f"unknown operation {name!r}; known: {', '.join(sorted(OPERATIONS))}")
+    module_name, _, function_name = target.partition(":")
+    operation = getattr(importlib.import_module(module_name), function_name)
+    result: dict[str, Any] = operation(event)
+    return result
+
+
+def describe(_: dict[str, Any]) -> dict[str, Any]:
+    """What this deployment is wired to, and which routes and operations it serves (no secrets)."""
+    from router.routes import ROUTES
+
+    settings = get_settings()
+    return {
+        "routes": [route.name for route in ROUTES.routes],
+        "operations": sorted(OPERATIONS),
+        "table": settings.table_name,
+        "statusBucket": settings.status_bucket,
+        "statusPrefix": settings.status_prefix,
+        "ownedFlows": list(settings.owned_flow_names),
+    }

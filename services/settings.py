@@ -1,0 +1,69 @@
+"""The deployment's settings: one typed object, read from the environment once per container.
+
+Nothing else in the code base reads ``os.environ``. A dataclass rather than a pydantic model keeps the
+Connect route's cold start free of pydantic.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    """The function's environment is incomplete or malformed: a deployment error, not a request error."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    status_bucket: str
+    large_event_bucket: str
+    notification_topic_arn: str
+    support_topic_arn: str
+    salesforce_secret_name: str
+    salesforce_connector_profile: str
+    owned_flow_names: tuple[str, ...]
+    status_prefix: str = "status/"
+    outcome_ttl_days: int = 90
+    lookup_cache_ttl_seconds: float = 60.0
+    lookup_deadline_seconds: float = 2.0
+    heal_attempts_per_hour: int = 3
+    fanout_pool_size: int = 16
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        values: dict[str, object] = {}
+        missing: list[str] = []
+        for field in fields(cls):
+            name = field.name.upper()
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                if field.default is MISSING:
+                    missing.append(name)
+                continue
+            values[field.name] = _convert(name, raw, field.type)
+        if missing:
+            raise SettingsError(f"missing environment variables: {', '.join(sorted(missing))}")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _convert(name: str, raw: str, kind: object) -> object:
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if kind == "tuple[str, ...]":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this container, validated on first use."""
+    return Settings.from_environ(os.environ)

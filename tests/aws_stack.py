@@ -1,0 +1,116 @@
+"""The deployment's AWS resources, created in moto the way serverless.yml declares them.
+
+Names follow the `local` stage. Tests get them through the ``aws`` fixture (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+PREFIX = "config-bridge-test"
+
+
+@dataclass(frozen=True)
+class Stack:
+    table_name: str
+    stream_arn: str
+    status_bucket: str
+    large_event_bucket: str
+    notification_topic_arn: str
+    support_topic_arn: str
+    notification_queue_url: str
+    support_queue_url: str
+    inbound_dlq_url: str
+    stream_failure_queue_url: str
+    salesforce_bus_name: str
+    secret_name: str
+
+    def environment(self) -> dict[str, str]:
+        """The function's environment for this stack (what serverless.yml sets)."""
+        return {
+            "TABLE_NAME": self.table_name,
+            "STATUS_BUCKET": self.status_bucket,
+            "STATUS_PREFIX": "status/",
+            "LARGE_EVENT_BUCKET": self.large_event_bucket,
+            "NOTIFICATION_TOPIC_ARN": self.notification_topic_arn,
+            "SUPPORT_TOPIC_ARN": self.support_topic_arn,
+            "SALESFORCE_SECRET_NAME": self.secret_name,
+            "SALESFORCE_CONNECTOR_PROFILE": f"{PREFIX}-salesforce",
+            "OWNED_FLOW_NAMES": f"{PREFIX}-config-change-in,{PREFIX}-status-out",
+        }
+
+
+def create_stack() -> Stack:
+    """Create every resource the function uses; call inside ``mock_aws``."""
+    session = boto3.session.Session(region_name=REGION)
+    dynamodb = session.client("dynamodb")
+    s3 = session.client("s3")
+    sns = session.client("sns")
+    sqs = session.client("sqs")
+    events = session.client("events")
+
+    table_name = f"{PREFIX}-config"
+    table = dynamodb.create_table(
+        TableName=table_name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    buckets = {}
+    for role in ("status", "large-events"):
+        buckets[role] = f"{PREFIX}-{role}-123456789012"
+        s3.create_bucket(Bucket=buckets[role])
+
+    def topic_with_queue(name: str) -> tuple[str, str]:
+        topic_arn = sns.create_topic(Name=f"{PREFIX}-{name}")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName=f"{PREFIX}-{name}-inbox")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"}
+        )
+        return topic_arn, queue_url
+
+    notification_topic, notification_queue = topic_with_queue("notifications")
+    support_topic, support_queue = topic_with_queue("support")
+    bus_name = f"{PREFIX}-salesforce"
+    events.create_event_bus(Name=bus_name)
+    return Stack(
+        table_name=table_name,
+        stream_arn=table["TableDescription"]["LatestStreamArn"],
+        status_bucket=buckets["status"],
+        large_event_bucket=buckets["large-events"],
+        notification_topic_arn=notification_topic,
+        support_topic_arn=support_topic,
+        notification_queue_url=notification_queue,
+        support_queue_url=support_queue,
+        inbound_dlq_url=sqs.create_queue(QueueName=f"{PREFIX}-inbound-dlq")["QueueUrl"],
+        stream_failure_queue_url=sqs.create_queue(QueueName=f"{PREFIX}-stream-failures")["QueueUrl"],
+        salesforce_bus_name=bus_name,
+        secret_name=f"{PREFIX}/salesforce-connected-app",
+    )
+
+
+def drain(queue_url: str) -> list[dict[str, Any]]:
+    """Every message now in a queue (SNS envelopes for topic inboxes)."""
+    sqs = boto3.session.Session(region_name=REGION).client("sqs")
+    messages: list[dict[str, Any]] = []
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not batch:
+            return messages
+        messages.extend(batch)
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+        )

@@ -1,0 +1,132 @@
+"""Shared fixtures: a clean environment, the deployment's resources under moto, an AWS call counter."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+# Set before anything imports boto3 or Powertools.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_SERVICE_NAME": "config-bridge",
+        "POWERTOOLS_METRICS_NAMESPACE": "ConfigBridge",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+from moto import mock_aws
+
+from services import aws as aws_clients
+from services.settings import get_settings
+from tests.aws_stack import Stack, create_stack
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "config-bridge-test-router"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:config-bridge-test-router"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    return LambdaContext()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts with no cached settings, clients or unflushed metrics."""
+    from services.observability import metrics
+
+    get_settings.cache_clear()
+    aws_clients.reset_clients()
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()
+    get_settings.cache_clear()
+    aws_clients.reset_clients()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """The deployment's resources in moto, and the function's environment pointing at them."""
+    with mock_aws():
+        stack = create_stack()
+        for name, value in stack.environment().items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        aws_clients.reset_clients()
+        yield stack
+
+
+class AwsCalls:
+    """AWS API calls made through the function's clients, counted with botocore event hooks."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def _record(self, model: Any, **_: Any) -> None:
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+
+    def counts(self) -> Counter[str]:
+        return Counter(self.calls)
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+
+@pytest.fixture
+def aws_calls(aws: Stack) -> AwsCalls:
+    """Counts every call made by clients created after this fixture (register before first use)."""
+    counter = AwsCalls()
+    aws_clients.session().events.register("before-call.*.*", counter._record)
+    return counter
+
+
+class Logs:
+    """The function's JSON log lines written during a test."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    @property
+    def text(self) -> str:
+        return str(self._stream.getvalue())
+
+    def lines(self, level: str | None = None) -> list[dict[str, Any]]:
+        import json
+
+        parsed = [json.loads(line) for line in self.text.splitlines() if line.startswith("{")]
+        return [line for line in parsed if level is None or line.get("level") == level]
+
+
+@pytest.fixture
+def logs() -> Iterator[Logs]:
+    """Captures the Powertools logger's output (its handler keeps the stdout it was created with)."""
+    import io
+
+    from services.observability import logger
+
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    yield Logs(stream)
+    handler.setStream(previous)  # type: ignore[attr-defined]
