@@ -12,6 +12,15 @@ filter criteria let only new outcome items invoke the function. ``expiresAt`` (e
 attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
 the outcome item's key is the de-duplication key, so a conditional put both records the outcome and
 refuses a second delivery.
+
+Attributes besides the keys (camelCase):
+- holiday: ``region``, ``date`` (``YYYY-MM-DD``), ``name``, ``startTime`` and ``endTime`` (``HH:MM``, only for a
+  part-day closure), ``changedAt`` (the ``CreatedDate`` of the last change applied, ISO 8601 UTC),
+  ``requestKey``, ``deleted`` (BOOL: a tombstone kept after a Delete so that an older, late Add cannot bring the
+  item back; readers treat it as absent), ``expiresAt`` (tombstones only).
+- setting: ``region``, ``key``, ``value``, ``changedAt``, ``requestKey``, ``deleted``, ``expiresAt``.
+- outcome: see ``services.models.outcome.Outcome.to_attributes``.
+- flow health: owned by ``services.flow_health``.
 """
 
 from __future__ import annotations
