@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON_BIN ?= $(shell command -v python3.12 2>/dev/null || ls -d $$(pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12 2>/dev/null | tail -1)
+# A real Python 3.12: pyenv's own build first (its shim fails when 3.12 is not the selected version).
+PYTHON_BIN ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12) \
+	$(shell command -v python3.12 2>/dev/null | grep -v shims))
 VENV := .venv
 # The venv first, so that the Serverless CLI's `python3.12` is the venv's; then the npm binaries.
 export NODE_NO_WARNINGS := 1
