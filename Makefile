@@ -30,7 +30,7 @@ help:
 	@echo "make test   - lint, type-check, tests with branch coverage, serverless package (every stage),"
 	@echo "              cfn-lint and the checkov security scan of each stage's template"
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed $(SCAN_VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
