@@ -9,6 +9,8 @@ scripts/emulator.sh start
 scripts/emulator.sh reset
 echo "== deploying the local stage to the embedded AWS"
 serverless deploy --stage local 2>&1 | grep -E '✔|×|Error' || true
+echo "== configuring the regions that the Connect lookups ask about"
+python scripts/demo_lookup_regions.py
 
 status=0
 for file in events/*.json; do
