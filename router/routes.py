@@ -25,6 +25,19 @@ def _operation(event: Any) -> str | None:
     return str(event.get("operation"))[:64]
 
 
+def _stream_sequence_range(event: Any) -> str | None:
+    """The batch's first and last ``SequenceNumber`` (``first..last``)."""
+    records = event["Records"]
+    first, last = (_sequence_number(record) for record in (records[0], records[-1]))
+    return first if first == last else f"{first}..{last}"
+
+
+def _sequence_number(record: dict[str, Any]) -> str:
+    stream_record = record.get("dynamodb")
+    number = stream_record.get("SequenceNumber") if isinstance(stream_record, dict) else None
+    return str(number)[:64] if number else "?"
+
+
 ROUTES = Registry(
     routes=(
         Route(
@@ -33,6 +46,13 @@ ROUTES = Registry(
             target="services.operator:on_operator_request",
             contract=Contract.RAISE,
             correlation_id=_operation,
+        ),
+        Route(
+            name="status-fanout",
+            matches=shapes.is_dynamodb_stream_batch,
+            target="services.status_fanout:on_stream_batch",
+            contract=Contract.PARTIAL_BATCH,
+            correlation_id=_stream_sequence_range,
         ),
     )
 )
