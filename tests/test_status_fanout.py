@@ -586,3 +586,23 @@ def test_an_owed_e_mail_that_fails_again_stays_owed(aws: Stack, lambda_context: 
     aws_clients.reset_clients()
     assert handler.handler(event, lambda_context) == {"batchItemFailures": []}
     assert len(emails(aws)) == 1 and status_files(aws)[key_of(item)]["tags"] == []
+
+
+def test_failures_are_reported_in_the_batch_s_order_whatever_order_they_finish_in(
+    aws: Stack, lambda_context: Any
+) -> None:
+    items = [outcome(n) for n in range(50, 56)]
+    event = outcome_batch(aws, *items)
+    first, last = items[0].record_id, items[-1].record_id
+
+    def slow_first(params: dict[str, Any], **_: Any) -> None:
+        if first in str(params.get("url_path", "")):
+            time.sleep(0.3)  # the first record finishes failing long after the last
+
+    on_call("s3.PutObject", slow_first)
+    fail("s3.PutObject", lambda request: first in request or last in request)
+
+    answer = handler.handler(event, lambda_context)
+
+    assert failures(answer) == [sequence_of(event, first), sequence_of(event, last)]
+    assert len(status_files(aws)) == 4
