@@ -28,6 +28,20 @@ def _operation(event: Any) -> str | None:
 ROUTES = Registry(
     routes=(
         Route(
+            name="flow-health",
+            matches=shapes.is_appflow_status_event,
+            target="services.flow_health:on_appflow_event",
+            contract=Contract.RAISE,
+            correlation_id=_eventbridge_id,
+        ),
+        Route(
+            name="health-check",
+            matches=shapes.is_scheduled_event,
+            target="services.flow_health:on_schedule",
+            contract=Contract.RAISE,
+            correlation_id=_eventbridge_id,
+        ),
+        Route(
             name="operator",
             matches=shapes.is_operator_request,
             target="services.operator:on_operator_request",

@@ -17,6 +17,8 @@ class UnknownOperationError(ValueError):
 
 OPERATIONS: dict[str, str] = {
     "describe": "services.operator:describe",
+    "check-flows": "services.flow_health:check_flows_operation",
+    "activate-flows": "services.flow_health:activate_flows_operation",
 }
 
 
