@@ -21,6 +21,10 @@ def _salesforce_record_id(event: Any) -> str | None:
     return record_id[:18] if isinstance(record_id, str) and record_id else _eventbridge_id(event)
 
 
+def _custom_resource_request_id(event: Any) -> str | None:
+    return str(event.get("RequestId"))[:64] if event.get("RequestId") else None
+
+
 def _operation(event: Any) -> str | None:
     return str(event.get("operation"))[:64]
 
@@ -40,6 +44,13 @@ ROUTES = Registry(
             target="services.flow_health:on_schedule",
             contract=Contract.RAISE,
             correlation_id=_eventbridge_id,
+        ),
+        Route(
+            name="custom-resource",
+            matches=shapes.is_custom_resource_request,
+            target="services.custom_resources:on_custom_resource_request",
+            contract=Contract.ALWAYS_RESPOND,
+            correlation_id=_custom_resource_request_id,
         ),
         Route(
             name="operator",
