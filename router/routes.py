@@ -21,6 +21,10 @@ def _salesforce_record_id(event: Any) -> str | None:
     return record_id[:18] if isinstance(record_id, str) and record_id else _eventbridge_id(event)
 
 
+def _custom_resource_request_id(event: Any) -> str | None:
+    return str(event.get("RequestId"))[:64] if event.get("RequestId") else None
+
+
 def _operation(event: Any) -> str | None:
     return str(event.get("operation"))[:64]
 
@@ -55,11 +59,32 @@ ROUTES = Registry(
             correlation_id=_stream_sequence_range,
         ),
         Route(
+            name="flow-health",
+            matches=shapes.is_appflow_status_event,
+            target="services.flow_health:on_appflow_event",
+            contract=Contract.RAISE,
+            correlation_id=_eventbridge_id,
+        ),
+        Route(
             name="connect-lookup",
             matches=shapes.is_contact_flow_event,
             target="services.lookup:on_contact_flow_event",
             contract=Contract.STRING_MAP,
             correlation_id=_contact_id,
+        ),
+        Route(
+            name="health-check",
+            matches=shapes.is_scheduled_event,
+            target="services.flow_health:on_schedule",
+            contract=Contract.RAISE,
+            correlation_id=_eventbridge_id,
+        ),
+        Route(
+            name="custom-resource",
+            matches=shapes.is_custom_resource_request,
+            target="services.custom_resources:on_custom_resource_request",
+            contract=Contract.ALWAYS_RESPOND,
+            correlation_id=_custom_resource_request_id,
         ),
         Route(
             name="operator",

@@ -21,7 +21,8 @@ for file in events/*.json; do
   if ! out=$(serverless invoke local --stage local -f router -p "$file" 2>&1); then
     expected_error=false
     case "$name" in *--refused-*|*--unroutable-*) expected_error=true ;; esac
-    echo "$out" | grep -E '"(errorType|errorMessage)"' | head -2
+    # invoke local prints a Python exception as a traceback: show its last line (type: message).
+    echo "$out" | grep -E '"(errorType|errorMessage)"|^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception): ' | tail -2 || true
     $expected_error || status=1
     continue
   fi

@@ -17,6 +17,9 @@ class UnknownOperationError(ValueError):
 
 OPERATIONS: dict[str, str] = {
     "describe": "services.operator:describe",
+    "connect-salesforce": "services.salesforce_connection:connect_salesforce_operation",
+    "check-flows": "services.flow_health:check_flows_operation",
+    "activate-flows": "services.flow_health:activate_flows_operation",
 }
 
 

@@ -32,6 +32,10 @@ class Settings:
     lookup_deadline_seconds: float = 2.0
     heal_attempts_per_hour: int = 3
     fanout_pool_size: int = 16
+    salesforce_instance_url: str = ""
+    """The org's My Domain URL for the AppFlow connection (stage param ``salesforceInstanceUrl``)."""
+    customer_key_id: str = ""
+    """The customer-managed KMS key (id or ARN) for the connection's credentials (empty: AppFlow's own key)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

@@ -133,3 +133,18 @@ def logs() -> Iterator[Logs]:
     previous = handler.setStream(stream)  # type: ignore[attr-defined]
     yield Logs(stream)
     handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def appflow(aws: Stack) -> Iterator[Any]:
+    """A botocore Stubber on the AppFlow client ``services.aws.flows`` owns (moto has no AppFlow).
+
+    The client comes from the shared session, so ``aws_calls`` (requested first) counts its calls too.
+    """
+    from botocore.stub import Stubber
+
+    appflow_client = aws_clients.session().client("appflow")
+    aws_clients.set_client("appflow", appflow_client)
+    with Stubber(appflow_client) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()

@@ -1,0 +1,166 @@
+"""The AppFlow flows and the Salesforce connector profile: the only code that talks to AppFlow.
+
+Every call goes through one client with short timeouts and one retry, so that a heal (at most three calls) and a
+custom-resource answer stay well inside the function's 30 seconds. Every failure of a call, whatever botocore
+raised, becomes :class:`AppFlowCallError` carrying AppFlow's error code and a readable message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from services.aws import client
+
+if TYPE_CHECKING:
+    from mypy_boto3_appflow import AppflowClient
+
+SALESFORCE = "Salesforce"
+
+
+class AppFlowCallError(Exception):
+    """AppFlow refused or did not answer a call."""
+
+    def __init__(self, operation: str, code: str, message: str) -> None:
+        self.operation = operation
+        self.code = code
+        self.message = message
+        super().__init__(f"AppFlow {operation} failed ({code}): {message}")
+
+
+@dataclass(frozen=True)
+class FlowState:
+    """What DescribeFlow says about a flow (only what healing needs)."""
+
+    name: str
+    status: str
+    """``Active``, ``Deprecated``, ``Deleted``, ``Draft``, ``Errored`` or ``Suspended``."""
+    status_message: str = ""
+    trigger_type: str = ""
+    """``Scheduled``, ``Event`` or ``OnDemand``."""
+    last_run_status: str = ""
+    """``InProgress``, ``Successful``, ``Error``, ``CancelStarted``, ``Canceled`` or empty (never ran)."""
+    last_run_message: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status == "Active"
+
+
+@dataclass(frozen=True)
+class SalesforceProfile:
+    """The connector profile's content; the credentials stay in Secrets Manager (``clientCredentialsArn``)."""
+
+    name: str
+    instance_url: str
+    is_sandbox: bool
+    grant_type: str
+    """``CLIENT_CREDENTIALS`` or ``JWT_BEARER``."""
+    client_credentials_arn: str
+    jwt_token: str = ""
+    kms_arn: str = ""
+
+    def __repr__(self) -> str:
+        return f"SalesforceProfile(name={self.name!r}, grant_type={self.grant_type!r})"
+
+    def config(self) -> dict[str, Any]:
+        credentials: dict[str, str] = {
+            "oAuth2GrantType": self.grant_type,
+            "clientCredentialsArn": self.client_credentials_arn,
+        }
+        if self.jwt_token:
+            credentials["jwtToken"] = self.jwt_token
+        return {
+            "connectorProfileProperties": {
+                SALESFORCE: {"instanceUrl": self.instance_url, "isSandboxEnvironment": self.is_sandbox}
+            },
+            "connectorProfileCredentials": {SALESFORCE: credentials},
+        }
+
+
+def _appflow() -> AppflowClient:
+    from botocore.config import Config
+
+    config = Config(connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 2})
+    appflow: AppflowClient = client("appflow", config=config)
+    return appflow
+
+
+def describe_flow(name: str) -> FlowState:
+    answer = _call("DescribeFlow", lambda c: c.describe_flow(flowName=name))
+    last_run = answer.get("lastRunExecutionDetails", {})
+    return FlowState(
+        name=name,
+        status=answer.get("flowStatus", ""),
+        status_message=answer.get("flowStatusMessage", ""),
+        trigger_type=answer.get("triggerConfig", {}).get("triggerType", ""),
+        last_run_status=last_run.get("mostRecentExecutionStatus", ""),
+        last_run_message=last_run.get("mostRecentExecutionMessage", ""),
+    )
+
+
+def start_flow(name: str, client_token: str) -> str:
+    """Activates a scheduled or event flow (runs an on-demand one); the same token makes a retry a no-op.
+
+    Returns the status AppFlow reports right after the call.
+    """
+    answer = _call("StartFlow", lambda c: c.start_flow(flowName=name, clientToken=client_token))
+    return str(answer.get("flowStatus", ""))
+
+
+def find_connector_profile(name: str) -> str | None:
+    """The ARN of the connector profile of that name, or None when there is none."""
+    answer = _call("DescribeConnectorProfiles", lambda c: c.describe_connector_profiles(connectorProfileNames=[name]))
+    for detail in answer.get("connectorProfileDetails", []):
+        if detail.get("connectorProfileName") == name:
+            return str(detail.get("connectorProfileArn", ""))
+    return None
+
+
+def create_connector_profile(profile: SalesforceProfile, client_token: str) -> str:
+    request: dict[str, Any] = {
+        "connectorProfileName": profile.name,
+        "connectorType": SALESFORCE,
+        "connectionMode": "Public",
+        "connectorProfileConfig": profile.config(),
+        "clientToken": client_token,
+    }
+    if profile.kms_arn:
+        request["kmsArn"] = profile.kms_arn
+    answer = _call("CreateConnectorProfile", lambda c: c.create_connector_profile(**request))
+    return str(answer.get("connectorProfileArn", ""))
+
+
+def update_connector_profile(profile: SalesforceProfile, client_token: str) -> str:
+    request: dict[str, Any] = {
+        "connectorProfileName": profile.name,
+        "connectionMode": "Public",
+        "connectorProfileConfig": profile.config(),
+        "clientToken": client_token,
+    }
+    answer = _call("UpdateConnectorProfile", lambda c: c.update_connector_profile(**request))
+    return str(answer.get("connectorProfileArn", ""))
+
+
+def _call(operation: str, call: Callable[[AppflowClient], Any]) -> Any:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return call(_appflow())
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise AppFlowCallError(
+            operation, str(details.get("Code") or "Unknown"), readable(str(details.get("Message", "")))
+        ) from error
+    except BotoCoreError as error:
+        raise AppFlowCallError(operation, type(error).__name__, readable(str(error))) from error
+
+
+def readable(message: str, limit: int = 500) -> str:
+    """AppFlow's message on one line; an HTML error page (an emulator without AppFlow) becomes a short note."""
+    if message.lstrip().startswith("<"):
+        title = re.search(r"<title>([^<]*)</title>", message)
+        return f"no AppFlow answer ({title.group(1).strip() if title else 'an HTML error page'})"
+    return " ".join(message.split())[:limit]

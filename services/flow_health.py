@@ -1,0 +1,472 @@
+"""Flow health: owned AppFlow flows are brought back to Active (contract section 5).
+
+Two ways in, one logic (:func:`heal`):
+- ``flow-health`` (:func:`on_appflow_event`): AppFlow's status events on the default bus. A failed run or a
+  deactivation of an owned flow asks for healing; every other AppFlow event is acknowledged and counted.
+- ``health-check`` (:func:`on_schedule`), and the operator's ``check-flows`` / ``activate-flows``: every owned
+  flow (AppFlow's events are best effort), which is also how stack-created flows are first brought to Active.
+
+A heal is DescribeFlow, then (only when the flow is not Active, or an active on-demand flow's run failed) StartFlow
+with a client token derived from the flow, the trigger (EventBridge event id) and the hour, so that a redelivered
+event starts nothing new, then DescribeFlow again: at most three AppFlow calls. Restarts per flow per hour are
+bounded (``heal_attempts_per_hour``); the count and a short lease live in the flow's health item, and every write
+of it is conditioned on the previous revision, so of two concurrent events only one restarts. A problem a restart
+cannot fix (see :mod:`services.flow_errors`) is never retried. When a flow cannot be brought back, the support
+topic gets one alert per flow, kind of problem and hour, saying the flow, the error, what was tried and what a
+person must do.
+
+Delivery: an AppFlow call that fails is an outcome (alerted), not an exception; the scheduled check retries. A
+failure of the table or of the support topic raises, so that Lambda's retries and dead-letter queue apply.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from services.aws import flows, support_topic
+from services.aws.flows import AppFlowCallError, FlowState
+from services.aws.table import FlowHealth, read_flow_health, write_flow_health
+from services.flow_errors import Problem, diagnose
+from services.models.flow_event import FlowStatusEvent
+from services.observability import logger, metrics
+from services.settings import Settings, get_settings
+
+LEASE_SECONDS = 60
+"""How long a heal holds the flow (longer than the function's 30-second timeout)."""
+STATE_DAYS = 7
+"""The health item expires (TTL) this long after its last write."""
+_WRITE_TRIES = 3
+
+
+class Outcome(enum.StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    """Not a failure (start report, successful run, periodic report): counted, nothing done."""
+    NOT_OWNED = "not-owned"
+    """A flow of another deployment: counted, nothing done."""
+    ALREADY_ACTIVE = "already-active"
+    HEALED = "healed"
+    NOT_RESTARTABLE = "not-restartable"
+    """Credentials, permissions or a deleted connection/flow: alerted, no restart."""
+    BOUND_REACHED = "bound-reached"
+    """Already restarted ``heal_attempts_per_hour`` times this hour: alerted, no restart."""
+    HEAL_FAILED = "heal-failed"
+    """AppFlow refused a call, or the flow was not Active after the restart: alerted."""
+    IN_PROGRESS = "in-progress"
+    """Another invocation is healing this flow right now: nothing done."""
+
+
+METRIC_NAMES = {
+    Outcome.ACKNOWLEDGED: "FlowEventAcknowledged",
+    Outcome.NOT_OWNED: "FlowEventNotOwned",
+    Outcome.ALREADY_ACTIVE: "FlowAlreadyActive",
+    Outcome.HEALED: "FlowHealed",
+    Outcome.NOT_RESTARTABLE: "FlowNotRestartable",
+    Outcome.BOUND_REACHED: "FlowHealBoundReached",
+    Outcome.HEAL_FAILED: "FlowHealFailed",
+    Outcome.IN_PROGRESS: "FlowHealInProgress",
+}
+
+
+class UnknownFlowError(ValueError):
+    """The operator named a flow this deployment does not own."""
+
+
+class FlowHealthStateError(RuntimeError):
+    """The flow's health item kept changing under us (retried by Lambda)."""
+
+
+@dataclass(frozen=True)
+class HealRequest:
+    flow_name: str
+    trigger: str
+    """``event``, ``schedule``, ``operator`` or ``activation``."""
+    trigger_id: str = ""
+    """The EventBridge event id when there is one: a redelivery derives the same StartFlow client token."""
+    problem: str = ""
+    """What AppFlow's event said went wrong (empty for the scheduled check)."""
+    failed_run: bool = False
+
+
+@dataclass(frozen=True)
+class HealResult:
+    flow_name: str
+    outcome: Outcome
+    flow_status: str = ""
+    detail: str = ""
+    alerted: bool = False
+    tried: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "flow": self.flow_name,
+            "outcome": self.outcome.value,
+            "flowStatus": self.flow_status,
+            "alerted": self.alerted,
+            "detail": self.detail,
+            "tried": list(self.tried),
+        }
+
+
+# --- edges --------------------------------------------------------------------------------------------------------
+
+
+def on_appflow_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The ``flow-health`` route: one AppFlow status event."""
+    return handle_status_event(FlowStatusEvent.model_validate(event), get_settings(), _now()).to_dict()
+
+
+def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The ``health-check`` route: the EventBridge schedule looks at every owned flow."""
+    trigger_id = str(event.get("id") or "")
+    return _report(check_flows(get_settings().owned_flow_names, "schedule", trigger_id, get_settings(), _now()))
+
+
+def check_flows_operation(request: dict[str, Any]) -> dict[str, Any]:
+    """Operator ``check-flows``: the scheduled check, now."""
+    return _report(check_flows(get_settings().owned_flow_names, "operator", "", get_settings(), _now()))
+
+
+def activate_flows_operation(request: dict[str, Any]) -> dict[str, Any]:
+    """Operator ``activate-flows`` (``"flows": [...]`` optional, owned flows only): brings flows to Active."""
+    settings = get_settings()
+    return _report(check_flows(owned_subset(request.get("flows"), settings), "activation", "", settings, _now()))
+
+
+def owned_subset(names: Any, settings: Settings) -> tuple[str, ...]:
+    """The flows asked for (all owned flows when none are named); a flow this deployment does not own is refused."""
+    if names is None or names == []:
+        return settings.owned_flow_names
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise UnknownFlowError("flows must be a list of flow names")
+    foreign = sorted(set(names) - set(settings.owned_flow_names))
+    if foreign:
+        raise UnknownFlowError(
+            f"not flows of this deployment: {', '.join(foreign)}; owned: {', '.join(settings.owned_flow_names)}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _report(results: Sequence[HealResult]) -> dict[str, Any]:
+    return {"flows": [result.to_dict() for result in results]}
+
+
+# --- logic --------------------------------------------------------------------------------------------------------
+
+
+def handle_status_event(event: FlowStatusEvent, settings: Settings, now: datetime) -> HealResult:
+    logger.append_keys(flow=event.flow_name)
+    if event.flow_name not in settings.owned_flow_names:
+        return _done(HealResult(event.flow_name, Outcome.NOT_OWNED, detail=event.detail_type))
+    if not event.asks_for_healing:
+        return _done(HealResult(event.flow_name, Outcome.ACKNOWLEDGED, detail=_event_summary(event)))
+    request = HealRequest(
+        flow_name=event.flow_name,
+        trigger="event",
+        trigger_id=event.id,
+        problem=event.problem_text,
+        failed_run=event.detail.status == "Execution Failed",
+    )
+    return heal(request, settings, now)
+
+
+def check_flows(
+    names: Iterable[str], trigger: str, trigger_id: str, settings: Settings, now: datetime
+) -> list[HealResult]:
+    results = []
+    for name in names:
+        logger.append_keys(flow=name)
+        results.append(heal(HealRequest(flow_name=name, trigger=trigger, trigger_id=trigger_id), settings, now))
+    logger.remove_keys(["flow"])
+    return results
+
+
+def heal(request: HealRequest, settings: Settings, now: datetime) -> HealResult:
+    """Brings one owned flow back to Active, within the hourly bound; alerts when it cannot."""
+    return _done(_Heal(request, settings, now).run())
+
+
+class _Heal:
+    def __init__(self, request: HealRequest, settings: Settings, now: datetime) -> None:
+        self.request = request
+        self.flow = request.flow_name
+        self.settings = settings
+        self.now = now
+        self.window = now.strftime("%Y-%m-%dT%H")
+        self.tried: list[str] = []
+
+    def run(self) -> HealResult:
+        told = diagnose(self.request.problem)
+        if not told.restart_can_fix:
+            self.tried.append("nothing: a restart cannot fix this")
+            return self.give_up(Outcome.NOT_RESTARTABLE, told.problem.value, told.evidence)
+
+        try:
+            before = flows.describe_flow(self.flow)
+        except AppFlowCallError as error:
+            return self.call_failed(error)
+        self.tried.append(f"DescribeFlow: {before.status}")
+        if before.status in {"Deleted", "Deprecated"}:
+            return self.give_up(Outcome.NOT_RESTARTABLE, Problem.DELETED.value, f"flow status {before.status}", before)
+        if before.active and not self.rerun_needed(before):
+            return HealResult(self.flow, Outcome.ALREADY_ACTIVE, before.status, tried=tuple(self.tried))
+        found = diagnose(self.request.problem, before.status_message, _failed_run_message(before))
+        if not found.restart_can_fix:
+            return self.give_up(Outcome.NOT_RESTARTABLE, found.problem.value, found.evidence, before)
+
+        claimed = self.claim()
+        if claimed is Outcome.IN_PROGRESS:
+            return HealResult(self.flow, Outcome.IN_PROGRESS, before.status, tried=tuple(self.tried))
+        if isinstance(claimed, Outcome):
+            detail = found.evidence or f"flow status {before.status}"
+            return self.give_up(Outcome.BOUND_REACHED, Outcome.BOUND_REACHED.value, detail, before)
+        return self.restart(claimed, before)
+
+    def rerun_needed(self, state: FlowState) -> bool:
+        """An active scheduled or event flow runs again by itself; an active on-demand flow's failed run does not."""
+        return self.request.failed_run and state.trigger_type == "OnDemand" and state.last_run_status == "Error"
+
+    def restart(self, attempt: int, before: FlowState) -> HealResult:
+        token = client_token(self.flow, self.request.trigger_id or f"{self.request.trigger}#{attempt}", self.window)
+        try:
+            flows.start_flow(self.flow, token)
+            self.tried.append(f"StartFlow (restart {attempt} of {self.settings.heal_attempts_per_hour} this hour)")
+            after = flows.describe_flow(self.flow)
+        except AppFlowCallError as error:
+            self.release(Outcome.HEAL_FAILED, str(error))
+            return self.call_failed(error, before)
+        self.tried.append(f"DescribeFlow: {after.status}")
+        if after.active:
+            self.release(Outcome.HEALED, "")
+            return HealResult(self.flow, Outcome.HEALED, after.status, tried=tuple(self.tried))
+        found = diagnose(after.status_message, _failed_run_message(after))
+        self.release(Outcome.HEAL_FAILED, found.evidence)
+        kind = Outcome.HEAL_FAILED.value if found.restart_can_fix else found.problem.value
+        outcome = Outcome.HEAL_FAILED if found.restart_can_fix else Outcome.NOT_RESTARTABLE
+        return self.give_up(outcome, kind, found.evidence or f"flow status {after.status}", after)
+
+    def call_failed(self, error: AppFlowCallError, state: FlowState | None = None) -> HealResult:
+        self.tried.append(f"{error.operation}: refused ({error.code})")
+        found = diagnose(f"{error.code}: {error.message}")
+        if found.restart_can_fix:
+            return self.give_up(Outcome.HEAL_FAILED, Outcome.HEAL_FAILED.value, str(error), state)
+        return self.give_up(Outcome.NOT_RESTARTABLE, found.problem.value, str(error), state)
+
+    def give_up(self, outcome: Outcome, kind: str, error: str, state: FlowState | None = None) -> HealResult:
+        status = state.status if state else ""
+        alert = Alert(self.flow, kind, error, tuple(self.tried), status, self.settings, self.now)
+        sent = send_alert_once(alert, self.window)
+        return HealResult(self.flow, outcome, status, detail=error, alerted=sent, tried=tuple(self.tried))
+
+    def claim(self) -> int | Outcome:
+        """Takes one restart of this hour and the lease; the restart number, or why not."""
+        now = _epoch(self.now)
+        for _ in range(_WRITE_TRIES):
+            stored = read_flow_health(self.flow)
+            current = _in_window(stored, self.window)
+            if current.lease_until > now:
+                return Outcome.IN_PROGRESS
+            if current.attempts >= self.settings.heal_attempts_per_hour:
+                return Outcome.BOUND_REACHED
+            claimed = replace(
+                current,
+                attempts=current.attempts + 1,
+                lease_until=now + LEASE_SECONDS,
+                last_outcome="healing",
+                changed_at=_iso(self.now),
+            )
+            if write_flow_health(stored, claimed, _expiry(self.now)):
+                return claimed.attempts
+        return Outcome.IN_PROGRESS
+
+    def release(self, outcome: Outcome, error: str) -> None:
+        _update(
+            self.flow,
+            lambda state: replace(
+                state, lease_until=0, last_outcome=outcome.value, last_error=error[:500], changed_at=_iso(self.now)
+            ),
+            self.now,
+        )
+
+
+def client_token(flow_name: str, trigger_id: str, window: str) -> str:
+    """StartFlow's idempotency token: the same flow, trigger and hour always give the same token."""
+    digest = hashlib.sha256(f"{flow_name}|{trigger_id}|{window}".encode()).hexdigest()
+    return f"heal-{digest[:48]}"
+
+
+def _failed_run_message(state: FlowState) -> str:
+    return state.last_run_message if state.last_run_status == "Error" else ""
+
+
+def _event_summary(event: FlowStatusEvent) -> str:
+    return f"{event.detail_type}: {event.detail.status}" if event.detail.status else event.detail_type
+
+
+def _done(result: HealResult) -> HealResult:
+    metrics.add_metric(name=METRIC_NAMES[result.outcome], unit=MetricUnit.Count, value=1)
+    if result.alerted:
+        metrics.add_metric(name="FlowAlertSent", unit=MetricUnit.Count, value=1)
+    needs_a_person = result.outcome in {Outcome.NOT_RESTARTABLE, Outcome.BOUND_REACHED, Outcome.HEAL_FAILED}
+    log = logger.warning if needs_a_person else logger.info
+    log(
+        "flow health",
+        extra={
+            "flow": result.flow_name,
+            "outcome": result.outcome.value,
+            "flow_status": result.flow_status,
+            "alerted": result.alerted,
+            "detail": result.detail[:500],
+            "tried": list(result.tried),
+        },
+    )
+    return result
+
+
+# --- the state item -----------------------------------------------------------------------------------------------
+
+
+def _in_window(state: FlowHealth, window: str) -> FlowHealth:
+    """The state with its hourly counters reset when they belong to an earlier hour."""
+    if state.window == window:
+        return state
+    return replace(state, window=window, attempts=0, alerted=frozenset())
+
+
+def _update(flow_name: str, change: Any, now: datetime) -> FlowHealth:
+    for _ in range(_WRITE_TRIES):
+        stored = read_flow_health(flow_name)
+        changed: FlowHealth = change(stored)
+        if write_flow_health(stored, changed, _expiry(now)):
+            return changed
+    raise FlowHealthStateError(f"the health item of flow {flow_name!r} kept changing; try again")
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _expiry(now: datetime) -> int:
+    return _epoch(now + timedelta(days=STATE_DAYS))
+
+
+# --- alerts -------------------------------------------------------------------------------------------------------
+
+HEADLINES = {
+    Problem.CREDENTIALS.value: "Salesforce credentials expired or revoked",
+    Problem.PERMISSIONS.value: "a permission is missing",
+    Problem.DELETED.value: "the connection or the flow no longer exists",
+    Outcome.BOUND_REACHED.value: "restart limit reached for this hour",
+    Outcome.HEAL_FAILED.value: "could not be brought back to Active",
+}
+
+_RECHECK = 'serverless invoke -f router --stage <stage> -d \'{"operation":"check-flows"}\''
+_CONNECT = 'serverless invoke -f router --stage <stage> -d \'{"operation":"connect-salesforce"}\''
+
+ADVICE = {
+    Problem.CREDENTIALS.value: (
+        "Renew the connection's credentials: put a new signed JWT (JWT bearer) or the connected app's current "
+        "consumer key and secret (client credentials) in the secret {secret}, then run `"
+        + _CONNECT
+        + "` and `"
+        + _RECHECK
+        + "`. Restarting the flow cannot fix this, so it is not retried."
+    ),
+    Problem.PERMISSIONS.value: (
+        "Grant the missing permission, then run `" + _RECHECK + "`. In Salesforce: the integration user's profile or "
+        "permission set (API Enabled, read on Config_Change__e, edit on Config_Request__c) and the connected app's "
+        "OAuth policies. In AWS: the router's IAM role (appflow:DescribeFlow/StartFlow), and the KMS key policy and "
+        "bucket policies for appflow.amazonaws.com. Restarting the flow cannot fix this, so it is not retried."
+    ),
+    Problem.DELETED.value: (
+        "Recreate what is gone: the connection with `" + _CONNECT + "`; a deleted flow with `serverless deploy "
+        '--stage <stage>`; then `serverless invoke -f router --stage <stage> -d \'{"operation":"activate-flows"}\'`.'
+    ),
+    Outcome.BOUND_REACHED.value: (
+        "The flow was restarted {limit} times this hour and did not stay Active. Open the flow's run history in the "
+        "AppFlow console to find why its runs fail, fix that, then run `" + _RECHECK + "` in the next hour "
+        "(automatic restarts resume at the top of the hour)."
+    ),
+    Outcome.HEAL_FAILED.value: (
+        "The restart did not bring the flow back to Active. Look at the flow in the AppFlow console (status message, "
+        "run history). The scheduled check tries again (at most {limit} restarts per hour); after fixing the cause, "
+        "run `" + _RECHECK + "`."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Alert:
+    flow_name: str
+    kind: str
+    """``credentials``, ``permissions``, ``deleted``, ``bound-reached`` or ``heal-failed``."""
+    error: str
+    tried: tuple[str, ...]
+    flow_status: str
+    settings: Settings
+    at: datetime
+
+    @property
+    def subject(self) -> str:
+        return f"AppFlow {self.flow_name}: {HEADLINES[self.kind]}"
+
+    @property
+    def message(self) -> str:
+        advice = (
+            ADVICE[self.kind]
+            .replace("{secret}", self.settings.salesforce_secret_name)
+            .replace("{limit}", str(self.settings.heal_attempts_per_hour))
+        )
+        lines = [
+            f"Flow: {self.flow_name}",
+            f"Problem: {HEADLINES[self.kind]}",
+            f"Error: {self.error or 'none reported'}",
+            f"Flow status: {self.flow_status or 'unknown'}",
+            "What was tried: " + ("; ".join(self.tried) if self.tried else "nothing"),
+            f"What a person must do: {advice}",
+            f"When: {_iso(self.at)}",
+            "",
+            "This alert is sent at most once an hour for this flow and this problem.",
+        ]
+        return "\n".join(lines)
+
+
+def send_alert_once(alert: Alert, window: str) -> bool:
+    """Records the alert in the flow's health item, then publishes it; False when it was already sent this hour."""
+    for _ in range(_WRITE_TRIES):
+        stored = read_flow_health(alert.flow_name)
+        current = _in_window(stored, window)
+        if alert.kind in current.alerted:
+            return False
+        noted = replace(
+            current,
+            alerted=current.alerted | {alert.kind},
+            last_outcome=f"alerted:{alert.kind}",
+            last_error=alert.error[:500],
+            changed_at=_iso(alert.at),
+        )
+        if write_flow_health(stored, noted, _expiry(alert.at)):
+            break
+    else:
+        raise FlowHealthStateError(f"the health item of flow {alert.flow_name!r} kept changing; try again")
+    try:
+        support_topic.publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
+    except Exception:
+        # Forget the record so that the retry (Lambda's, or the next check) sends the alert after all.
+        _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)
+        raise
+    return True

@@ -1,0 +1,150 @@
+"""The AppFlow connection to Salesforce, made from the connected app's credentials in Secrets Manager.
+
+Operators run it (``{"operation": "connect-salesforce"}``) after putting or renewing the credentials, and the
+``Custom::SalesforceConnection`` custom resource runs it on deploy. It reads the secret, checks the fields the
+grant needs, then creates the connector profile, or updates it when it exists: running it twice leaves one profile
+with the secret's current credentials. The client token comes from the secret's version, so a retried request for
+the same value is idempotent at AppFlow too. No credential reaches a log, an exception or an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from services.aws import flows, salesforce_secret
+from services.aws.flows import AppFlowCallError, SalesforceProfile
+from services.aws.salesforce_secret import SecretUnavailableError
+from services.models.salesforce_credentials import ConnectedAppCredentials, CredentialsError
+from services.observability import logger
+from services.settings import Settings, get_settings
+
+
+class SalesforceConnectionError(RuntimeError):
+    """The connection could not be made; the message says why and what to do (never a credential)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    profile_name: str
+    profile_arn: str
+    action: str
+    """``created`` or ``updated``."""
+    grant_type: str
+    secret_version: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "connectorProfile": self.profile_name,
+            "connectorProfileArn": self.profile_arn,
+            "action": self.action,
+            "grantType": self.grant_type,
+            "secretVersion": self.secret_version,
+        }
+
+
+_HINTS = {
+    "ConnectorAuthenticationException": (
+        "Salesforce refused the credentials: check that the consumer key and secret are the connected app's "
+        "current ones, that the app allows the chosen flow (client credentials with a run-as user, or JWT bearer "
+        "with the certificate of the key that signed the JWT and a pre-authorized user), and that the JWT is valid"
+    ),
+    "ValidationException": (
+        "AppFlow rejected the request: check the instance URL (stage param salesforceInstanceUrl) and the secret's "
+        "fields"
+    ),
+    "AccessDeniedException": (
+        "the function's role needs appflow:DescribeConnectorProfiles, CreateConnectorProfile and "
+        "UpdateConnectorProfile; AppFlow needs to read the secret (resource policy for appflow.amazonaws.com) and "
+        "to use the KMS key"
+    ),
+}
+
+
+def connect_salesforce_operation(request: dict[str, Any]) -> dict[str, str]:
+    """Operator ``connect-salesforce``."""
+    return connect(get_settings(), datetime.now(UTC)).to_dict()
+
+
+def connect(settings: Settings, now: datetime) -> Connection:
+    name = settings.salesforce_connector_profile
+    secret_name = settings.salesforce_secret_name
+    try:
+        secret = salesforce_secret.read(secret_name)
+    except SecretUnavailableError as error:
+        raise SalesforceConnectionError(f"cannot connect Salesforce: {error}") from None
+    try:
+        credentials = ConnectedAppCredentials.from_secret(secret.fields, now)
+    except CredentialsError as error:
+        raise SalesforceConnectionError(f"cannot connect Salesforce: secret {secret_name!r}: {error}") from None
+
+    profile = SalesforceProfile(
+        name=name,
+        instance_url=instance_url(settings),
+        is_sandbox=is_sandbox(settings.salesforce_instance_url),
+        grant_type=credentials.grant_type,
+        client_credentials_arn=secret.arn,
+        jwt_token=credentials.jwt_token,
+        kms_arn=key_arn(settings.customer_key_id, secret.arn),
+    )
+    token = hashlib.sha256(f"{name}|{secret.version_id}|{profile.instance_url}".encode()).hexdigest()[:48]
+    try:
+        action, arn = _create_or_update(profile, token)
+    except AppFlowCallError as error:
+        message = redact(error.message, credentials.values())
+        hint = _HINTS.get(error.code, "try again later")
+        raise SalesforceConnectionError(
+            f"AppFlow refused the connection {name!r} ({error.operation}, {error.code}): {message}. {hint}"
+        ) from None
+    connection = Connection(name, arn, action, credentials.grant_type, secret.version_id)
+    logger.info(
+        "salesforce connection",
+        extra={"connector_profile": name, "action": action, "grant_type": credentials.grant_type},
+    )
+    return connection
+
+
+def _create_or_update(profile: SalesforceProfile, token: str) -> tuple[str, str]:
+    if flows.find_connector_profile(profile.name) is not None:
+        return "updated", flows.update_connector_profile(profile, token)
+    try:
+        return "created", flows.create_connector_profile(profile, token)
+    except AppFlowCallError as error:
+        if error.code != "ConflictException":
+            raise
+        # Created meanwhile (a concurrent run): make it ours.
+        return "updated", flows.update_connector_profile(profile, token)
+
+
+def instance_url(settings: Settings) -> str:
+    url = settings.salesforce_instance_url.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise SalesforceConnectionError(
+            "cannot connect Salesforce: the instance URL (stage param salesforceInstanceUrl, env "
+            "SALESFORCE_INSTANCE_URL) must be the org's https My Domain URL"
+        )
+    return url
+
+
+def key_arn(key: str, secret_arn: str) -> str:
+    """The customer key's ARN: a key id is in the secret's partition, region and account (the stack's)."""
+    if not key or key.startswith("arn:"):
+        return key
+    partition, _, region, account = secret_arn.split(":")[1:5]
+    return f"arn:{partition}:kms:{region}:{account}:key/{key}"
+
+
+def is_sandbox(url: str) -> bool:
+    """Sandbox orgs have My Domain URLs under ``.sandbox.my.salesforce.com`` (or the legacy test.salesforce.com)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(".sandbox.my.salesforce.com") or host == "test.salesforce.com"
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, "[redacted]")
+    return text
