@@ -28,6 +28,13 @@ def _operation(event: Any) -> str | None:
 ROUTES = Registry(
     routes=(
         Route(
+            name="config-change",
+            matches=shapes.is_salesforce_partner_event,
+            target="services.inbound:on_config_change",
+            contract=Contract.RAISE,
+            correlation_id=_salesforce_record_id,
+        ),
+        Route(
             name="operator",
             matches=shapes.is_operator_request,
             target="services.operator:on_operator_request",
