@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 import handler
 from services import aws as aws_clients
+from services.aws import table
 from services.aws.large_event_bucket import ForeignBucketError
 from services.inbound import MalformedEventError
 from services.models.config_change import UnusableRecordIdError
@@ -535,6 +536,14 @@ def test_a_throttled_or_failed_write_raises_and_writes_nothing(
     assert items(aws) == []
     assert logs.lines("ERROR")[0]["record_id"] == "a0B5g00000XyZ12AAB"
     assert "Christmas Day" not in logs.text
+
+
+def test_the_write_client_retries_briefly_so_that_eventbridge_retries_take_over(aws: Stack) -> None:
+    """A lasting fault must fail well inside the function's 30 s timeout (not botocore's 10 DynamoDB retries)."""
+    client = table._dynamodb()
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (3, 5)
+    assert table._dynamodb() is client, "one client per container"
 
 
 def test_a_throttled_fail_outcome_raises_too(aws: Stack, lambda_context: Any) -> None:

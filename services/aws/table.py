@@ -256,6 +256,11 @@ def _code(error: ClientError) -> str:
 
 
 def _dynamodb() -> Any:
+    """The inbound write's client: few, quick retries, so that a lasting fault fails well inside the function's
+    timeout and EventBridge's retries (then the dead-letter queue) take over."""
+    from botocore.config import Config
+
     from services import aws
 
-    return aws.client("dynamodb")
+    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=5)
+    return aws.client("dynamodb", purpose="inbound-write", config=config)
