@@ -103,3 +103,9 @@ def test_an_item_that_keeps_changing_raises_so_that_the_event_is_retried() -> No
     with pytest.raises(ConcurrentChangeError):
         apply_change(change("Delete"), record=table, clock=lambda: NOW)
     assert len(table.writes) == MAX_ATTEMPTS
+
+
+def test_a_newer_item_with_an_unreadable_time_is_quoted_as_it_is() -> None:
+    table = ScriptedTable(refused("not a time, but sorts after"), WriteResult("written"))
+    answer = apply_change(change(), record=table, clock=lambda: NOW)
+    assert answer.message == "superseded by a newer change made at not a time, but sorts after"
