@@ -21,8 +21,8 @@ for file in events/*.json; do
   if ! out=$(serverless invoke local --stage local -f router -p "$file" 2>&1); then
     expected_error=false
     case "$name" in *--refused-*|*--unroutable-*) expected_error=true ;; esac
-    # invoke local ends a raised error with its traceback; show the exception's line.
-    echo "$out" | grep -E '"(errorType|errorMessage)"|^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception): ' | head -2 || true
+    # invoke local ends a raised error with its traceback (split into chunks); show the exception line.
+    echo "$out" | grep -E '"(errorType|errorMessage)"|^[A-Za-z_.][A-Za-z0-9_.]*(Error|Exception): ' | head -2 || true
     $expected_error || status=1
     continue
   fi
