@@ -6,6 +6,11 @@ SHELL := /bin/bash
 PYTHON_BIN ?= $(firstword $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12.*/bin/python3.12) \
 	$(shell command -v python3.12 2>/dev/null | grep -v shims))
 VENV := .venv
+# checkov pins its own boto3, so it lives in a venv of its own (requirements-scan.txt).
+SCAN_VENV := .venv-scan
+# Every stage, each packaged once into its own directory, for cfn-lint and the security scan.
+STAGES := local dev prod
+TEMPLATES := $(foreach stage,$(STAGES),.package/$(stage)/cloudformation-template-update-stack.json)
 # The venv first, so that the Serverless CLI's `python3.12` is the venv's; then the npm binaries.
 export NODE_NO_WARNINGS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
@@ -17,13 +22,15 @@ LOCAL_AWS := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
-.PHONY: help setup lint typecheck unit package cfn-lint test demo emulator-start emulator-stop deploy-local clean
+.PHONY: help setup lint typecheck unit package package-stages cfn-lint security-scan test demo emulator-start \
+	emulator-stop deploy-local clean
 
 help:
 	@echo "make demo   - run the system locally: embedded AWS, deploy the local stage, push the sample events"
-	@echo "make test   - lint, type-check, tests with branch coverage, serverless package, cfn-lint"
+	@echo "make test   - lint, type-check, tests with branch coverage, serverless package (every stage),"
+	@echo "              cfn-lint and the checkov security scan of each stage's template"
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed $(SCAN_VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
@@ -48,10 +55,26 @@ unit: setup
 package: setup
 	$(NO_AWS) serverless package --stage prod
 
-cfn-lint: package
-	cfn-lint .serverless/cloudformation-template-update-stack.json
+# Every stage into .package/<stage>, offline (`package` alone is prod into .serverless).
+package-stages: setup
+	for stage in $(STAGES); do $(NO_AWS) serverless package --stage $$stage --package .package/$$stage || exit 1; done
 
-test: lint typecheck unit cfn-lint
+cfn-lint: package-stages
+	cfn-lint $(TEMPLATES)
+
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
+	test -x $(SCAN_VENV)/bin/python || $(PYTHON_BIN) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-scan.txt
+	touch $@
+
+# checkov on every stage's packaged template: zero findings; each skipped check carries its reason in the
+# resource's Metadata (serverless.yml). Offline: no download of external checks.
+security-scan: package-stages $(SCAN_VENV)/.installed
+	$(SCAN_VENV)/bin/checkov --framework cloudformation --compact --quiet --skip-download \
+		$(addprefix -f ,$(TEMPLATES))
+
+test: lint typecheck unit cfn-lint security-scan
 
 emulator-start: setup
 	scripts/emulator.sh start
@@ -66,4 +89,4 @@ demo: setup
 	$(LOCAL_AWS) scripts/demo.sh
 
 clean: emulator-stop
-	rm -rf .serverless .emulator .pytest_cache .coverage .mypy_cache .ruff_cache
+	rm -rf .serverless .package .emulator .pytest_cache .coverage .mypy_cache .ruff_cache

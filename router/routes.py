@@ -25,6 +25,13 @@ def _operation(event: Any) -> str | None:
     return str(event.get("operation"))[:64]
 
 
+def _contact_id(event: Any) -> str | None:
+    details = event.get("Details")
+    contact = details.get("ContactData") if isinstance(details, dict) else None
+    contact_id = contact.get("ContactId") if isinstance(contact, dict) else None
+    return contact_id[:64] if isinstance(contact_id, str) and contact_id else None
+
+
 ROUTES = Registry(
     routes=(
         Route(
@@ -40,6 +47,13 @@ ROUTES = Registry(
             target="services.operator:on_operator_request",
             contract=Contract.RAISE,
             correlation_id=_operation,
+        ),
+        Route(
+            name="connect-lookup",
+            matches=shapes.is_contact_flow_event,
+            target="services.lookup:on_contact_flow_event",
+            contract=Contract.STRING_MAP,
+            correlation_id=_contact_id,
         ),
     )
 )

@@ -11,6 +11,8 @@ echo "== deploying the local stage to the embedded AWS"
 serverless deploy --stage local 2>&1 | grep -E '✔|×|Error' || true
 # Large events: AppFlow would have stored them in the large-event bucket; put the samples' objects there.
 python scripts/put_large_events.py
+echo "== configuring the regions that the Connect lookups ask about"
+python scripts/demo_lookup_regions.py
 
 status=0
 for file in events/*.json; do

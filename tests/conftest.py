@@ -53,16 +53,19 @@ def lambda_context() -> LambdaContext:
 
 @pytest.fixture(autouse=True)
 def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every test starts with no cached settings, clients or unflushed metrics."""
+    """Every test starts with no cached settings, clients, lookup cache or unflushed metrics."""
+    from services import lookup
     from services.observability import metrics
 
     get_settings.cache_clear()
     aws_clients.reset_clients()
+    lookup.use_lookups(None)
     metrics.clear_metrics()
     yield
     metrics.clear_metrics()
     get_settings.cache_clear()
     aws_clients.reset_clients()
+    lookup.use_lookups(None)
 
 
 @pytest.fixture

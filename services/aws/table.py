@@ -2,8 +2,8 @@
 
 | item          | PK                   | SK                    | written by        | read by                 |
 | ------------- | -------------------- | --------------------- | ----------------- | ----------------------- |
-| holiday       | ``REGION#<region>``  | ``HOLIDAY#<date>``    | inbound write     | Connect lookup (GetItem)|
-| setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect lookup (GetItem)|
+| holiday       | ``REGION#<region>``  | ``HOLIDAY#<date>``    | inbound write     | Connect (BatchGetItem)  |
+| setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect (BatchGetItem)  |
 | outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
 
@@ -26,7 +26,9 @@ Attributes besides the keys (camelCase):
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import random
+import time
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -70,6 +72,173 @@ def flow_health_key(flow_name: str) -> dict[str, str]:
 
 def table_name() -> str:
     return get_settings().table_name
+
+
+# --- Connect lookups: the read-only view of holiday and setting items ------------------------------------
+
+
+@dataclass(frozen=True)
+class Holiday:
+    date: str
+    name: str
+    start_time: str = ""
+    """``HH:MM`` region-local; empty for a whole-day closure (as is ``end_time``)."""
+    end_time: str = ""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: str
+
+
+ConfigRecord = Holiday | Setting
+
+
+class StoreUnavailableError(Exception):
+    """The table could not be read before the deadline (timeouts, throttling, errors)."""
+
+
+# What a lookup needs of an item; the names are DynamoDB reserved words or may become one.
+_PROJECTION = {"#pk": "PK", "#sk": "SK", "#name": "name", "#start": "startTime", "#end": "endTime"}
+_PROJECTION |= {"#value": "value", "#deleted": "deleted"}
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+BACKOFF_BASE_SECONDS: Final = 0.025
+
+
+class ConfigReader:
+    """Reads holiday and setting items of one region, for the Connect lookups; it has no write method.
+
+    One Lambda function serves every route under one role, which must be allowed to write the table for the
+    inbound leg: IAM cannot make the Connect path read-only, this class does (the lookup service gets nothing
+    else of the table).
+
+    :meth:`read` fetches every item it is given in ONE ``BatchGetItem`` call (eventually consistent, only the
+    attributes a lookup needs). botocore makes a single attempt per call (its own retries are off); the
+    reader retries transient failures (timeouts, connection errors, throttling, 5xx) and completes
+    ``UnprocessedKeys`` itself, and starts an attempt only when the attempt's worst case (connect plus read
+    timeout, ``attempt_seconds``) still ends before ``deadline``. So a slow or failing table costs at most
+    the deadline, then :class:`StoreUnavailableError`.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        table: str,
+        *,
+        attempt_seconds: float,
+        max_attempts: int = 3,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._table = table
+        self.attempt_seconds = attempt_seconds
+        self._max_attempts = max_attempts
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._jitter = jitter
+
+    def read(self, region: str, sort_keys: Collection[str], *, deadline: float) -> dict[str, ConfigRecord | None]:
+        """The region's items under ``sort_keys`` (``HOLIDAY#<date>``, ``SETTING#<key>``); None where absent.
+
+        A tombstone (``deleted``) is absent. ``deadline`` is a ``monotonic`` time.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        pending = list(dict.fromkeys(sort_keys))
+        found: dict[str, ConfigRecord | None] = dict.fromkeys(pending)
+        attempt = 0
+        while pending:
+            attempt += 1
+            self._wait_for_attempt(attempt, deadline)
+            try:
+                response = self._client.batch_get_item(RequestItems=self._request(region, pending))
+            except (BotoCoreError, ClientError) as error:
+                if not _retryable(error) or attempt >= self._max_attempts:
+                    reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+                    raise StoreUnavailableError(f"{reason} on attempt {attempt}: {error}") from error
+                continue
+            for item in response.get("Responses", {}).get(self._table, []):
+                if item["SK"]["S"] in found:
+                    found[item["SK"]["S"]] = _record(item)
+            unprocessed = response.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+            pending = [key["SK"]["S"] for key in unprocessed]
+        return found
+
+    def _wait_for_attempt(self, attempt: int, deadline: float) -> None:
+        """Back off before a retry, or refuse an attempt that could not end before the deadline."""
+        if attempt > self._max_attempts:
+            raise StoreUnavailableError(f"items still unprocessed after {self._max_attempts} attempts")
+        backoff = 0.0 if attempt == 1 else self._jitter() * BACKOFF_BASE_SECONDS * 2 ** (attempt - 2)
+        if self._monotonic() + backoff + self.attempt_seconds > deadline:
+            raise StoreUnavailableError(f"no time left for attempt {attempt} before the deadline")
+        if backoff:
+            self._sleep(backoff)
+
+    def _request(self, region: str, sort_keys: list[str]) -> dict[str, Any]:
+        return {
+            self._table: {
+                "Keys": [{"PK": {"S": region_pk(region)}, "SK": {"S": sk}} for sk in sort_keys],
+                "ProjectionExpression": ", ".join(_PROJECTION),
+                "ExpressionAttributeNames": _PROJECTION,
+            }
+        }
+
+
+def config_reader(deadline_seconds: float, *, monotonic: Callable[[], float] = time.monotonic) -> ConfigReader:
+    """The Connect path's reader, its client timed so that two attempts fit in ``deadline_seconds``.
+
+    connect timeout 15 % and read timeout 25 % of the deadline (0.3 s and 0.5 s of 2 s, many times
+    DynamoDB's usual latency of a few milliseconds): an attempt that hangs costs at most 40 %, so a retry
+    still fits, and a third one when the first failed fast.
+    """
+    from botocore.config import Config
+
+    from services import aws
+
+    connect_timeout, read_timeout = 0.15 * deadline_seconds, 0.25 * deadline_seconds
+    config = Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"max_attempts": 0, "mode": "standard"},
+    )
+    client = aws.client("dynamodb", purpose="lookup", config=config)
+    return ConfigReader(client, table_name(), attempt_seconds=connect_timeout + read_timeout, monotonic=monotonic)
+
+
+def _record(item: dict[str, Any]) -> ConfigRecord | None:
+    if item.get("deleted", {}).get("BOOL") is True:
+        return None
+    kind, _, subject = item["SK"]["S"].partition("#")
+
+    def text(name: str) -> str:
+        return str(item.get(name, {}).get("S", ""))
+
+    if kind == HOLIDAY:
+        return Holiday(date=subject, name=text("name"), start_time=text("startTime"), end_time=text("endTime"))
+    if kind == SETTING:
+        return Setting(key=subject, value=text("value"))
+    return None
+
+
+def _retryable(error: Exception) -> bool:
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return code in _RETRYABLE_CODES or status >= 500
+    return isinstance(error, ConnectionError | HTTPClientError)
 
 
 # --- The inbound write (services.inbound): a data change and its request's outcome, together. ----------------

@@ -1,0 +1,402 @@
+"""Amazon Connect lookups (contract section 4): is a region closed for a holiday, what is a setting's value.
+
+The contact flow's "Invoke AWS Lambda function" block waits for the answer while the caller hears silence,
+so this path is short: it reads ``Details.Parameters`` and the contact attribute ``region`` and nothing
+else of the event, answers from an in-memory cache of what the table said (per container, for
+``LOOKUP_CACHE_TTL_SECONDS``), and on a miss reads every item the answer needs in ONE call through the
+read-only :class:`~services.aws.table.ConfigReader`. Its own deadline (``LOOKUP_DEADLINE_SECONDS``, counted
+from the moment the event reaches the edge, less a cold container's one-off client creation) turns a slow or
+failing table into ``errorCode=Unavailable``.
+
+Every answer is a flat map of strings with ``status``: ``ok``, or ``error`` with ``errorCode`` ``BadRequest``
+(a bad or missing parameter) or ``Unavailable`` (the data could not be read in time).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import time as clock_time
+from typing import Any, Protocol
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from services.aws import table
+from services.aws.table import ConfigReader, ConfigRecord, Holiday, Setting, StoreUnavailableError
+from services.observability import logger, metrics
+from services.settings import get_settings
+from services.timezones import UnknownZoneError, zone
+
+TIME_ZONE_KEY = "TimeZone"
+UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
+
+_REGION = re.compile(r"[A-Za-z0-9 _-]{1,64}")
+_KEY = re.compile(r"[A-Za-z0-9_]{1,64}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_ONE_DAY = timedelta(days=1)
+
+Answer = dict[str, str]
+
+
+# --- the request ------------------------------------------------------------------------------------------
+
+
+class BadRequestError(ValueError):
+    """A parameter is missing or malformed; the message says which and why (the flow designer reads it)."""
+
+
+@dataclass(frozen=True)
+class HolidayQuery:
+    region: str
+    date: date | None
+    """The date asked for; None: today in the region's time zone."""
+
+
+@dataclass(frozen=True)
+class SettingQuery:
+    region: str
+    key: str
+
+
+Query = HolidayQuery | SettingQuery
+
+
+def parse_query(event: Any) -> Query:
+    """The lookup a ContactFlowEvent asks for; :class:`BadRequestError` naming every bad parameter.
+
+    Reads ``Details.Parameters`` (``lookup``, ``region``, ``date``, ``key``) and, when the ``region``
+    parameter is absent or empty, ``Details.ContactData.Attributes.region``; nothing else (``Queue`` and the
+    rest of ``ContactData`` vary in shape). An empty parameter counts as absent, as Connect sends an unset
+    attribute reference as ``""``; parameters that the lookup does not use are ignored.
+    """
+    details = _mapping(_mapping(event).get("Details"))
+    parameters = _mapping(details.get("Parameters"))
+    attributes = _mapping(_mapping(details.get("ContactData")).get("Attributes"))
+    problems: list[str] = []
+
+    def text(source: dict[str, Any], name: str, where: str) -> str:
+        value = source.get(name)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{where} '{name}' must be text")
+            return ""
+        return value or ""
+
+    lookup = text(parameters, "lookup", "parameter") or "holiday"
+    region = text(parameters, "region", "parameter") or text(attributes, "region", "contact attribute")
+    if not region:
+        problems.append("region is required: set the parameter 'region' or the contact attribute 'region'")
+    elif not _REGION.fullmatch(region):
+        problems.append(f"region {_shown(region)} must be 1 to 64 letters, digits, spaces, '_' or '-'")
+
+    query: Query | None = None
+    if lookup == "holiday":
+        raw_date = text(parameters, "date", "parameter")
+        day = _parse_date(raw_date, problems) if raw_date else None
+        query = HolidayQuery(region=region, date=day)
+    elif lookup == "setting":
+        key = text(parameters, "key", "parameter")
+        if not key:
+            problems.append("key is required when lookup is 'setting'")
+        elif not _KEY.fullmatch(key):
+            problems.append(f"key {_shown(key)} must be 1 to 64 letters, digits or '_'")
+        query = SettingQuery(region=region, key=key)
+    else:
+        problems.append(f"lookup must be 'holiday' or 'setting', not {_shown(lookup)}")
+
+    if problems or query is None:
+        raise BadRequestError("; ".join(problems))
+    return query
+
+
+def _parse_date(raw: str, problems: list[str]) -> date | None:
+    if not _DATE.fullmatch(raw):
+        problems.append(f"date {_shown(raw)} must be YYYY-MM-DD")
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"date {raw} does not exist")
+        return None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _shown(value: str) -> str:
+    """A caller-supplied value as quoted in a message: short, control characters escaped."""
+    return repr(value[:40] + ("..." if len(value) > 40 else ""))
+
+
+# --- time and the cache -----------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, time-zone aware."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (deadlines and the cache's time to live)."""
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+class ItemCache:
+    """What the table said about (region, sort key), absent items included, kept for ``ttl_seconds``.
+
+    Per container, so a warm container answers a repeated lookup without reading. Errors are not kept.
+    At most ``max_entries`` entries: when full, expired entries go first, then the oldest.
+    """
+
+    def __init__(self, ttl_seconds: float, monotonic: Callable[[], float], max_entries: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._monotonic = monotonic
+        self._max_entries = max_entries
+        self._entries: dict[tuple[str, str], tuple[float, ConfigRecord | None]] = {}
+
+    def get(self, region: str, sort_key: str) -> tuple[bool, ConfigRecord | None]:
+        """``(True, record or None)`` when fresh; ``(False, None)`` when it must be read."""
+        entry = self._entries.get((region, sort_key))
+        if entry is None or entry[0] <= self._monotonic():
+            return False, None
+        return True, entry[1]
+
+    def put(self, region: str, sort_key: str, record: ConfigRecord | None) -> None:
+        if self._ttl <= 0:
+            return
+        now = self._monotonic()
+        if len(self._entries) >= self._max_entries:
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+            while len(self._entries) >= self._max_entries:
+                del self._entries[next(iter(self._entries))]
+        self._entries.pop((region, sort_key), None)
+        self._entries[(region, sort_key)] = (now + self._ttl, record)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# --- the lookups ------------------------------------------------------------------------------------------
+
+
+class RegionTimeZoneError(Exception):
+    """The region's ``TimeZone`` setting names no IANA zone: the data is unusable, not the request."""
+
+
+class Lookups:
+    """Answers lookups from the cache or, on a miss, from one read of the table."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        cache_ttl_seconds: float,
+        deadline_seconds: float,
+        reader_factory: Callable[[float, Callable[[], float]], ConfigReader] | None = None,
+    ) -> None:
+        self.clock = clock
+        self.cache = ItemCache(cache_ttl_seconds, clock.monotonic)
+        self.deadline_seconds = deadline_seconds
+        self._reader_factory = reader_factory or (
+            lambda seconds, monotonic: table.config_reader(seconds, monotonic=monotonic)
+        )
+        self._reader: ConfigReader | None = None
+        self.reads = 0
+        """Table reads made by this container (one per lookup that missed the cache)."""
+
+    def answer(self, query: Query, *, started: float) -> Answer:
+        """The answer to ``query``; ``started`` is the ``clock.monotonic()`` time the event arrived."""
+        deadline = started + self.deadline_seconds
+        try:
+            if isinstance(query, SettingQuery):
+                return self._setting(query, deadline)
+            return self._holiday(query, deadline)
+        except StoreUnavailableError as error:
+            logger.warning("configuration not read in time", extra={"region": query.region, "reason": str(error)})
+            metrics.add_metric(name="LookupUnavailable", unit=MetricUnit.Count, value=1)
+            return error_answer("Unavailable", UNAVAILABLE_MESSAGE)
+        except RegionTimeZoneError as error:
+            logger.error("unusable TimeZone setting", extra={"region": query.region, "reason": str(error)})
+            metrics.add_metric(name="LookupUnavailable", unit=MetricUnit.Count, value=1)
+            return error_answer("Unavailable", str(error))
+
+    def _setting(self, query: SettingQuery, deadline: float) -> Answer:
+        sort_key = table.setting_sk(query.key)
+        record = self._records(query.region, [sort_key], deadline)[sort_key]
+        found = isinstance(record, Setting)
+        return {
+            "status": "ok",
+            "region": query.region,
+            "key": query.key,
+            "found": _bool(found),
+            "value": record.value if isinstance(record, Setting) else "",
+        }
+
+    def _holiday(self, query: HolidayQuery, deadline: float) -> Answer:
+        """Reads the holiday and, when "today" matters, the region's TimeZone setting, in one call.
+
+        Without a date, "today" depends on the zone: on a cold cache the holidays of the three dates that
+        can be today somewhere (UTC's yesterday, today and tomorrow; zones run from UTC-12 to UTC+14) are
+        read with the zone, and the zone then picks one. A date more than a day from UTC's today cannot be
+        today in any zone, so its answer needs no zone (``closedNow`` is false).
+        """
+        now = self.clock.now()
+        utc_today = now.astimezone(UTC).date()
+        zone_sk = table.setting_sk(TIME_ZONE_KEY)
+        needs_zone = query.date is None or abs(query.date - utc_today) <= _ONE_DAY
+        zone_known, zone_record = self.cache.get(query.region, zone_sk) if needs_zone else (True, None)
+        keys = [] if zone_known else [zone_sk]
+        if query.date is not None:
+            days = [query.date]
+        elif zone_known:
+            days = [_region_now(now, zone_record, query.region).date()]
+        else:
+            days = [utc_today - _ONE_DAY, utc_today, utc_today + _ONE_DAY]
+        keys += [table.holiday_sk(day.isoformat()) for day in days]
+
+        records = self._records(query.region, keys, deadline)
+        if not zone_known:
+            zone_record = records[zone_sk]
+        local_now = _region_now(now, zone_record, query.region) if needs_zone else None
+        day = query.date or (local_now or now).date()
+        holiday = records[table.holiday_sk(day.isoformat())]
+        closed_now = (
+            isinstance(holiday, Holiday)
+            and local_now is not None
+            and local_now.date() == day
+            and _closed_at(holiday, local_now.time(), query.region)
+        )
+        return {
+            "status": "ok",
+            "region": query.region,
+            "date": day.isoformat(),
+            "isHoliday": _bool(isinstance(holiday, Holiday)),
+            "holidayName": holiday.name if isinstance(holiday, Holiday) else "",
+            "closedNow": _bool(closed_now),
+        }
+
+    def _records(self, region: str, sort_keys: list[str], deadline: float) -> dict[str, ConfigRecord | None]:
+        """The items under ``sort_keys``: from the cache, the rest in one read (then cached)."""
+        records: dict[str, ConfigRecord | None] = {}
+        missing: list[str] = []
+        for sort_key in sort_keys:
+            known, record = self.cache.get(region, sort_key)
+            if known:
+                records[sort_key] = record
+            else:
+                missing.append(sort_key)
+        if missing:
+            if self._reader is None:
+                # Creating the client (boto3's import, its session and model) happens once per container; it
+                # is not the table's time, and counting it would turn slow cold starts into Unavailable.
+                created = self.clock.monotonic()
+                self._reader = self._reader_factory(self.deadline_seconds, self.clock.monotonic)
+                deadline += self.clock.monotonic() - created
+            self.reads += 1
+            for sort_key, record in self._reader.read(region, missing, deadline=deadline).items():
+                self.cache.put(region, sort_key, record)
+                records[sort_key] = record
+        return records
+
+
+def error_answer(code: str, message: str) -> Answer:
+    return {"status": "error", "errorCode": code, "message": message}
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _region_now(now: datetime, zone_record: ConfigRecord | None, region: str) -> datetime:
+    """``now`` on the region's clock: its ``TimeZone`` setting, or UTC for a region without one."""
+    region_zone: tzinfo = UTC
+    if isinstance(zone_record, Setting):
+        try:
+            region_zone = zone(zone_record.value)
+        except UnknownZoneError as exc:
+            raise RegionTimeZoneError(
+                f"the TimeZone setting of region {region} is not an IANA time zone: {zone_record.value[:64]!r}"
+            ) from exc
+    return now.astimezone(region_zone)
+
+
+def _closed_at(holiday: Holiday, local_time: clock_time, region: str) -> bool:
+    """Whether the holiday's closure covers ``local_time`` (region-local wall-clock time).
+
+    No window: the whole day. A window ``startTime``-``endTime`` covers start (inclusive) to end
+    (exclusive), compared as wall-clock times, so on a daylight-saving change it follows the clocks on the
+    wall: a window inside the skipped hour never applies, one inside the repeated hour applies twice. A
+    window the table should not hold (one end only, malformed, start not before end) closes the whole day,
+    the safer reading of a holiday, and is logged.
+    """
+    if not holiday.start_time and not holiday.end_time:
+        return True
+    start, end = _hhmm(holiday.start_time), _hhmm(holiday.end_time)
+    if start is None or end is None or start >= end:
+        logger.warning("holiday with an unusable closure window", extra={"region": region, "date": holiday.date})
+        return True
+    return start <= local_time < end
+
+
+def _hhmm(value: str) -> clock_time | None:
+    match = _HHMM.fullmatch(value)
+    return clock_time(int(match[1]), int(match[2])) if match else None
+
+
+# --- the edge ---------------------------------------------------------------------------------------------
+
+_lookups: Lookups | None = None
+
+
+def lookups() -> Lookups:
+    """This container's lookups (its cache lives as long as the container)."""
+    global _lookups
+    if _lookups is None:
+        settings = get_settings()
+        _lookups = Lookups(
+            clock=SystemClock(),
+            cache_ttl_seconds=settings.lookup_cache_ttl_seconds,
+            deadline_seconds=settings.lookup_deadline_seconds,
+        )
+    return _lookups
+
+
+def use_lookups(value: Lookups | None) -> None:
+    """Replace this container's lookups (tests: an injected clock; None: start afresh)."""
+    global _lookups
+    _lookups = value
+
+
+def on_contact_flow_event(event: Any, context: Any) -> Answer:
+    """The Connect route: a ContactFlowEvent in, a flat map of strings out (never an exception of its own)."""
+    service = lookups()
+    started = service.clock.monotonic()
+    reads_before = service.reads
+    try:
+        query = parse_query(event)
+    except BadRequestError as error:
+        logger.info("lookup refused", extra={"reason": str(error)})
+        metrics.add_metric(name="LookupBadRequest", unit=MetricUnit.Count, value=1)
+        return error_answer("BadRequest", str(error))
+    answer = service.answer(query, started=started)
+    logger.info(
+        "lookup answered",
+        extra={
+            "lookup": "setting" if isinstance(query, SettingQuery) else "holiday",
+            "region": query.region,
+            "status": answer["status"],
+            "table_reads": service.reads - reads_before,
+            "elapsed_ms": round((service.clock.monotonic() - started) * 1000, 1),
+        },
+    )
+    return answer
