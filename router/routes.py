@@ -25,6 +25,19 @@ def _operation(event: Any) -> str | None:
     return str(event.get("operation"))[:64]
 
 
+def _stream_sequence_range(event: Any) -> str | None:
+    """The batch's first and last ``SequenceNumber`` (``first..last``)."""
+    records = event["Records"]
+    first, last = (_sequence_number(record) for record in (records[0], records[-1]))
+    return first if first == last else f"{first}..{last}"
+
+
+def _sequence_number(record: dict[str, Any]) -> str:
+    stream_record = record.get("dynamodb")
+    number = stream_record.get("SequenceNumber") if isinstance(stream_record, dict) else None
+    return str(number)[:64] if number else "?"
+
+
 def _contact_id(event: Any) -> str | None:
     details = event.get("Details")
     contact = details.get("ContactData") if isinstance(details, dict) else None
@@ -42,11 +55,11 @@ ROUTES = Registry(
             correlation_id=_salesforce_record_id,
         ),
         Route(
-            name="operator",
-            matches=shapes.is_operator_request,
-            target="services.operator:on_operator_request",
-            contract=Contract.RAISE,
-            correlation_id=_operation,
+            name="status-fanout",
+            matches=shapes.is_dynamodb_stream_batch,
+            target="services.status_fanout:on_stream_batch",
+            contract=Contract.PARTIAL_BATCH,
+            correlation_id=_stream_sequence_range,
         ),
         Route(
             name="connect-lookup",
@@ -54,6 +67,13 @@ ROUTES = Registry(
             target="services.lookup:on_contact_flow_event",
             contract=Contract.STRING_MAP,
             correlation_id=_contact_id,
+        ),
+        Route(
+            name="operator",
+            matches=shapes.is_operator_request,
+            target="services.operator:on_operator_request",
+            contract=Contract.RAISE,
+            correlation_id=_operation,
         ),
     )
 )

@@ -45,3 +45,19 @@ def reset_clients() -> None:
     global _session
     _clients.clear()
     _session = None
+
+
+def pooled_config(pool_size: int) -> Any:
+    """A client ``Config`` for calls made from a pool of ``pool_size`` threads (the status fan-out).
+
+    One connection per worker, short timeouts and a few retries, so that a slow call fails its own record
+    rather than the whole batch.
+    """
+    from botocore.config import Config
+
+    return Config(
+        max_pool_connections=max(pool_size, 1),
+        connect_timeout=2,
+        read_timeout=5,
+        retries={"mode": "standard", "max_attempts": 3},
+    )

@@ -1,0 +1,195 @@
+"""The status bucket: the only code that touches it. Status files are written once and never rewritten.
+
+Writing is race-safe without a lock: ``PutObject`` with ``If-None-Match: *`` creates the object only when the
+key is free, and S3 answers 412 otherwise. The object's metadata names the outcome (``request-key``) and the
+attempt that wrote it (``writer``), so that a 412 tells the three cases apart:
+
+| what holds the key                         | result                                                       |
+| ------------------------------------------ | ------------------------------------------------------------ |
+| another outcome (same record, same second) | try ``-2``, ``-3``, ... before ``.csv``                       |
+| this outcome, written by this very attempt | ``WRITTEN`` (botocore retried a put whose answer was lost)   |
+| this outcome, written by an earlier attempt| ``ALREADY_SENT``, or ``NOTIFY_PENDING`` when its e-mail failed |
+
+The e-mail is sent after the file; when it fails, the file is tagged ``notification=pending`` (a tag changes
+neither the content nor the modification time that the output flow reads), and the retry that finds the
+tagged file sends the e-mail and removes the tag. In the usual path that is one call: the put.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services import aws
+from services.observability import logger
+from services.settings import get_settings
+from services.status_file import StatusFile
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+MAX_COPIES = 50
+"""Outcomes of one record in one second before giving up (the record then fails and is retried)."""
+CONFLICT_RETRIES = 3
+"""S3 answers 409 while another conditional write to the same key is in flight; try that key again."""
+PENDING_TAG_KEY, PENDING_TAG_VALUE = "notification", "pending"
+_META_REQUEST = "request-key"
+_META_WRITER = "writer"
+
+
+class StatusFileError(RuntimeError):
+    """The status file could not be written (or its key could not be settled); the record is retried."""
+
+
+class Stored(enum.Enum):
+    WRITTEN = "written"
+    """A new file: its e-mail is to be sent."""
+    ALREADY_SENT = "already sent"
+    """An earlier attempt wrote the file and sent its e-mail: nothing to do."""
+    NOTIFY_PENDING = "notify pending"
+    """An earlier attempt wrote the file but its e-mail failed: send it now."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    state: Stored
+
+
+@dataclass(frozen=True)
+class _Holder:
+    request_key: str
+    writer: str
+    tag_count: int
+
+
+class StatusBucket:
+    def __init__(self, client: S3Client, bucket: str) -> None:
+        self._s3 = client
+        self._bucket = bucket
+
+    def write_once(self, status_file: StatusFile, writer: str) -> StoredFile:
+        """Store ``status_file`` under its first free key, or find where an earlier attempt stored it.
+
+        ``writer`` is unique to this attempt. Raises :class:`StatusFileError`; when a put failed in a way that
+        leaves it unknown whether S3 wrote the object, the object (if this attempt wrote it) is first tagged
+        pending, so that the retry still sends the e-mail.
+        """
+        copy, conflicts = 1, 0
+        while copy <= MAX_COPIES:
+            key = status_file.key(copy)
+            try:
+                self._put(key, status_file, writer)
+                return StoredFile(key, Stored.WRITTEN)
+            except ClientError as error:
+                code = _code(error)
+                if code == "ConditionalRequestConflict" and conflicts < CONFLICT_RETRIES:
+                    conflicts += 1
+                    time.sleep(0.05 * conflicts)
+                    continue
+                if code != "PreconditionFailed":
+                    self._tag_pending_if_written_by(key, writer)
+                    raise StatusFileError(f"could not write {key}: {code}") from error
+            except BotoCoreError as error:
+                self._tag_pending_if_written_by(key, writer)
+                raise StatusFileError(f"could not write {key}: {error}") from error
+            holder = self._holder(key)
+            if holder is None and conflicts < CONFLICT_RETRIES:  # gone since the 412 (expired): try it again
+                conflicts += 1
+                continue
+            if holder is None or holder.request_key != _header_safe(status_file.request_key):
+                copy, conflicts = copy + 1, 0
+                continue
+            if holder.writer == writer:
+                return StoredFile(key, Stored.WRITTEN)
+            pending = holder.tag_count > 0 and self._is_pending(key)
+            return StoredFile(key, Stored.NOTIFY_PENDING if pending else Stored.ALREADY_SENT)
+        raise StatusFileError(f"{MAX_COPIES} status files already use {status_file.stem}")
+
+    def mark_pending(self, key: str) -> bool:
+        """Tag the file: its e-mail is still to be sent. False (and logged) when even that failed."""
+        try:
+            self._s3.put_object_tagging(
+                Bucket=self._bucket, Key=key, Tagging={"TagSet": [{"Key": PENDING_TAG_KEY, "Value": PENDING_TAG_VALUE}]}
+            )
+        except (ClientError, BotoCoreError):
+            logger.exception(
+                "could not tag the status file pending; its e-mail will not be retried", extra={"status_file": key}
+            )
+            return False
+        return True
+
+    def clear_pending(self, key: str) -> None:
+        """Remove the pending tag once the e-mail is sent. A failure only risks a second e-mail on a later retry."""
+        try:
+            self._s3.delete_object_tagging(Bucket=self._bucket, Key=key)
+        except (ClientError, BotoCoreError):
+            logger.warning(
+                "could not remove the pending tag of a status file", extra={"status_file": key}, exc_info=True
+            )
+
+    def _put(self, key: str, status_file: StatusFile, writer: str) -> None:
+        self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=status_file.body,
+            ContentType="text/csv; charset=utf-8",
+            IfNoneMatch="*",
+            Metadata={_META_REQUEST: _header_safe(status_file.request_key), _META_WRITER: writer},
+        )
+
+    def _holder(self, key: str) -> _Holder | None:
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if _code(error) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise StatusFileError(f"could not read {key}: {_code(error)}") from error
+        except BotoCoreError as error:
+            raise StatusFileError(f"could not read {key}: {error}") from error
+        metadata = head.get("Metadata", {})
+        return _Holder(
+            request_key=metadata.get(_META_REQUEST, ""),
+            writer=metadata.get(_META_WRITER, ""),
+            tag_count=int(head.get("TagCount") or 0),
+        )
+
+    def _is_pending(self, key: str) -> bool:
+        try:
+            tags = self._s3.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
+        except (ClientError, BotoCoreError) as error:
+            raise StatusFileError(f"could not read the tags of {key}") from error
+        return any(tag["Key"] == PENDING_TAG_KEY and tag["Value"] == PENDING_TAG_VALUE for tag in tags)
+
+    def _tag_pending_if_written_by(self, key: str, writer: str) -> None:
+        """After a put whose result is unknown: if S3 did write it for this attempt, keep its e-mail owed."""
+        try:
+            holder = self._holder(key)
+        except StatusFileError:
+            return
+        if holder is not None and holder.writer == writer:
+            self.mark_pending(key)
+
+
+def status_bucket() -> StatusBucket:
+    """The deployment's status bucket, through a client with a connection for each worker of the fan-out pool.
+
+    Call it on the thread that starts the pool: the shared client is created on first use.
+    """
+    settings = get_settings()
+    client: Any = aws.client("s3", purpose="status-bucket", config=aws.pooled_config(settings.fanout_pool_size))
+    return StatusBucket(client, settings.status_bucket)
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _header_safe(value: str) -> str:
+    """Object metadata travels in HTTP headers: ASCII only, so the key is percent-encoded."""
+    return quote(value, safe=":@/+-._~")

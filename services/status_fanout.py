@@ -1,0 +1,210 @@
+"""Status fan-out: each new outcome item on the table's stream becomes one status file and one e-mail.
+
+Delivery semantics (the stream's event source mapping reports batch item failures):
+
+- Only new outcome items are sent. Everything else that reaches the function (data-item changes, updates and
+  removals, TTL removals) is skipped and counted; the mapping's filter criteria already keep those out.
+- One failing record never fails the others: the answer lists only the records that really failed
+  (``batchItemFailures``, by ``SequenceNumber``).
+- Lambda then retries from the LOWEST reported sequence number: that record and every later record of the
+  batch come again, including those that succeeded. So each step is idempotent. The status file is written
+  once (the retry finds it by its key and writes nothing), and its e-mail is sent once (the retry sends it only
+  when it is still owed: see ``services.aws.status_bucket``).
+- When retries or record age run out, Lambda sends the batch's description (shard, sequence numbers) to the
+  stream-failure queue; the outcome items themselves stay in the table until their TTL.
+- A batch whose every record failed raises (Powertools' ``BatchProcessingError``): the function error makes the
+  mapping bisect the batch and retry the halves.
+
+Within a batch the outcomes are sent concurrently, in a pool of ``fanout_pool_size`` threads; for one outcome
+the e-mail follows the file (it names the file, and it is owed only once the file exists).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from services.aws.notification_topic import NotificationError, NotificationTopic, notification_topic
+from services.aws.status_bucket import StatusBucket, Stored, status_bucket
+from services.aws.table import OUTCOME
+from services.models.outcome import Outcome
+from services.notification import notification_for, subject_for
+from services.observability import logger, metrics
+from services.settings import get_settings
+from services.status_file import status_file_for
+
+TIME_TO_START_SECONDS = 10.0
+"""An outcome is not started with less time than this left before the function's timeout: it fails untouched
+and comes back with the retry, rather than being cut off between its file and its e-mail."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    reason: str
+    """``ttl-removal``, ``modify``, ``remove`` or ``data-item``."""
+
+
+@dataclass(frozen=True)
+class Sent:
+    record_id: str
+    status_file: str
+    subject: str
+    file: Stored
+    emailed: bool
+
+
+class OutOfTimeError(RuntimeError):
+    """Too little time left to start an outcome; it is reported failed without any call, and retried."""
+
+
+def on_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The route's edge: a DynamoDB stream batch in, Lambda's partial batch response out."""
+    settings = get_settings()
+    fanout = StatusFanout(status_bucket(), notification_topic(), settings.status_prefix, context)
+    processor = ConcurrentBatchProcessor(EventType.DynamoDBStreams, pool_size=settings.fanout_pool_size)
+    try:
+        response = process_partial_response(
+            event=event, record_handler=fanout.handle, processor=processor, context=context
+        )
+    finally:
+        fanout.report(failed=len(processor.fail_messages))
+    return dict(response)
+
+
+class ConcurrentBatchProcessor(BatchProcessor):
+    """Powertools' ``BatchProcessor`` with the record handler run in a bounded thread pool.
+
+    Only the loop over the records changes: each record is still handled by Powertools (a raise marks that
+    record failed), and the partial batch response and the whole-batch failure are still Powertools' own.
+    Successes and failures are put back in the batch's order.
+    """
+
+    def __init__(self, event_type: EventType, pool_size: int) -> None:
+        super().__init__(event_type)
+        self.pool_size = max(pool_size, 1)
+
+    def process(self) -> list[tuple[Any, ...]]:
+        workers = min(self.pool_size, max(len(self.records), 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
+            entries: list[tuple[Any, ...]] = list(pool.map(self._process_record, self.records))
+        self.success_messages[:] = [entry[2] for entry in entries if entry[0] == "success"]
+        self.fail_messages[:] = [entry[2] for entry in entries if entry[0] == "fail"]
+        return entries
+
+
+class StatusFanout:
+    """Handles the records of one batch (from several threads) and keeps what each one came to."""
+
+    def __init__(self, bucket: StatusBucket, topic: NotificationTopic, prefix: str, context: Any) -> None:
+        self._bucket = bucket
+        self._topic = topic
+        self._prefix = prefix
+        self._context = context
+        self.results: list[Sent | Skipped] = []
+
+    def handle(self, record: DynamoDBRecord) -> Sent | Skipped:
+        try:
+            found = outcome_in(record)
+            if isinstance(found, Skipped):
+                self.results.append(found)
+                return found
+            self._check_time_left()
+            sent = send_outcome(found, self._bucket, self._topic, self._prefix)
+        except Exception:
+            logger.exception("outcome not sent; the stream retries it", extra=_where(record))
+            raise
+        where = _where(record)
+        self.results.append(sent)
+        logger.info(
+            "outcome sent" if sent.file is not Stored.ALREADY_SENT else "outcome already sent",
+            extra={**where, "status_file": sent.status_file, "subject": sent.subject, "emailed": sent.emailed},
+        )
+        return sent
+
+    def report(self, failed: int) -> None:
+        """One summary line and the batch's metrics (on the calling thread: Powertools metrics are not shared)."""
+        sent = [result for result in self.results if isinstance(result, Sent)]
+        skipped = Counter(result.reason for result in self.results if isinstance(result, Skipped))
+        again = sum(1 for result in sent if result.file is Stored.ALREADY_SENT)
+        logger.info(
+            "stream batch done",
+            extra={
+                "sent": len(sent) - again,
+                "already_sent": again,
+                "emailed": sum(1 for result in sent if result.emailed),
+                "skipped": dict(skipped),
+                "failed": failed,
+            },
+        )
+        metrics.add_metric(name="OutcomesSent", unit=MetricUnit.Count, value=len(sent) - again)
+        metrics.add_metric(name="OutcomesAlreadySent", unit=MetricUnit.Count, value=again)
+        metrics.add_metric(name="RecordsSkipped", unit=MetricUnit.Count, value=sum(skipped.values()))
+        metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failed)
+
+    def _check_time_left(self) -> None:
+        remaining = getattr(self._context, "get_remaining_time_in_millis", None)
+        if remaining is not None and remaining() < TIME_TO_START_SECONDS * 1000:
+            raise OutOfTimeError("too little time left to send this outcome; the stream retries it")
+
+
+def outcome_in(record: DynamoDBRecord) -> Outcome | Skipped:
+    """The new outcome a stream record carries, or why it is skipped; ``KeyError``/``ValueError`` when malformed.
+
+    A malformed outcome item fails its record (it is never silently dropped): after the bounded retries it is
+    described in the stream-failure queue.
+    """
+    raw = record.raw_event
+    if (raw.get("userIdentity") or {}).get("type") == "Service":
+        return Skipped("ttl-removal")
+    event_name = str(raw.get("eventName", ""))
+    if event_name != "INSERT":
+        return Skipped(event_name.lower() or "unnamed")
+    image = (raw.get("dynamodb") or {}).get("NewImage") or {}
+    if (image.get("itemType") or {}).get("S") != OUTCOME:
+        return Skipped("data-item")
+    return Outcome.from_attributes(image)
+
+
+def send_outcome(outcome: Outcome, bucket: StatusBucket, topic: NotificationTopic, prefix: str) -> Sent:
+    """Write the outcome's status file once, then publish its e-mail if it is owed.
+
+    Usual path: two calls (the put and the publish). A retry of an outcome already sent: the put (412) and a
+    look at the file that holds its key; nothing is written or published.
+    """
+    status_file = status_file_for(outcome, prefix)
+    stored = bucket.write_once(status_file, writer=uuid.uuid4().hex)
+    logger.debug(
+        "status file",
+        extra={"status_file": stored.key, "file": stored.state.value, "content": status_file.body.decode("utf-8")},
+    )
+    if stored.state is Stored.ALREADY_SENT:
+        return Sent(outcome.record_id, stored.key, subject_for(outcome), stored.state, emailed=False)
+    notification = notification_for(outcome, stored.key)
+    try:
+        topic.publish(notification)
+    except NotificationError:
+        if stored.state is Stored.WRITTEN:
+            bucket.mark_pending(stored.key)
+        raise
+    if stored.state is Stored.NOTIFY_PENDING:
+        bucket.clear_pending(stored.key)
+    return Sent(outcome.record_id, stored.key, notification.subject, stored.state, emailed=True)
+
+
+def _where(record: DynamoDBRecord) -> dict[str, str]:
+    """The record's sequence number and Salesforce record id, for the log (read without trusting the shape)."""
+    stream_record = record.raw_event.get("dynamodb")
+    stream_record = stream_record if isinstance(stream_record, dict) else {}
+    image = stream_record.get("NewImage")
+    record_id = image.get("recordId") if isinstance(image, dict) else None
+    return {
+        "sequence_number": str(stream_record.get("SequenceNumber", "")),
+        "record_id": str(record_id.get("S", ""))[:18] if isinstance(record_id, dict) else "",
+    }
