@@ -7,6 +7,8 @@ resources in moto, and reads the table, its stream and the AWS calls the functio
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import json
 import re
 import time
@@ -25,8 +27,9 @@ from services.aws.large_event_bucket import ForeignBucketError
 from services.inbound import MalformedEventError
 from services.models.config_change import UnusableRecordIdError
 from services.models.outcome import Outcome
-from tests.aws_stack import Stack
+from tests.aws_stack import Stack, drain
 from tests.sample_events import load_event
+from tests.stream_batches import batch, stream_records
 
 CHRISTMAS = "config-change--holiday-add-christmas"
 HOLIDAY_KEY = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOLIDAY#2026-12-25"}}
@@ -665,3 +668,44 @@ def test_the_stream_carries_exactly_one_outcome_per_request_over_all_samples(
     counted = metric_names(capsys.readouterr().out)
     assert (counted.count("Success"), counted.count("Fail"), counted.count("Superseded")) == (5, 3, 1)
     assert counted.count("Duplicate") == 1 + len(names)
+
+
+def test_the_outcomes_written_here_flow_through_the_stream_into_status_files_and_e_mails(
+    aws: Stack, lambda_context: Any
+) -> None:
+    """The first two legs joined: each request's outcome item, as the stream mapping's filter passes it."""
+    for name in (CHRISTMAS, "config-change--holiday-add-duplicate-of-christmas", "config-change--bad-request-fail"):
+        send(load_event(name), lambda_context)
+    outcome_inserts = [
+        record
+        for record in stream_records(aws.stream_arn)
+        if record["eventName"] == "INSERT" and record["dynamodb"]["NewImage"]["itemType"]["S"] == "OUTCOME"
+    ]
+
+    assert handler.handler(batch(outcome_inserts), lambda_context) == {"batchItemFailures": []}
+
+    listed = boto3.client("s3").list_objects_v2(Bucket=aws.status_bucket, Prefix="status/")["Contents"]
+    keys = sorted(entry["Key"] for entry in listed)
+    assert [re.sub(r"\d{4}-\d\d-\d\d-\d\d_\d\d_\d\d", "<time>", key) for key in keys] == [
+        "status/a0B5g00000XyZ12AAB-event-created-<time>.csv",
+        "status/a0B5g00000XyZ19AAB-event-created-<time>.csv",
+    ]
+    rows = [
+        list(
+            csv.reader(
+                io.StringIO(boto3.client("s3").get_object(Bucket=aws.status_bucket, Key=k)["Body"].read().decode())
+            )
+        )
+        for k in keys
+    ]
+    assert [r[1][:3] for r in rows] == [
+        ["a0B5g00000XyZ12AAB", "Success", "Holiday Christmas Day added for US-East on 2026-12-25, closed all day"],
+        [
+            "a0B5g00000XyZ19AAB",
+            "Fail",
+            "Region__c: must be 1 to 64 letters, digits, spaces, _ or -; Holiday_Date__c: must be a date YYYY-MM-DD; "
+            "End_Time__c: required when Start_Time__c is given",
+        ],
+    ]
+    subjects = sorted(json.loads(m["Body"])["Subject"] for m in drain(aws.notification_queue_url))
+    assert subjects == ["[Fail] Holiday Add", "[Success] Holiday Add US-East 2026-12-25"]
