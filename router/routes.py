@@ -52,6 +52,13 @@ def _contact_id(event: Any) -> str | None:
 ROUTES = Registry(
     routes=(
         Route(
+            name="config-change",
+            matches=shapes.is_salesforce_partner_event,
+            target="services.inbound:on_config_change",
+            contract=Contract.RAISE,
+            correlation_id=_salesforce_record_id,
+        ),
+        Route(
             name="status-fanout",
             matches=shapes.is_dynamodb_stream_batch,
             target="services.status_fanout:on_stream_batch",

@@ -9,6 +9,8 @@ scripts/emulator.sh start
 scripts/emulator.sh reset
 echo "== deploying the local stage to the embedded AWS"
 serverless deploy --stage local 2>&1 | grep -E '✔|×|Error' || true
+# Large events: AppFlow would have stored them in the large-event bucket; put the samples' objects there.
+python scripts/put_large_events.py
 echo "== configuring the regions that the Connect lookups ask about"
 python scripts/demo_lookup_regions.py
 
@@ -21,8 +23,8 @@ for file in events/*.json; do
   if ! out=$(serverless invoke local --stage local -f router -p "$file" 2>&1); then
     expected_error=false
     case "$name" in *--refused-*|*--unroutable-*) expected_error=true ;; esac
-    # invoke local prints a Python exception as a traceback: show its last line (type: message).
-    echo "$out" | grep -E '"(errorType|errorMessage)"|^[A-Za-z_][A-Za-z0-9_.]*(Error|Exception): ' | tail -2 || true
+    # invoke local ends a raised error with its traceback (split into chunks); show the exception line.
+    echo "$out" | grep -E '"(errorType|errorMessage)"|^[A-Za-z_.][A-Za-z0-9_.]*(Error|Exception): ' | head -2 || true
     $expected_error || status=1
     continue
   fi

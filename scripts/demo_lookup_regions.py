@@ -8,13 +8,15 @@ answers closedNow=true whenever the demo runs.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import boto3
 
 TABLE = os.environ.get("TABLE_NAME", "config-bridge-local-config")
-CHANGED_AT = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+# Configuration made before any sample change (the inbound write's changedAt format: UTC, milliseconds, Z), so
+# that the config-change sample events, newer, apply over it instead of being refused as superseded.
+CHANGED_AT = "2026-01-01T00:00:00.000Z"
 
 
 def put(region: str, sort_key: str, **attributes: str) -> None:

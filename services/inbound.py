@@ -1,0 +1,274 @@
+"""Inbound: a Salesforce config change becomes a DynamoDB write, exactly once, in order, with an outcome.
+
+CONTRACT.md section 1. EventBridge delivers each ``Config_Change__e`` at least once, in any order, and retries
+the function when it raises. Every request that carries a usable ``Record_Id__c`` ends in exactly one outcome
+item (Success or Fail), written in the same DynamoDB call as its data change; the table's stream carries it
+on to Salesforce and the requester.
+
+- Usual path, ONE call: TransactWriteItems of the data item (guarded: absent, or last changed before this
+  event's ``CreatedDate``) and the outcome item (guarded: its key, the request's de-duplication key, is new).
+- A second delivery of a request finds its outcome: nothing changes, no second outcome, no extra round trip.
+- The data guard refused (an older event, or a Delete of nothing): a second call writes the Fail that says
+  why. A Delete leaves a tombstone (``deleted``) carrying its ``CreatedDate``, also when there was nothing to
+  delete, so that an older Add delivered late is refused as superseded.
+- A request that breaks the contract: ONE PutItem of a Fail outcome naming each bad field; no retry.
+- No usable ``Record_Id__c``, a pointer to a foreign bucket, or any AWS error: the function raises, EventBridge
+  retries, then the dead-letter queue keeps the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import Field, ValidationError
+
+from services.aws import large_event_bucket, table
+from services.models.config_change import (
+    MESSAGE_LIMIT,
+    ConfigChange,
+    InvalidConfigChange,
+    LargeEventPointer,
+    as_utc,
+    parse_config_change,
+    utc_iso,
+)
+from services.models.outcome import Outcome, Status
+from services.observability import logger, metrics
+from services.settings import get_settings
+
+DETAIL_TYPE: Final = "Config_Change__e"
+MAX_ATTEMPTS: Final = 4
+"""Writes per event at most: the usual one, plus a few when other events change the same item meanwhile."""
+
+Result = Literal["applied", "superseded", "nothing-to-delete", "refused", "duplicate"]
+Plan = Literal["applied", "superseded", "nothing-to-delete"]
+Clock = Callable[[], datetime]
+Recorder = Callable[[dict[str, dict[str, Any]], table.DataPut | None], table.WriteResult]
+
+
+class MalformedEventError(ValueError):
+    """Not a ``Config_Change__e`` EventBridge event. The message names what is wrong, never the contents."""
+
+
+class ConcurrentChangeError(RuntimeError):
+    """The item kept changing under this request; the event is retried."""
+
+
+class ConfigChangeEvent(EventBridgeModel):
+    """The EventBridge envelope AppFlow puts a ``Config_Change__e`` in (Powertools' EventBridge model)."""
+
+    detail_type: Literal["Config_Change__e"] = Field(alias="detail-type")
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What became of one event (the function's return value; the outcome itself is in the table)."""
+
+    record_id: str
+    result: Result
+    status: Status | Literal[""]
+    """``""`` for a duplicate: its outcome was written by an earlier delivery."""
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"recordId": self.record_id, "result": self.result, "status": self.status, "message": self.message}
+
+
+def on_config_change(event: Any, context: Any) -> dict[str, str]:
+    """The route's edge: the raw event to a model, then :func:`apply_change` or :func:`refuse_change`."""
+    request = parse_config_change(config_change_detail(event))
+    logger.append_keys(record_id=request.record_id)
+    if isinstance(request, InvalidConfigChange):
+        return refuse_change(request).as_dict()
+    return apply_change(request).as_dict()
+
+
+def config_change_detail(event: Any) -> dict[str, Any]:
+    """The event's fields: its ``detail``, or the object a large-event pointer names (own bucket only)."""
+    try:
+        envelope = ConfigChangeEvent.model_validate(event)
+    except ValidationError as error:
+        raise MalformedEventError(f"not a {DETAIL_TYPE} EventBridge event ({_where(error)})") from None
+    if not LargeEventPointer.is_pointer(envelope.detail):
+        return envelope.detail
+    try:
+        pointer = LargeEventPointer.model_validate(envelope.detail)
+    except ValidationError as error:
+        raise MalformedEventError(f"not a usable large-event pointer ({_where(error)})") from None
+    logger.info("reading a large event from the large-event bucket", extra={"s3Key": pointer.key})
+    return large_event_bucket.read_event_detail(pointer.bucket, pointer.key)
+
+
+def apply_change(change: ConfigChange, *, record: Recorder = table.record_change, clock: Clock | None = None) -> Answer:
+    """Apply one valid change and record its outcome, both in one write in the usual path."""
+    now = clock or _now
+    plan: Plan = "applied"
+    current: table.CurrentItem | None = None
+    for _ in range(MAX_ATTEMPTS):
+        moment = now()
+        data, outcome = _write_for(plan, change, current, moment)
+        written = record(outcome.to_attributes(), data)
+        if written.kind == "duplicate":
+            return _duplicate(change.record_id)
+        if written.kind == "written":
+            return _answered(outcome, plan)
+        current = written.current
+        plan = _next_plan(change, current)
+    raise ConcurrentChangeError(f"the item kept changing; gave up after {MAX_ATTEMPTS} writes")
+
+
+def refuse_change(
+    request: InvalidConfigChange, *, record: Recorder = table.record_change, clock: Clock | None = None
+) -> Answer:
+    """Record the Fail of a request that breaks the contract (one conditional put); nothing else changes."""
+    moment = (clock or _now)()
+    outcome = Outcome(
+        request_key=table.request_key(request.record_id, request.created_date, request.event_uuid),
+        record_id=request.record_id,
+        status="Fail",
+        message=request.problems,
+        processed_at=utc_iso(moment),
+        created_date=request.created_date,
+        action=request.action,
+        config_type=request.config_type,
+        region=request.region,
+        subject=request.subject,
+        requester_email=request.requester_email,
+        expires_at=_outcome_expiry(moment),
+    )
+    if record(outcome.to_attributes(), None).kind == "duplicate":
+        return _duplicate(request.record_id)
+    return _answered(outcome, "refused")
+
+
+def _next_plan(change: ConfigChange, current: table.CurrentItem | None) -> Plan:
+    """What to write after the data guard refused, given the item as the table held it."""
+    if current is not None and current.changed_at >= change.changed_at:
+        return "superseded"
+    if change.action == "Add" or (current is not None and not current.deleted):
+        return "applied"  # the item changed between the reads: try again with the same intent
+    return "nothing-to-delete"
+
+
+def _write_for(
+    plan: Plan, change: ConfigChange, current: table.CurrentItem | None, moment: datetime
+) -> tuple[table.DataPut | None, Outcome]:
+    subject = f"holiday on {change.holiday_date}" if change.config_type == "Holiday" else f"setting {change.subject}"
+    if plan == "superseded":
+        newer = _readable(current.changed_at if current else "")
+        return None, _outcome(change, "Fail", f"superseded by a newer change made at {newer}", moment)
+    if plan == "nothing-to-delete":
+        tombstone = table.DataPut(_tombstone(change, moment), table.Guard.ABSENT_OR_OLDER_TOMBSTONE)
+        return tombstone, _outcome(change, "Fail", f"no {subject} for {change.region}", moment)
+    if change.action == "Delete":
+        tombstone = table.DataPut(_tombstone(change, moment), table.Guard.LIVE_AND_OLDER)
+        message = f"{subject[0].upper()}{subject[1:]} removed for {change.region}"
+        return tombstone, _outcome(change, "Success", message, moment, summary=f"{subject} removed")
+    if change.config_type == "Holiday":
+        return _holiday_added(change, moment)
+    return _setting_added(change, moment)
+
+
+def _holiday_added(change: ConfigChange, moment: datetime) -> tuple[table.DataPut, Outcome]:
+    date_iso, name = change.holiday_date or "", change.holiday_name or ""
+    item = table.holiday_item(
+        region=change.region,
+        date_iso=date_iso,
+        name=name,
+        start_time=change.start_time,
+        end_time=change.end_time,
+        changed_at=change.changed_at,
+        request=_request_key(change),
+    )
+    closed = f"closed {change.start_time} to {change.end_time}" if change.start_time else "closed all day"
+    message = f"Holiday {name} added for {change.region} on {date_iso}, {closed}"
+    outcome = _outcome(change, "Success", message, moment, summary=f"{name} on {date_iso}, {closed}")
+    return table.DataPut(item, table.Guard.OLDER_OR_ABSENT), outcome
+
+
+def _setting_added(change: ConfigChange, moment: datetime) -> tuple[table.DataPut, Outcome]:
+    key, value = change.setting_key or "", change.setting_value or ""
+    item = table.setting_item(
+        region=change.region, key=key, value=value, changed_at=change.changed_at, request=_request_key(change)
+    )
+    message = f"Setting {key} set for {change.region}"
+    outcome = _outcome(change, "Success", message, moment, summary=f'{key} set to "{value}"')
+    return table.DataPut(item, table.Guard.OLDER_OR_ABSENT), outcome
+
+
+def _tombstone(change: ConfigChange, moment: datetime) -> dict[str, dict[str, Any]]:
+    expires_at = int((moment + timedelta(days=table.TOMBSTONE_DAYS)).timestamp())
+    common = {"region": change.region, "changed_at": change.changed_at, "request": _request_key(change)}
+    if change.config_type == "Holiday":
+        return table.holiday_tombstone(date_iso=change.holiday_date or "", expires_at=expires_at, **common)
+    return table.setting_tombstone(key=change.setting_key or "", expires_at=expires_at, **common)
+
+
+def _outcome(change: ConfigChange, status: Status, message: str, moment: datetime, summary: str = "") -> Outcome:
+    return Outcome(
+        request_key=_request_key(change),
+        record_id=change.record_id,
+        status=status,
+        message=_fit(message),
+        processed_at=utc_iso(moment),
+        created_date=change.created_date,
+        action=change.action,
+        config_type=change.config_type,
+        region=change.region,
+        subject=change.subject,
+        requester_email=change.requester_email or "",
+        change_summary=summary if status == "Success" else "",
+        expires_at=_outcome_expiry(moment),
+    )
+
+
+def _request_key(change: ConfigChange) -> str:
+    return table.request_key(change.record_id, change.created_date, change.event_uuid)
+
+
+def _answered(outcome: Outcome, result: Result) -> Answer:
+    metrics.add_metric(name=outcome.status, unit=MetricUnit.Count, value=1)
+    if result == "superseded":
+        metrics.add_metric(name="Superseded", unit=MetricUnit.Count, value=1)
+    keys = {"result": result, "status": outcome.status, "configType": outcome.config_type, "action": outcome.action}
+    if result == "refused":
+        keys["problems"] = outcome.message  # field names and rules, never the values sent
+    logger.info("config change answered", extra={**keys, "region": outcome.region, "subject": outcome.subject})
+    return Answer(outcome.record_id, result, outcome.status, outcome.message)
+
+
+def _duplicate(record_id: str) -> Answer:
+    metrics.add_metric(name="Duplicate", unit=MetricUnit.Count, value=1)
+    logger.info("duplicate delivery: its outcome is already recorded, nothing changed", extra={"result": "duplicate"})
+    return Answer(record_id, "duplicate", "", "already processed")
+
+
+def _outcome_expiry(moment: datetime) -> int:
+    return int((moment + timedelta(days=get_settings().outcome_ttl_days)).timestamp())
+
+
+def _readable(changed_at: str) -> str:
+    try:
+        return as_utc(changed_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return changed_at[:32]
+
+
+def _fit(message: str) -> str:
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
+
+
+def _where(error: ValidationError) -> str:
+    """Which parts of the envelope are wrong and how (locations and error types only, never values)."""
+    problems = error.errors(include_url=False, include_input=False, include_context=False)
+    return "; ".join(f"{'.'.join(str(part) for part in e['loc']) or 'event'}: {e['type']}" for e in problems)[:300]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,244 @@
+"""The Config_Change__e model: the contract's fields and rules, and Fail messages a business user understands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.models.config_change import (
+    MESSAGE_LIMIT,
+    ConfigChange,
+    InvalidConfigChange,
+    UnusableRecordIdError,
+    parse_config_change,
+    summarise,
+)
+
+CONTRACT_FIELDS = [
+    "Record_Id__c",
+    "Action__c",
+    "Config_Type__c",
+    "Region__c",
+    "Holiday_Date__c",
+    "Holiday_Name__c",
+    "Start_Time__c",
+    "End_Time__c",
+    "Setting_Key__c",
+    "Setting_Value__c",
+    "Requester_Email__c",
+    "EventUuid",
+    "CreatedDate",
+    "CreatedById",
+]
+
+HOLIDAY: dict[str, Any] = {
+    "Record_Id__c": "a0B5g00000XyZ12AAB",
+    "Action__c": "Add",
+    "Config_Type__c": "Holiday",
+    "Region__c": "US-East",
+    "Holiday_Date__c": "2026-12-25",
+    "Holiday_Name__c": "Christmas Day",
+    "EventUuid": "5b1e0c7a-2f64-4d38-8c3e-91a7d4f2e610",
+    "CreatedDate": "2026-11-27T10:00:00.000Z",
+}
+SETTING: dict[str, Any] = {
+    **{k: v for k, v in HOLIDAY.items() if not k.startswith("Holiday_")},
+    "Config_Type__c": "Setting",
+    "Setting_Key__c": "TimeZone",
+    "Setting_Value__c": "America/New_York",
+}
+
+
+def with_fields(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    detail = {**base, **changes}
+    return {k: v for k, v in detail.items() if v is not ...}
+
+
+def problems(detail: dict[str, Any]) -> str:
+    parsed = parse_config_change(detail)
+    assert isinstance(parsed, InvalidConfigChange), f"expected a Fail, got {parsed!r}"
+    return parsed.problems
+
+
+def test_the_model_reads_exactly_the_contract_fields_by_their_salesforce_names() -> None:
+    assert [field.alias for field in ConfigChange.model_fields.values()] == CONTRACT_FIELDS
+
+
+@pytest.mark.parametrize(
+    "detail",
+    [
+        HOLIDAY,
+        with_fields(HOLIDAY, Start_Time__c="12:00", End_Time__c="17:00"),
+        with_fields(HOLIDAY, Action__c="Delete", Holiday_Name__c=...),
+        with_fields(HOLIDAY, Record_Id__c="a0B5g00000XyZ12", EventUuid=..., CreatedById="0055g00000AbCdE"),
+        SETTING,
+        with_fields(SETTING, Setting_Key__c="EmergencyMessage", Setting_Value__c="Closed for snow.\nCall back."),
+        with_fields(SETTING, Action__c="Delete", Setting_Value__c=...),
+        with_fields(SETTING, Setting_Value__c="UTC"),
+    ],
+)
+def test_requests_that_keep_the_contract_are_valid(detail: dict[str, Any]) -> None:
+    assert isinstance(parse_config_change(detail), ConfigChange)
+
+
+def test_fields_not_in_the_contract_are_ignored() -> None:
+    change = parse_config_change({**HOLIDAY, "Unmapped__c": {"any": "thing"}, "Id": 7})
+    assert isinstance(change, ConfigChange)
+    assert "Unmapped__c" not in change.model_dump()
+
+
+def test_fields_that_do_not_apply_to_the_type_or_action_are_ignored() -> None:
+    holiday = parse_config_change({**HOLIDAY, "Setting_Key__c": "not a key!", "Setting_Value__c": "x" * 5000})
+    delete = parse_config_change({**HOLIDAY, "Action__c": "Delete", "Holiday_Name__c": "x" * 300})
+    setting = parse_config_change({**SETTING, "Holiday_Date__c": "someday", "Start_Time__c": "noon"})
+    assert isinstance(holiday, ConfigChange) and holiday.setting_key is None
+    assert isinstance(delete, ConfigChange) and delete.holiday_name is None
+    assert isinstance(setting, ConfigChange) and setting.holiday_date is None
+
+
+def test_empty_and_null_fields_count_as_absent_and_text_is_trimmed() -> None:
+    change = parse_config_change({**HOLIDAY, "Region__c": " US-East ", "Start_Time__c": "", "End_Time__c": None})
+    assert isinstance(change, ConfigChange)
+    assert change.region == "US-East" and change.start_time is None and change.end_time is None
+    assert problems({**HOLIDAY, "Holiday_Name__c": "   "}) == "Holiday_Name__c: required to add a Holiday"
+
+
+@pytest.mark.parametrize(
+    ("created_date", "changed_at"),
+    [
+        ("2026-11-27T10:00:00.000Z", "2026-11-27T10:00:00.000Z"),
+        ("2026-11-27T10:00:00Z", "2026-11-27T10:00:00.000Z"),
+        ("2026-11-27T11:30:00.250+02:00", "2026-11-27T09:30:00.250Z"),
+        ("2026-11-27T05:00:00.000-0500", "2026-11-27T10:00:00.000Z"),
+        ("2026-11-27T10:00:00", "2026-11-27T10:00:00.000Z"),
+    ],
+)
+def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, changed_at: str) -> None:
+    change = parse_config_change({**HOLIDAY, "CreatedDate": created_date})
+    assert isinstance(change, ConfigChange)
+    assert change.changed_at == changed_at
+    assert change.created_date == created_date, "the value as sent is kept (it is part of the request key)"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"Action__c": "add"}, "Action__c: must be Add or Delete"),
+        ({"Action__c": ...}, "Action__c: required"),
+        ({"Config_Type__c": "Closure"}, "Config_Type__c: must be Holiday or Setting"),
+        ({"Region__c": "US/East"}, "Region__c: must be 1 to 64 letters, digits, spaces, _ or -"),
+        ({"Region__c": "R" * 65}, "Region__c: must be 1 to 64 letters, digits, spaces, _ or -"),
+        ({"Region__c": ""}, "Region__c: required"),
+        ({"Holiday_Date__c": "25/12/2026"}, "Holiday_Date__c: must be a date YYYY-MM-DD"),
+        ({"Holiday_Date__c": "2026-02-30"}, "Holiday_Date__c: must be a date YYYY-MM-DD"),
+        ({"Holiday_Date__c": 20261225}, "Holiday_Date__c: must be a date YYYY-MM-DD"),
+        ({"Holiday_Date__c": ...}, "Holiday_Date__c: required for a Holiday"),
+        ({"Holiday_Name__c": ...}, "Holiday_Name__c: required to add a Holiday"),
+        ({"Holiday_Name__c": "N" * 256}, "Holiday_Name__c: must be text of at most 255 characters"),
+        ({"Start_Time__c": "12:00"}, "End_Time__c: required when Start_Time__c is given"),
+        ({"End_Time__c": "17:00"}, "End_Time__c: given without Start_Time__c (give both or neither)"),
+        ({"Start_Time__c": "17:00", "End_Time__c": "12:00"}, "End_Time__c: must be after Start_Time__c"),
+        ({"Start_Time__c": "12:00", "End_Time__c": "12:00"}, "End_Time__c: must be after Start_Time__c"),
+        (
+            {"Start_Time__c": "24:00", "End_Time__c": "25:00"},
+            "Start_Time__c: must be a time HH:MM (24-hour); End_Time__c: must be a time HH:MM (24-hour)",
+        ),
+        ({"Config_Type__c": "   "}, "Config_Type__c: required"),
+        ({"CreatedDate": ""}, "CreatedDate: required"),
+        ({"Start_Time__c": "9:00", "End_Time__c": "17:00"}, "Start_Time__c: must be a time HH:MM (24-hour)"),
+        ({"Requester_Email__c": "ops at example"}, "Requester_Email__c: must be an e-mail address"),
+        ({"EventUuid": "u" * 256}, "EventUuid: must be text of at most 255 characters"),
+        ({"CreatedDate": ...}, "CreatedDate: required"),
+        ({"CreatedDate": "2026-11-27"}, "CreatedDate: must be an ISO 8601 date-time"),
+        ({"CreatedDate": "2026-11-31T10:00:00Z"}, "CreatedDate: must be an ISO 8601 date-time"),
+        ({"CreatedDate": "0001-01-01T00:00:00+01:00"}, "CreatedDate: must be an ISO 8601 date-time"),
+        ({"CreatedDate": 1795000000}, "CreatedDate: must be an ISO 8601 date-time"),
+        ({"CreatedById": "005"}, "CreatedById: must be a Salesforce Id (15 or 18 letters and digits)"),
+    ],
+)
+def test_a_holiday_that_breaks_a_rule_gets_a_fail_naming_the_field_and_why(
+    changes: dict[str, Any], message: str
+) -> None:
+    assert problems(with_fields(HOLIDAY, **changes)) == message
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"Setting_Key__c": ...}, "Setting_Key__c: required for a Setting"),
+        ({"Setting_Key__c": "Time Zone"}, "Setting_Key__c: must be 1 to 64 letters, digits or _"),
+        ({"Setting_Value__c": ...}, "Setting_Value__c: required to add a Setting"),
+        ({"Setting_Value__c": "v" * 4001}, "Setting_Value__c: must be text of at most 4000 characters"),
+        (
+            {"Setting_Value__c": "Mars/Olympus_Mons"},
+            "Setting_Value__c: must be a time zone name such as America/New_York",
+        ),
+        ({"Setting_Value__c": "EST+5"}, "Setting_Value__c: must be a time zone name such as America/New_York"),
+        (
+            {"Setting_Value__c": "../../etc/passwd"},
+            "Setting_Value__c: must be a time zone name such as America/New_York",
+        ),
+    ],
+)
+def test_a_setting_that_breaks_a_rule_gets_a_fail_naming_the_field_and_why(
+    changes: dict[str, Any], message: str
+) -> None:
+    assert problems(with_fields(SETTING, **changes)) == message
+
+
+def test_only_the_time_zone_setting_must_hold_a_time_zone() -> None:
+    change = parse_config_change({**SETTING, "Setting_Key__c": "EmergencyMessage", "Setting_Value__c": "Mars/Olympus"})
+    assert isinstance(change, ConfigChange)
+
+
+def test_every_bad_field_is_named_at_once_in_field_order() -> None:
+    message = problems(
+        with_fields(HOLIDAY, Region__c="US/East", Holiday_Date__c="2026-12-32", Start_Time__c="18:00", CreatedDate="x")
+    )
+    assert message == (
+        "Region__c: must be 1 to 64 letters, digits, spaces, _ or -; Holiday_Date__c: must be a date YYYY-MM-DD; "
+        "End_Time__c: required when Start_Time__c is given; CreatedDate: must be an ISO 8601 date-time"
+    )
+
+
+def test_a_fail_message_fits_salesforce_and_says_how_many_more_fields_are_bad() -> None:
+    everything_wrong = {name: 12345 for name in CONTRACT_FIELDS if name != "Record_Id__c"}
+    message = problems({**everything_wrong, "Record_Id__c": "a0B5g00000XyZ12AAB"})
+    assert len(message) <= MESSAGE_LIMIT
+    assert message.startswith("Action__c: must be Add or Delete; Config_Type__c: must be Holiday or Setting; ")
+    assert message.endswith(" more)")
+
+
+def test_summarise_keeps_whole_entries_and_cuts_only_a_single_oversized_one() -> None:
+    assert summarise({"A": ["x" * 10], "B": ["y" * 10]}, limit=40) == "A: xxxxxxxxxx; B: yyyyyyyyyy"
+    assert summarise({"A": ["x" * 10], "B": ["y" * 30]}, limit=30) == "A: xxxxxxxxxx; (+1 more)"
+    assert summarise({"A": ["x" * 50]}, limit=20) == "A: xxxxxxxxxxxxxx..."
+
+
+def test_a_fail_keeps_only_the_values_that_are_valid() -> None:
+    parsed = parse_config_change(
+        with_fields(HOLIDAY, Region__c="US/East", Requester_Email__c="ops.lead@example.com", EventUuid="u" * 300)
+    )
+    assert isinstance(parsed, InvalidConfigChange)
+    assert parsed.region == "" and parsed.action == "Add" and parsed.config_type == "Holiday"
+    assert parsed.subject == "2026-12-25" and parsed.requester_email == "ops.lead@example.com"
+    assert parsed.event_uuid is None, "a bad EventUuid is not a key: the request falls back to Record_Id__c@CreatedDate"
+    assert parsed.created_date == "2026-11-27T10:00:00.000Z"
+
+
+@pytest.mark.parametrize(
+    ("record_id", "reason"),
+    [
+        (..., "Record_Id__c is missing"),
+        (None, "Record_Id__c is missing"),
+        ("", "Record_Id__c is missing"),
+        ("a0B5g00000XyZ1", "Record_Id__c must be a Salesforce Id (15 or 18 letters and digits)"),
+        ("a0B5g00000XyZ12AAB'; DROP", "Record_Id__c must be a Salesforce Id (15 or 18 letters and digits)"),
+        (12345678901234567, "Record_Id__c must be a Salesforce Id (15 or 18 letters and digits)"),
+    ],
+)
+def test_without_a_usable_record_id_there_is_no_one_to_answer_so_it_raises(record_id: Any, reason: str) -> None:
+    with pytest.raises(UnusableRecordIdError) as raised:
+        parse_config_change(with_fields(HOLIDAY, Record_Id__c=record_id, Region__c="US/East"))
+    assert str(raised.value) == reason
