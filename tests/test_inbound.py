@@ -503,6 +503,8 @@ def test_an_event_without_a_usable_record_id_raises_and_writes_nothing(
         {"detail": "Record_Id__c=a0B5g00000XyZ12AAB"},
         {"detail-type": "AccountChangeEvent"},
         {"id": None},
+        {"time": "yesterday"},
+        {"resources": "arn:aws:events:us-east-1:123456789012:rule/x"},
     ],
 )
 def test_an_event_that_is_not_a_config_change_raises_without_its_contents(
