@@ -83,7 +83,7 @@ class ConcurrentBatchProcessor(BatchProcessor):
 
     Only the loop over the records changes: each record is still handled by Powertools (a raise marks that
     record failed), and the partial batch response and the whole-batch failure are still Powertools' own.
-    Successes and failures are put back in the batch's order.
+    Successes and failures are put back in the batch's order. A batch of one record needs no pool.
     """
 
     def __init__(self, event_type: EventType, pool_size: int) -> None:
@@ -92,8 +92,14 @@ class ConcurrentBatchProcessor(BatchProcessor):
 
     def process(self) -> list[tuple[Any, ...]]:
         workers = min(self.pool_size, max(len(self.records), 1))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
-            entries: list[tuple[Any, ...]] = list(pool.map(self._process_record, self.records))
+        entries: list[tuple[Any, ...]]
+        if workers == 1:
+            # One outcome (most batches: config changes are rare) or a pool of one: on this thread. Starting and
+            # joining a thread cost more than the outcome's own work (``bench/``).
+            entries = [self._process_record(record) for record in self.records]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fanout") as pool:
+                entries = list(pool.map(self._process_record, self.records))
         self.success_messages[:] = [entry[2] for entry in entries if entry[0] == "success"]
         self.fail_messages[:] = [entry[2] for entry in entries if entry[0] == "fail"]
         return entries

@@ -532,6 +532,18 @@ def test_the_pool_size_bounds_the_calls_in_flight(
     assert peak == 3
 
 
+def test_a_batch_of_one_outcome_is_sent_from_the_calling_thread(aws: Stack, lambda_context: Any) -> None:
+    """Most batches hold one outcome: no pool is started for it (a thread costs more than the outcome's work)."""
+    threads: list[str] = []
+    on_call("*.*", lambda **_: threads.append(threading.current_thread().name))
+
+    answer = handler.handler(outcome_batch(aws, outcome(7)), lambda_context)
+
+    assert answer == {"batchItemFailures": []}
+    assert threads == [threading.current_thread().name] * 2
+    assert len(status_files(aws)) == 1 and len(emails(aws)) == 1
+
+
 # -- The sample events -------------------------------------------------------------------------------------------
 
 
