@@ -23,12 +23,14 @@ NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 .PHONY: help setup lint typecheck unit package package-stages cfn-lint security-scan test demo emulator-start \
-	emulator-stop deploy-local clean
+	emulator-stop deploy-local clean bench
 
 help:
 	@echo "make demo   - run the system locally: embedded AWS, deploy the local stage, push the sample events"
 	@echo "make test   - lint, type-check, tests with branch coverage, serverless package (every stage),"
 	@echo "              cfn-lint and the checkov security scan of each stage's template"
+	@echo "make bench  - benchmarks against the floor (cold start, per-event cost, AWS calls, batch throughput,"
+	@echo "              zip size, peak memory): one table; not part of make test (BENCH_ARGS=--record bench/RESULTS.md)"
 
 setup: $(VENV)/.installed node_modules/.installed $(SCAN_VENV)/.installed
 
@@ -87,6 +89,11 @@ deploy-local: emulator-start
 
 demo: setup
 	$(LOCAL_AWS) scripts/demo.sh
+
+# The benchmarks (bench/, README "Benchmarks"): a moto server of their own on EMULATOR_PORT (default 4606), started
+# and stopped by bench/run.py; the deployment zip in .serverless is reused when fresh, packaged otherwise.
+bench: setup
+	EMULATOR_PORT=$(or $(EMULATOR_PORT),4606) $(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 clean: emulator-stop
 	rm -rf .serverless .package .emulator .pytest_cache .coverage .mypy_cache .ruff_cache

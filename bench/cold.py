@@ -1,0 +1,61 @@
+"""One cold start, in a fresh process: ``python -m bench.cold <function|floor> <route> <event file> <result file>``.
+
+Run as a script (``python bench/cold.py function ...``) with ``PYTHONPATH`` set, it imports the function from
+there instead (the zip's modules, ``bench.run``).
+
+The clock starts at this module's first statement (the interpreter's own start, the same for both, is not
+counted) and stops when the first event is answered: the imports, the clients and the AWS calls.
+"""
+
+import time
+
+_STARTED = time.perf_counter()
+_STARTED_CPU = time.process_time()
+
+import json  # noqa: E402 - after the clock starts, on purpose
+import resource  # noqa: E402
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+class Context:
+    """Lambda's context object, as much of it as the function reads."""
+
+    function_name = "config-bridge-bench-router"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:config-bridge-bench-router"
+    aws_request_id = "00000000-0000-0000-0000-00000000bench"
+    log_group_name = "/aws/lambda/config-bridge-bench-router"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def main() -> None:
+    kind, route, event_file, result_file = sys.argv[1:5]
+    with open(event_file, encoding="utf-8") as source:
+        event: Any = json.load(source)
+    if kind == "function":
+        import handler
+
+        answer = handler.handler(event, Context())
+    else:
+        from bench import floors
+
+        answer = floors.FLOORS[route](event, floors.Clients())
+    elapsed = time.perf_counter() - _STARTED
+    cpu = time.process_time() - _STARTED_CPU
+    modules = len(sys.modules)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with open(result_file, "w", encoding="utf-8") as sink:
+        json.dump(
+            {"seconds": elapsed, "cpu_seconds": cpu, "modules": modules, "peak_kb": peak_kb, "answer": answer},
+            sink,
+            default=str,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""The AWS the benchmark runs against: a moto server and the stub server, both on 127.0.0.1, started and
+stopped by the benchmark itself; the deployment's resources created in moto; the function's environment.
+
+Both the function and its floor talk HTTP to the same endpoints (``AWS_ENDPOINT_URL`` for moto,
+``AWS_ENDPOINT_URL_APPFLOW`` for the stub), with the same environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.scenarios import OWNED_FLOWS, ROOT, lookup_items
+
+PYTHON = sys.executable
+MOTO_SERVER = str(Path(PYTHON).with_name("moto_server"))
+
+
+def lambda_like_environment(moto_url: str, stub_url: str) -> dict[str, str]:
+    """What both processes of a measurement see: Lambda's markers, the endpoints, test credentials.
+
+    Bytecode is cached as usual (``PYTHONDONTWRITEBYTECODE`` is dropped), so that both sides import compiled
+    modules. ``LAMBDA_TASK_ROOT`` is set as Lambda sets it: the X-Ray SDK then takes its Lambda path (no sampling
+    client of its own). X-Ray itself is off (``POWERTOOLS_TRACE_DISABLED=true``): there is no X-Ray daemon here.
+    """
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "POWERTOOLS_", "_X_AMZN", "PYDANTIC_"))
+        and name not in {"LAMBDA_TASK_ROOT", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"}
+    }
+    environ.update(
+        {
+            "LAMBDA_TASK_ROOT": str(ROOT),
+            "AWS_LAMBDA_FUNCTION_NAME": "config-bridge-bench-router",
+            "AWS_ENDPOINT_URL": moto_url,
+            "AWS_ENDPOINT_URL_APPFLOW": stub_url,
+            "BENCH_STUB_URL": stub_url,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "POWERTOOLS_SERVICE_NAME": "config-bridge",
+            "POWERTOOLS_METRICS_NAMESPACE": "ConfigBridge",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as serverless.yml sets it
+        }
+    )
+    return environ
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError as error:
+            if getattr(error, "code", None):  # an HTTP error: it answers
+                return
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not answer at {url}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ends a process this benchmark started (its own process group), by its id."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextmanager
+def running_aws(port: int) -> Iterator[dict[str, str]]:
+    """moto on ``port`` and the stub on a free port, with the deployment's resources; the function's environment."""
+    moto_url = f"http://127.0.0.1:{port}"
+    try:
+        with urllib.request.urlopen(f"{moto_url}/moto-api/", timeout=1):
+            raise RuntimeError(f"port {port} already answers: stop that emulator or set EMULATOR_PORT")
+    except OSError:
+        pass
+    stub_port = free_port()
+    stub_url = f"http://127.0.0.1:{stub_port}"
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        moto = subprocess.Popen(
+            [MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started.append(moto)
+        stub = subprocess.Popen(
+            [PYTHON, "-m", "bench.stub_server", str(stub_port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        started.append(stub)
+        _wait(f"{moto_url}/moto-api/", moto, "moto_server")
+        _wait(f"{stub_url}/", stub, "the stub server")
+        environ = lambda_like_environment(moto_url, stub_url)
+        environ.update(_create_resources(environ))
+        yield environ
+    finally:
+        for process in reversed(started):
+            _stop(process)
+
+
+def _create_resources(environ: dict[str, str]) -> dict[str, str]:
+    """The stack (tests/aws_stack.py, as serverless.yml declares it) in moto, and the lookup's items."""
+    saved = dict(os.environ)
+    os.environ.update(environ)
+    try:
+        sys.path.insert(0, str(ROOT))
+        from tests.aws_stack import create_stack
+
+        stack = create_stack()
+        import boto3
+
+        dynamodb = boto3.session.Session().client("dynamodb")
+        for item in lookup_items(stack.table_name):
+            dynamodb.put_item(TableName=stack.table_name, Item=item)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    settings = stack.environment()
+    settings.update(
+        {
+            "OWNED_FLOW_NAMES": ",".join(OWNED_FLOWS),
+            "SALESFORCE_CONNECTOR_PROFILE": "config-bridge-bench-salesforce",
+            # Every run restarts the same flow: the hourly bound of restarts must not be what is measured.
+            "HEAL_ATTEMPTS_PER_HOUR": "1000000",
+        }
+    )
+    return settings
+
+
+def deployed_tree(package: Path, folder: Path, compiled: bool = False) -> Path:
+    """The modules of the deployment zip as Lambda has them: source only, no ``.pyc``.
+
+    The zip holds the arm64 wheels, so each of its top-level packages is copied from this machine's
+    environment instead (the same versions, pinned in requirements.txt), and the function's own code from
+    the worktree; ``__pycache__`` is left out everywhere. ``compiled``: then compiled to ``checked-hash``
+    bytecode (valid whatever the files' times, which the zip sets to 2098-01-01), the proposed packaging.
+    """
+    site = Path(sysconfig.get_paths()["purelib"])
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(package) as archive:
+        names = {name.split("/", 1)[0] for name in archive.namelist()}
+    for name in sorted(names):
+        source = ROOT / name if (ROOT / name).exists() else site / name
+        if not source.exists() or name in {"bin", "requirements.txt"} or name.startswith("."):
+            continue
+        target = folder / name
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, target)
+    if compiled:
+        import compileall
+        import py_compile
+
+        compileall.compile_dir(folder, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    return folder

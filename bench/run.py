@@ -1,0 +1,540 @@
+"""``make bench``: every figure a ratio measured side by side in this run, with its target, in one table.
+
+    python -m bench.run [--quick] [--record bench/RESULTS.md] [--port 4606] [--only cold,warm,batch,size]
+
+Starts a moto server (port ``EMULATOR_PORT``, default 4606) and the stub server (AppFlow, CloudFormation's
+response URL), creates the deployment's resources, and measures, always the function and its floor next to
+each other, in alternating order, so that the machine's noise hits both:
+
+1. cold start per route: a fresh process imports ``handler`` and answers its first event, against a fresh
+   process that imports boto3 and makes the same AWS calls (``bench.floors``); the same, for two routes, with
+   the deployment zip's modules as Lambda has them (no ``.pyc``);
+2. warm cost per event per route (``bench.warm``): the routed handler against a direct call of the route's
+   service entry, and against the floor, every AWS call answered after 5 ms;
+3. AWS calls per request, counted with botocore ``before-call`` hooks (``bench.warm``);
+4. batch throughput (``bench.batch``): 100 outcomes, 20 ms per AWS call, against calls x delay / pool size;
+5. the deployment zip's size, and the peak memory of a fresh process handling a batch of 100.
+
+Times are medians; a ratio is the median of the ratios of the pairs measured next to each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.environment import PYTHON, deployed_tree, running_aws
+from bench.scenarios import ROOT, ROUTES, prepare, stream_batch
+
+CONNECT = "connect-lookup"
+CACHE_HIT = "connect-lookup (cache hit)"
+NO_AWS_CALL = ("operator", CACHE_HIT)
+DEPLOYED_ROUTES = (CONNECT, "config-change")
+ZIP = ROOT / ".serverless" / "config-bridge.zip"
+PACKAGED_SOURCES = ("handler.py", "router", "services", "requirements.txt", "serverless.yml", "package-lock.json")
+WARM_DELAY_SECONDS = 0.005
+BATCH_DELAY_SECONDS = 0.020
+SLOW_NETWORK_SECONDS = 0.050
+BATCH = "batch"
+BATCH_SIZE = 100
+MB = 1024 * 1024
+SECTIONS = ("cold", "warm", "batch", "size")
+TRACING_ON = {
+    "POWERTOOLS_TRACE_DISABLED": "false",
+    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",  # no daemon: the segments go nowhere
+}
+
+
+@dataclass(frozen=True)
+class Repetitions:
+    cold: int
+    cold_connect: int
+    """The Connect route's target is the tightest: more runs."""
+    cold_deployed: int
+    """The zip's modules as Lambda has them, for two routes (for information)."""
+    warm_rounds: int
+    warm_cpu_rounds: int
+    batch_rounds: int
+
+
+FULL = Repetitions(cold=5, cold_connect=9, cold_deployed=3, warm_rounds=50, warm_cpu_rounds=20, batch_rounds=5)
+QUICK = Repetitions(cold=1, cold_connect=1, cold_deployed=1, warm_rounds=1, warm_cpu_rounds=1, batch_rounds=1)
+
+
+@dataclass(frozen=True)
+class Row:
+    what: str
+    function: str
+    floor: str
+    figure: str
+    target: str
+    passed: bool | None
+    """None: shown for information, no target."""
+
+    @property
+    def verdict(self) -> str:
+        return "info" if self.passed is None else ("PASS" if self.passed else "MISS")
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def paired_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float:
+    return median([a / b for a, b in zip(numerators, denominators, strict=True)])
+
+
+def ms(seconds: float) -> str:
+    return (
+        f"{seconds * 1000:.2f} ms"
+        if seconds < 0.01
+        else f"{seconds * 1000:.1f} ms"
+        if seconds < 1
+        else f"{seconds:.2f} s"
+    )
+
+
+# --- running the children -----------------------------------------------------------------------------------------
+
+
+def run_child(command: Sequence[str], environ: dict[str, str], cwd: Path = ROOT, through_shell: bool = False) -> None:
+    """Runs a measuring process with the function's environment; its stdout (the function's logs) is dropped.
+
+    ``through_shell``: started by a shell that is not replaced by it, so that the child's peak memory
+    (``getrusage``) is its own: Linux carries the parent's high-water mark over fork and exec.
+    """
+    if through_shell:
+        command = ["/bin/sh", "-c", f"{shlex.join(command)}; exit $?"]
+    finished = subprocess.run(command, cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if finished.returncode:
+        raise RuntimeError(f"{shlex.join(command)} failed:\n{finished.stderr.decode()[-3000:]}")
+
+
+@contextmanager
+def result_file() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="bench-") as folder:
+        yield Path(folder, "result.json")
+
+
+def cold_start(
+    kind: str,
+    route: str,
+    event: Any,
+    environ: dict[str, str],
+    trees: dict[str, Path] | None = None,
+    through_shell: bool = False,
+) -> Any:
+    """One fresh process: ``function`` or ``floor``; or the function from the zip's modules (``trees[kind]``)."""
+    with result_file() as result:
+        event_file = result.with_name("event.json")
+        event_file.write_text(json.dumps(event), encoding="utf-8")
+        arguments = [route, str(event_file), str(result)]
+        tree = (trees or {}).get(kind)
+        if kind == "traced":
+            environ = environ | TRACING_ON
+            run_child([PYTHON, "-m", "bench.cold", "function", *arguments], environ)
+        elif tree is not None:
+            environ = environ | {"PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1", "LAMBDA_TASK_ROOT": str(tree)}
+            run_child([PYTHON, str(ROOT / "bench" / "cold.py"), "function", *arguments], environ, cwd=tree)
+        else:
+            run_child([PYTHON, "-m", "bench.cold", kind, *arguments], environ, through_shell=through_shell)
+        return json.loads(result.read_text(encoding="utf-8"))
+
+
+def measure_cold(
+    environ: dict[str, str],
+    reps: Repetitions,
+    routes: Sequence[str],
+    trees: dict[str, Path],
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
+    """Per route, the function and its floor one after the other (the order turns), ``reps`` times."""
+
+    def kinds(route: str) -> tuple[str, ...]:
+        return ("function", "floor", "traced", *trees) if route in DEPLOYED_ROUTES else ("function", "floor")
+
+    results: dict[str, dict[str, list[float]]] = {
+        route: {name: [] for kind in kinds(route) for name in (kind, f"{kind}_cpu")} for route in routes
+    }
+    progress("cold starts: a first round, not counted (bytecode written, files in the page cache)")
+    for route in routes:
+        for kind in kinds(route):
+            cold_start(kind, route, prepare(route), environ, trees)
+    rounds = max(reps.cold, reps.cold_connect)
+    for number in range(rounds):
+        progress(f"cold starts: round {number + 1} of {rounds}")
+        for route in routes:
+            if number >= (reps.cold_connect if route == CONNECT else reps.cold):
+                continue
+            order = kinds(route) if number < reps.cold_deployed else ("function", "floor")
+            for kind in order[number % len(order) :] + order[: number % len(order)]:
+                measured = cold_start(kind, route, prepare(route), environ, trees)
+                results[route][kind].append(measured["seconds"])
+                results[route][f"{kind}_cpu"].append(measured["cpu_seconds"])
+    return results
+
+
+def measure_json(module: str, args: Sequence[str], environ: dict[str, str]) -> Any:
+    with result_file() as result:
+        run_child([PYTHON, "-m", module, str(result), *args], environ)
+        return json.loads(result.read_text(encoding="utf-8"))
+
+
+def measure_memory(environ: dict[str, str]) -> dict[str, Any]:
+    """Peak RSS (``ru_maxrss``) of a fresh process that handles one batch of 100 outcomes: function and floor."""
+    return {
+        kind: cold_start(kind, "status-fanout", stream_batch(BATCH_SIZE), environ, through_shell=True)
+        for kind in ("function", "floor")
+    }
+
+
+def measure_zip(progress: Callable[[str], None]) -> dict[str, Any]:
+    """The zip ``serverless package --stage prod`` makes: the one in .serverless when it is newer than every
+    packaged source, otherwise packaged now (offline, with no AWS credentials, as ``make package``)."""
+    newest = max(_mtime(ROOT / name) for name in PACKAGED_SOURCES)
+    packaged_now = not ZIP.exists() or ZIP.stat().st_mtime < newest
+    if packaged_now:
+        progress("packaging: serverless package --stage prod")
+        secrets = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"}
+        environ = {name: value for name, value in os.environ.items() if name not in secrets}
+        environ |= {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "NODE_NO_WARNINGS": "1"}
+        environ["PATH"] = f"{Path(PYTHON).parent}:{ROOT / 'node_modules' / '.bin'}:{environ.get('PATH', '')}"
+        subprocess.run(
+            ["serverless", "package", "--stage", "prod"], cwd=ROOT, env=environ, check=True, capture_output=True
+        )
+    return {"bytes": ZIP.stat().st_size, "packaged_now": packaged_now}
+
+
+def _mtime(path: Path) -> float:
+    if path.is_dir():
+        return max((child.stat().st_mtime for child in path.rglob("*.py")), default=0.0)
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
+# --- the rows -----------------------------------------------------------------------------------------------------
+
+
+def cold_rows(cold: dict[str, Any]) -> list[Row]:
+    rows = []
+    for route, measured in cold.items():
+        function, floor = measured["function"], measured["floor"]
+        ratio = paired_ratio(function, floor)
+        cpu = paired_ratio(measured["function_cpu"], measured["floor_cpu"])
+        limit = 1.3 if route == CONNECT else 1.6
+        rows.append(
+            Row(
+                f"cold start: {route} (n={len(function)})",
+                ms(median(function)),
+                ms(median(floor)),
+                f"{ratio:.2f}x (CPU time {cpu:.2f}x)",
+                f"<= {limit}x",
+                ratio <= limit,
+            )
+        )
+    for kind, what in (
+        ("traced", "cold start with X-Ray tracing on (off in every other row)"),
+        ("deployed", "cold start as deployed today (the zip's modules, no .pyc)"),
+        ("compiled", "cold start as deployed with checked-hash .pyc (proposed)"),
+    ):
+        for route, measured in cold.items():
+            if kind in measured:
+                times = measured[kind]
+                floor = measured["floor"][: len(times)]  # the floor's runs of the same rounds
+                more = median(times) - median(measured["function"][: len(times)])
+                rows.append(
+                    Row(
+                        f"{what}: {route}",
+                        ms(median(times)),
+                        ms(median(floor)),
+                        f"{paired_ratio(times, floor):.2f}x ({more * 1000:+.0f} ms against the local cold start)",
+                        "-",
+                        None,
+                    )
+                )
+    return rows
+
+
+def warm_rows(warm: dict[str, Any]) -> list[Row]:
+    rows = []
+    delay = f"{warm['delay'] * 1000:.0f} ms per AWS call"
+    for route, measured in warm["routes"].items():
+        seconds, cpu = measured["seconds"], measured["cpu_only"]
+        routed, direct, floor = seconds["routed"], seconds["direct"], seconds["floor"]
+        over_direct, over_floor = paired_ratio(routed, direct), paired_ratio(routed, floor)
+        extra = (median(routed) - median(direct)) * 1e6
+        cpu_direct, cpu_floor = paired_ratio(cpu["routed"], cpu["direct"]), paired_ratio(cpu["routed"], cpu["floor"])
+        note = ", no AWS call" if route in NO_AWS_CALL else ""
+        rows.append(
+            Row(
+                f"warm, router overhead: {route} (routed vs direct{note})",
+                ms(median(routed)),
+                ms(median(direct)),
+                f"{over_direct:.3f}x ({extra:+.0f} us; CPU alone {cpu_direct:.2f}x)",
+                "<= 1.05x",
+                over_direct <= 1.05,
+            )
+        )
+        rows.append(
+            Row(
+                f"warm, against the floor: {route} (routed vs raw boto3{note})",
+                ms(median(routed)),
+                ms(median(floor)),
+                f"{over_floor:.2f}x (CPU alone {cpu_floor:.2f}x)",
+                "<= 1.3x",
+                over_floor <= 1.3,
+            )
+        )
+    rows[0] = Row(f"{rows[0].what}, {delay}", *_fields(rows[0])[1:])
+    return rows
+
+
+def _fields(row: Row) -> tuple[Any, ...]:
+    return (row.what, row.function, row.floor, row.figure, row.target, row.passed)
+
+
+def calls_rows(warm: dict[str, Any]) -> list[Row]:
+    routes = warm["routes"]
+
+    def made(route: str) -> dict[str, int]:
+        calls: dict[str, int] = routes[route]["calls"]["routed"]
+        return calls
+
+    def shown(calls: dict[str, int]) -> str:
+        return ", ".join(f"{name} {count}" for name, count in sorted(calls.items())) or "none"
+
+    def floor(route: str) -> str:
+        floor_calls: dict[str, int] = routes[route]["calls"]["floor"]
+        return "the same" if made(route) == floor_calls else shown(floor_calls)
+
+    def row(what: str, route: str, figure: int, target: str, passed: bool | None) -> Row:
+        return Row(f"AWS calls: {what}", shown(made(route)), floor(route), str(figure), target, passed)
+
+    inbound, fanout = made("config-change"), made("status-fanout")
+    miss, hit, healing = made(CONNECT), made(CACHE_HIT), made("flow-health")
+    appflow = sum(count for name, count in healing.items() if name.startswith("appflow."))
+    return [
+        row("inbound write", "config-change", sum(inbound.values()), "1", sum(inbound.values()) == 1),
+        row(
+            "status fan-out, per outcome",
+            "status-fanout",
+            sum(fanout.values()),
+            "2: S3 put + SNS publish",
+            fanout == {"s3.PutObject": 1, "sns.Publish": 1},
+        ),
+        row("Connect lookup, cache miss", CONNECT, sum(miss.values()), "<= 1", sum(miss.values()) <= 1),
+        row("Connect lookup, cache hit", CACHE_HIT, sum(hit.values()), "0", sum(hit.values()) == 0),
+        row("flow healing (AppFlow calls)", "flow-health", appflow, "<= 3 AppFlow", appflow <= 3),
+        *(
+            row(route, route, sum(made(route).values()), "-", None)
+            for route in ("health-check", "custom-resource", "operator")
+        ),
+    ]
+
+
+def batch_rows(batches: dict[str, Any]) -> list[Row]:
+    rows = []
+    target = batches[BATCH]
+    network = target["calls"]["function"] * target["delay"] / target["pool_size"]
+    for name, measured in batches.items():
+        function, floor = measured["seconds"]["function"], measured["seconds"]["floor"]
+        what = (
+            f"batch: {measured['size']} outcomes ({measured['calls']['function']} calls), "
+            f"{measured['delay'] * 1000:.0f} ms per call, pool of {measured['pool_size']}"
+        )
+        if measured["delay"]:
+            floor_time = measured["calls"]["function"] * measured["delay"] / measured["pool_size"]
+            over = median(function) / floor_time
+            rows.append(
+                Row(
+                    what,
+                    ms(median(function)),
+                    f"{ms(floor_time)} = calls x delay / pool",
+                    f"{over:.2f}x (raw boto3: {median(floor) / floor_time:.2f}x, {ms(median(floor))})",
+                    "<= 1.5x" if name == BATCH else "-",
+                    over <= 1.5 if name == BATCH else None,
+                )
+            )
+        else:
+            rows.append(
+                Row(
+                    f"{what}: the CPU alone",
+                    ms(median(function)),
+                    f"{ms(median(floor))} (raw boto3)",
+                    f"{paired_ratio(function, floor):.2f}x; {median(function) / network:.2f}x the "
+                    f"{target['delay'] * 1000:.0f} ms network floor",
+                    "-",
+                    None,
+                )
+            )
+    return rows
+
+
+def size_rows(memory: dict[str, Any], package: dict[str, Any]) -> list[Row]:
+    function_mb = memory["function"]["peak_kb"] * 1024 / MB
+    floor_mb = memory["floor"]["peak_kb"] * 1024 / MB
+    zip_mb = package["bytes"] / MB
+    packaged = "packaged now" if package["packaged_now"] else "from .serverless"
+    return [
+        Row(
+            f"size: deployment zip (serverless package --stage prod, {packaged})",
+            f"{zip_mb:.2f} MB",
+            "-",
+            f"{zip_mb:.2f} MB",
+            "< 8 MB",
+            zip_mb < 8,
+        ),
+        Row(
+            f"memory: peak RSS of a fresh process handling a batch of {BATCH_SIZE} (ru_maxrss, nothing subtracted)",
+            f"{function_mb:.1f} MB",
+            f"{floor_mb:.1f} MB",
+            f"{function_mb:.1f} MB",
+            "< 128 MB",
+            function_mb < 128,
+        ),
+    ]
+
+
+def table(rows: Sequence[Row]) -> str:
+    header = ("measurement", "function", "floor", "figure", "target", "result")
+    cells = [header] + [(r.what, r.function, r.floor, r.figure, r.target, r.verdict) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |" for row in cells
+    ]
+    lines.insert(1, "| " + " | ".join("-" * width for width in widths) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor() or "unknown CPU",
+    )
+    system = next(
+        (line.split("=", 1)[1].strip('"') for line in _lines("/etc/os-release") if line.startswith("PRETTY_NAME=")),
+        platform.system(),
+    )
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"{model}, {os.cpu_count()} cores, shared (load average at the end: {load}); "
+        f"Python {platform.python_version()}; {system}, Linux {platform.release()}; "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def _lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+
+
+# --- main ---------------------------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one repetition of everything (a smoke run)")
+    parser.add_argument("--record", type=Path, help="also write the table, the machine and the raw figures here")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT") or 4606))
+    parser.add_argument("--only", help=f"comma-separated sections, of {','.join(SECTIONS)} (default: all)")
+    parser.add_argument("--routes", help="comma-separated routes for the cold starts (default: all)")
+    args = parser.parse_args(argv)
+    reps = QUICK if args.quick else FULL
+    sections = set(args.only.split(",")) if args.only else set(SECTIONS)
+    routes = tuple(args.routes.split(",")) if args.routes else ROUTES
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:4.0f} s] {message}", file=sys.stderr, flush=True)
+
+    signal.signal(signal.SIGTERM, _stop)  # so that the emulator and the stub are stopped on the way out
+    package = measure_zip(progress) if sections & {"cold", "size"} else {}
+    raw: dict[str, Any] = {}
+    rows: list[Row] = []
+    saved = dict(os.environ)
+    progress(f"starting moto on 127.0.0.1:{args.port} and the AppFlow/CloudFormation stub")
+    with running_aws(args.port) as environ, tempfile.TemporaryDirectory(prefix="bench-deployed-") as folder:
+        os.environ.update(environ)  # the events are made here, with the stub's address
+        if "cold" in sections:
+            trees = {
+                kind: deployed_tree(ZIP, Path(folder, kind), compiled=kind == "compiled")
+                for kind in ("deployed", "compiled")
+            }
+            raw["cold"] = measure_cold(environ, reps, routes, trees, progress)
+            rows += cold_rows(raw["cold"])
+        if "warm" in sections:
+            progress(f"warm cost per event and AWS calls ({WARM_DELAY_SECONDS * 1000:.0f} ms per call, then none)")
+            arguments = [str(reps.warm_rounds), str(WARM_DELAY_SECONDS), str(reps.warm_cpu_rounds)]
+            raw["warm"] = measure_json("bench.warm", arguments, environ)
+            rows += [*warm_rows(raw["warm"]), *calls_rows(raw["warm"])]
+        if "batch" in sections:
+            raw["batch"] = {}
+            for name, delay, rounds in (
+                (BATCH, BATCH_DELAY_SECONDS, reps.batch_rounds),
+                ("slow network", SLOW_NETWORK_SECONDS, max(reps.batch_rounds // 2 + 1, 1)),
+                ("no network", 0.0, max(reps.batch_rounds // 2 + 1, 1)),
+            ):
+                progress(f"batch throughput: {BATCH_SIZE} outcomes, {delay * 1000:.0f} ms per call")
+                arguments = [str(rounds), str(BATCH_SIZE), str(delay)]
+                raw["batch"][name] = measure_json("bench.batch", arguments, environ)
+            rows += batch_rows(raw["batch"])
+        if "size" in sections:
+            progress("peak memory")
+            raw["memory"] = measure_memory(environ)
+            rows += size_rows(raw["memory"], package)
+    os.environ.clear()
+    os.environ.update(saved)
+    report = table(rows)
+    about = (
+        f"Machine: {machine()}. The run took {time.monotonic() - started:.0f} s{' (--quick)' if args.quick else ''}."
+    )
+    print(report)
+    print(about)
+    if args.record:
+        args.record.write_text(_recorded(report, about, raw), encoding="utf-8")
+        progress(f"written to {args.record}")
+    return 0
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _recorded(report: str, about: str, raw: dict[str, Any]) -> str:
+    return (
+        "# Benchmark results\n\n"
+        'Written by `make bench BENCH_ARGS="--record bench/RESULTS.md"`: the table `make bench` prints, the machine,\n'
+        'and the raw figures. README.md, section "Benchmarks", says what each row measures and why.\n\n'
+        f"{about}\n\n{report}\n\n<details><summary>Raw figures (seconds; calls per request)</summary>\n\n```json\n"
+        f"{json.dumps(_without_answers(raw), indent=1)}\n```\n\n</details>\n"
+    )
+
+
+def _without_answers(value: Any) -> Any:
+    """The raw figures without the answers the processes gave, times rounded to the microsecond."""
+    if isinstance(value, dict):
+        return {key: _without_answers(item) for key, item in value.items() if key != "answer"}
+    if isinstance(value, list):
+        return [_without_answers(item) for item in value]
+    return round(value, 6) if isinstance(value, float) else value
+
+
+if __name__ == "__main__":
+    sys.exit(main())

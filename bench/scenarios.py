@@ -1,0 +1,184 @@
+"""The event each route is measured with, made fresh for every run, and what the stubs must say first.
+
+Every run gets its own keys (record id, EventUuid, region, stream sequence number...), so that no run finds the
+work of an earlier one (a duplicate or a status file already there would take another path).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+OWNED_FLOWS = ("config-bridge-bench-config-change-in", "config-bridge-bench-status-out")
+LOOKUP_REGION = "Bench-Sydney"
+LOOKUP_ZONE = "Australia/Sydney"
+ROUTES = (
+    "config-change",
+    "status-fanout",
+    "flow-health",
+    "connect-lookup",
+    "health-check",
+    "custom-resource",
+    "operator",
+)
+
+
+def sample(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return event
+
+
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+def record_id() -> str:
+    return ("a0B" + _token())[:18]
+
+
+def config_change_event() -> dict[str, Any]:
+    """A holiday Add for a region of its own: one TransactWriteItems."""
+    event = sample("config-change--holiday-add-christmas")
+    event["id"] = str(uuid.uuid4())
+    event["detail"].update(
+        {
+            "Record_Id__c": record_id(),
+            "Region__c": f"Bench-{_token()[:12]}",
+            "EventUuid": str(uuid.uuid4()),
+            "CreatedDate": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+    )
+    return event
+
+
+def outcome_record(sequence: int) -> dict[str, Any]:
+    """One new outcome item on the stream, as Lambda delivers it (a file key and request of its own)."""
+    record = copy.deepcopy(sample("status-fanout--holiday-added")["Records"][0])
+    request = f"uuid:{uuid.uuid4()}"
+    image = record["dynamodb"]["NewImage"]
+    image["PK"]["S"] = record["dynamodb"]["Keys"]["PK"]["S"] = f"REQUEST#{request}"
+    image["requestKey"]["S"] = request
+    image["recordId"]["S"] = record_id()
+    image["processedAt"]["S"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record["eventID"] = _token()
+    record["dynamodb"]["SequenceNumber"] = str(4421584500000000000000000000 + sequence)
+    return record
+
+
+def stream_batch(size: int = 1) -> dict[str, Any]:
+    return {"Records": [outcome_record(sequence) for sequence in range(size)]}
+
+
+def flow_health_event() -> dict[str, Any]:
+    """The owned input flow deactivated: it is Suspended until the route starts it again."""
+    event = sample("flow-health--event-flow-deactivated")
+    event["id"] = str(uuid.uuid4())
+    event["detail"]["flow-name"] = OWNED_FLOWS[0]
+    return event
+
+
+def connect_lookup_event() -> dict[str, Any]:
+    """Is the region closed today? (no date: the TimeZone setting and three days' holidays, one read)."""
+    event = sample("connect-lookup--holiday-today-sydney-closed-now")
+    event["Details"]["Parameters"]["region"] = LOOKUP_REGION
+    event["Details"]["ContactData"]["ContactId"] = str(uuid.uuid4())
+    return event
+
+
+def health_check_event() -> dict[str, Any]:
+    event = sample("health-check--scheduled")
+    event["id"] = str(uuid.uuid4())
+    return event
+
+
+def custom_resource_event() -> dict[str, Any]:
+    event = sample("custom-resource--refused-flow-activation-create")
+    event["RequestId"] = str(uuid.uuid4())
+    event["ResponseURL"] = f"{os.environ['BENCH_STUB_URL']}/cloudformation-response/{event['RequestId']}"
+    event["ResourceProperties"]["FlowNames"] = list(OWNED_FLOWS)
+    return event
+
+
+def operator_event() -> dict[str, Any]:
+    return sample("operator--describe")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    route: str
+    event: Callable[[], dict[str, Any]]
+    flows: dict[str, str]
+    """The status the AppFlow stub gives each owned flow before the run."""
+
+
+ALL_ACTIVE = dict.fromkeys(OWNED_FLOWS, "Active")
+SCENARIOS = {
+    scenario.route: scenario
+    for scenario in (
+        Scenario("config-change", config_change_event, {}),
+        Scenario("status-fanout", stream_batch, {}),
+        Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
+        Scenario("connect-lookup", connect_lookup_event, {}),
+        Scenario("health-check", health_check_event, ALL_ACTIVE),
+        Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
+        Scenario("operator", operator_event, {}),
+    )
+}
+
+
+def prepare(route: str) -> dict[str, Any]:
+    """Set the stubs for a run of ``route`` and return its fresh event."""
+    scenario = SCENARIOS[route]
+    if scenario.flows:
+        stub_call("/_bench/flows", scenario.flows)
+    return scenario.event()
+
+
+def stub_call(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(os.environ["BENCH_STUB_URL"] + path, data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer
+
+
+def lookup_items(table: str) -> list[dict[str, Any]]:
+    """What the Connect lookup reads: the region's TimeZone and a whole-day holiday on its local today."""
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(LOOKUP_ZONE)).date()
+    common = {"region": {"S": LOOKUP_REGION}, "changedAt": {"S": "2026-01-01T00:00:00.000Z"}}
+    items: list[dict[str, Any]] = [
+        {
+            "PK": {"S": f"REGION#{LOOKUP_REGION}"},
+            "SK": {"S": "SETTING#TimeZone"},
+            "itemType": {"S": "SETTING"},
+            "key": {"S": "TimeZone"},
+            "value": {"S": LOOKUP_ZONE},
+            "requestKey": {"S": "uuid:bench-zone"},
+            **common,
+        }
+    ]
+    for offset in (-1, 0, 1):
+        day = (today + timedelta(days=offset)).isoformat()
+        items.append(
+            {
+                "PK": {"S": f"REGION#{LOOKUP_REGION}"},
+                "SK": {"S": f"HOLIDAY#{day}"},
+                "itemType": {"S": "HOLIDAY"},
+                "date": {"S": day},
+                "name": {"S": f"Bench Day {day}"},
+                "requestKey": {"S": f"uuid:bench-{day}"},
+                **common,
+            }
+        )
+    return items
