@@ -27,6 +27,8 @@ class Stack:
     inbound_dlq_url: str
     stream_failure_queue_url: str
     salesforce_bus_name: str
+    delivery_queue_url: str
+    """The local stage's stand-in for the Salesforce bus rule's function target."""
     secret_name: str
 
     def environment(self) -> dict[str, str]:
@@ -85,6 +87,18 @@ def create_stack() -> Stack:
     support_topic, support_queue = topic_with_queue("support")
     bus_name = f"{PREFIX}-salesforce"
     events.create_event_bus(Name=bus_name)
+    delivery_queue_url = sqs.create_queue(QueueName=f"{PREFIX}-local-delivery")["QueueUrl"]
+    delivery_queue_arn = sqs.get_queue_attributes(QueueUrl=delivery_queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    events.put_rule(
+        Name=f"{PREFIX}-config-change",
+        EventBusName=bus_name,
+        EventPattern='{"source": [{"prefix": "aws.partner/appflow/"}], "detail-type": ["Config_Change__e"]}',
+    )
+    events.put_targets(
+        Rule=f"{PREFIX}-config-change", EventBusName=bus_name, Targets=[{"Id": "router", "Arn": delivery_queue_arn}]
+    )
     return Stack(
         table_name=table_name,
         stream_arn=table["TableDescription"]["LatestStreamArn"],
@@ -97,6 +111,7 @@ def create_stack() -> Stack:
         inbound_dlq_url=sqs.create_queue(QueueName=f"{PREFIX}-inbound-dlq")["QueueUrl"],
         stream_failure_queue_url=sqs.create_queue(QueueName=f"{PREFIX}-stream-failures")["QueueUrl"],
         salesforce_bus_name=bus_name,
+        delivery_queue_url=delivery_queue_url,
         secret_name=f"{PREFIX}/salesforce-connected-app",
     )
 

@@ -1,0 +1,52 @@
+"""The whole loop, as `make demo` runs it, against moto in-process: a broken leg fails this test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+import handler
+from local_aws.loop import Clients, Deployment, LoopReport, run_loop
+from tests.aws_stack import REGION, Stack
+
+
+def deployment_of(stack: Stack) -> Deployment:
+    return Deployment(
+        bus_name=stack.salesforce_bus_name,
+        event_source="aws.partner/appflow/salesforce.com/123456789012/config-bridge-test-config-change-in",
+        delivery_queue_url=stack.delivery_queue_url,
+        inbound_dlq_url=stack.inbound_dlq_url,
+        stream_arn=stack.stream_arn,
+        stream_failure_queue_url=stack.stream_failure_queue_url,
+        status_bucket=stack.status_bucket,
+        status_prefix="status/",
+        notification_topic_arn=stack.notification_topic_arn,
+    )
+
+
+def clients() -> Clients:
+    session = boto3.session.Session(region_name=REGION)
+    return Clients(
+        events=session.client("events"),
+        sqs=session.client("sqs"),
+        sns=session.client("sns"),
+        s3=session.client("s3"),
+        streams=session.client("dynamodbstreams"),
+    )
+
+
+def run(aws: Stack, lambda_context: Any) -> LoopReport:
+    return run_loop(clients(), deployment_of(aws), handler.handler, lambda_context)
+
+
+def test_every_request_ends_with_its_salesforce_status_one_file_and_one_email(aws: Stack, lambda_context: Any) -> None:
+    report = run(aws, lambda_context)
+
+    assert report.problems() == []
+    assert len(report.requests) == 10
+    assert {record.status for _, record in report.requests} == {"Success", "Fail"}
+    # The duplicate delivery reached the router but made no second outcome.
+    assert report.delivery.delivered == 11
+    assert report.stream.handed == 10
+    assert all(email.subject.startswith(("[Success]", "[Fail]")) for email in report.emails)
