@@ -51,6 +51,8 @@ class RuleDelivery:
     sqs: Any
     delivery_queue_url: str
     dead_letter_queue_url: str
+    account: str
+    """moto's rule delivery leaves out the envelope's ``account``, which EventBridge always sets: added back."""
     max_attempts: int = 3
 
     def deliver(self, handler: Handler, context: Any) -> Delivery:
@@ -63,8 +65,8 @@ class RuleDelivery:
             if not messages:
                 return report
             for message in messages:
-                event = json.loads(message["Body"])
-                self._invoke(handler, context, event, message["Body"], report)
+                event = {"account": self.account, **json.loads(message["Body"])}
+                self._invoke(handler, context, event, json.dumps(event), report)
                 self.sqs.delete_message(QueueUrl=self.delivery_queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _invoke(self, handler: Handler, context: Any, event: Any, body: str, report: Delivery) -> None:

@@ -27,6 +27,7 @@ Handler = Callable[[Any, Any], Any]
 class Deployment:
     """Where the deployed resources are (read from the stack, or from the test's moto stack)."""
 
+    account: str
     bus_name: str
     event_source: str
     delivery_queue_url: str
@@ -112,6 +113,7 @@ class LoopReport:
     delivery: Delivery = field(default_factory=Delivery)
     stream: StreamReport = field(default_factory=StreamReport)
     status_files: list[StatusFile] = field(default_factory=list)
+    output_flow_errors: list[str] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
     lookups: list[tuple[SampleLookup, dict[str, str]]] = field(default_factory=list)
 
@@ -126,6 +128,7 @@ class LoopReport:
                 )
         if len(self.status_files) != len(self.requests):
             found.append(f"{len(self.status_files)} status files for {len(self.requests)} requests")
+        found.extend(f"output flow stopped: {error}" for error in self.output_flow_errors)
         if len(self.emails) != len(self.requests):
             found.append(f"{len(self.emails)} e-mails for {len(self.requests)} requests")
         if self.delivery.dead_lettered:
@@ -162,9 +165,12 @@ def run_loop(
     org = SalesforceOrg()
     inbox = Inbox.subscribe(clients.sns, clients.sqs, deployment.notification_topic_arn, inbox_name)
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
-    rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url)
+    rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
     poller = StreamPoller(clients.streams, deployment.stream_arn, deployment.stream_failure_queue_url, clients.sqs)
     output = OutputFlow(clients.s3, deployment.status_bucket, deployment.status_prefix)
+    # What the deployment did before this loop (other demos, earlier runs) is not this loop's business.
+    poller.skip_to_end()
+    output.skip_existing()
 
     # Salesforce: each saved request publishes Config_Change__e; the input flow puts it on the bus.
     for sample in sample_requests(now):
@@ -177,6 +183,7 @@ def run_loop(
     report.stream = poller.poll(handler, context)
     # The scheduled output flow, and the e-mails.
     report.status_files = output.run(org)
+    report.output_flow_errors = output.errors
     report.emails = inbox.receive()
     # Amazon Connect asks.
     for lookup in sample_lookups(now):

@@ -25,8 +25,14 @@ class OutputFlow:
     s3: Any
     bucket: str
     prefix: str
+    errors: list[str] = field(default_factory=list)
+    """Why a run stopped (the flow stops on error and reports it; the file is tried again next run)."""
     _seen: set[str] = field(default_factory=set)
     """Keys already transferred: the flow's incremental pull (new files since the last run)."""
+
+    def skip_existing(self) -> None:
+        """Transfer only files written from now on (the flow's first incremental run starts here)."""
+        self._seen.update(self._new_keys())
 
     def run(self, org: SalesforceOrg) -> list[StatusFile]:
         """One scheduled run; like the flow (stop on error), a file that does not parse stops the run."""
@@ -35,9 +41,14 @@ class OutputFlow:
             text = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode("utf-8")
             reader = csv.DictReader(io.StringIO(text, newline=""))
             if reader.fieldnames != COLUMNS:
-                raise ValueError(f"{key}: header {reader.fieldnames} is not {COLUMNS}")
+                self.errors.append(f"{key}: header {reader.fieldnames} is not {COLUMNS}")
+                return files
             rows = list(reader)
-            org.update(rows)
+            try:
+                org.update(rows)
+            except KeyError as error:
+                self.errors.append(f"{key}: {error}")
+                return files
             self._seen.add(key)
             files.append(StatusFile(key=key, rows=rows, text=text))
         return files

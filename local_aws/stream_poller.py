@@ -44,6 +44,14 @@ class StreamPoller:
     _checkpoints: dict[str, str] = field(default_factory=dict)
     """Per shard: the last sequence number handed over successfully."""
 
+    def skip_to_end(self) -> None:
+        """Start after what the stream holds now, as a new mapping at LATEST would."""
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in description["Shards"]:
+            records = self._new_records(shard["ShardId"])
+            if records:
+                self._checkpoints[shard["ShardId"]] = records[-1]["dynamodb"]["SequenceNumber"]
+
     def poll(self, handler: Handler, context: Any) -> StreamReport:
         report = StreamReport()
         description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
@@ -83,7 +91,10 @@ class StreamPoller:
 
     def _hand_over(self, handler: Handler, context: Any, batch: list[dict[str, Any]], report: StreamReport) -> None:
         for attempt in range(self.max_retries + 1):
-            response = handler({"Records": batch}, context) or {}
+            try:
+                response = handler({"Records": batch}, context) or {}
+            except Exception:  # noqa: BLE001 - an error fails the whole batch, as in Lambda
+                response = {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in batch]}
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
             report.handed += len(batch)
             if not failed:

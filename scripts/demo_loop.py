@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,12 +37,16 @@ def main() -> int:
     os.environ.update(environment)
     # The function's JSON logs and metrics would bury the trace: warnings and errors only, no EMF lines.
     os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
+    # With metrics disabled Powertools never flushes, so each invocation's `route` dimension "overwrites" the
+    # last one's: a warning about the demo's own switch, not about the function.
+    warnings.filterwarnings("ignore", message="Dimension 'route' has already been added")
     import handler  # after the environment: the function's settings are read on first use
 
     account = session.client("sts").get_caller_identity()["Account"]
     table = session.client("dynamodb").describe_table(TableName=environment["TABLE_NAME"])["Table"]
     input_flow = environment["OWNED_FLOW_NAMES"].split(",")[0]
     deployment = Deployment(
+        account=account,
         bus_name=f"{STACK}-salesforce",
         event_source=f"aws.partner/appflow/salesforce.com/{account}/{input_flow}",
         delivery_queue_url=resources["LocalDeliveryQueue"],
@@ -119,7 +124,7 @@ def _answer(answer: dict[str, str]) -> str:
 
 def _table(header: list[str], rows: list[list[str]]) -> None:
     cells = [header, *rows]
-    widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(header))]
+    widths = [min(100, max(len(row[i]) for row in cells)) for i in range(len(header))]
     for n, row in enumerate(cells):
         print("   " + "  ".join(_cut(value, widths[i]).ljust(widths[i]) for i, value in enumerate(row)))
         if n == 0:
