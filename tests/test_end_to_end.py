@@ -91,3 +91,12 @@ def test_a_status_file_the_output_flow_cannot_read_shows_up_in_the_loop(
     problems = run(aws, lambda_context).problems()
 
     assert any("output flow stopped" in problem for problem in problems), problems
+
+
+def test_the_stand_ins_are_not_packaged_into_the_function() -> None:
+    from tests.test_infrastructure import load_serverless
+
+    patterns = load_serverless()["package"]["patterns"]
+    assert patterns[0] == "!**"
+    included = [p for p in patterns if not p.startswith("!")]
+    assert included == ["handler.py", "router/**", "services/**"]
