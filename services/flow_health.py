@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from services.aws import flows, support_topic
 from services.aws.flows import AppFlowCallError, FlowState
@@ -316,7 +316,10 @@ def _event_summary(event: FlowStatusEvent) -> str:
 def _done(result: HealResult) -> HealResult:
     metrics.add_metric(name=METRIC_NAMES[result.outcome], unit=MetricUnit.Count, value=1)
     if result.alerted:
-        metrics.add_metric(name="FlowAlertSent", unit=MetricUnit.Count, value=1)
+        # One series whichever route alerted (the event route, the scheduled check, an operator): the
+        # healing-alerts alarm watches it with the service dimension only.
+        with single_metric(name="HealingAlerts", unit=MetricUnit.Count, value=1):
+            pass
     needs_a_person = result.outcome in {Outcome.NOT_RESTARTABLE, Outcome.BOUND_REACHED, Outcome.HEAL_FAILED}
     log = logger.warning if needs_a_person else logger.info
     log(
