@@ -54,16 +54,16 @@ class SampleLookup:
 
 
 def sample_requests(now: datetime) -> list[SampleRequest]:
-    """Holidays and settings for three regions, a Delete, a duplicate, a bad request, a Delete of nothing."""
-    sydney_today = now.astimezone(ZoneInfo("Australia/Sydney")).date().isoformat()
+    """Holidays and settings for three regions (none that the sample events in events/ use), a Delete, a duplicate, a bad request, a Delete of nothing."""
+    melbourne_today = now.astimezone(ZoneInfo("Australia/Melbourne")).date().isoformat()
     requester = {"Requester_Email__c": "ops.lead@example.com"}
     return [
-        SampleRequest(_setting("Add", "US-East", "TimeZone", "America/New_York"), "Success"),
-        SampleRequest(_setting("Add", "Sydney", "TimeZone", "Australia/Sydney"), "Success"),
-        SampleRequest({**_holiday("Add", "US-East", "2026-12-25", "Christmas Day"), **requester}, "Success", 2),
-        SampleRequest(_holiday("Add", "Sydney", sydney_today, "Bushfire closure"), "Success"),
+        SampleRequest(_setting("Add", "Denver", "TimeZone", "America/Denver"), "Success"),
+        SampleRequest(_setting("Add", "Melbourne", "TimeZone", "Australia/Melbourne"), "Success"),
+        SampleRequest({**_holiday("Add", "Denver", "2026-12-25", "Christmas Day"), **requester}, "Success", 2),
+        SampleRequest(_holiday("Add", "Melbourne", melbourne_today, "Bushfire closure"), "Success"),
         SampleRequest(
-            _setting("Add", "US-East", "EmergencyMessage", "Our lines are closed today, call back tomorrow."),
+            _setting("Add", "Denver", "EmergencyMessage", "Our lines are closed today, call back tomorrow."),
             "Success",
         ),
         SampleRequest(
@@ -74,35 +74,35 @@ def sample_requests(now: datetime) -> list[SampleRequest]:
             },
             "Success",
         ),
-        SampleRequest(_holiday("Add", "US-East", "2026-11-26", "Thanksgiving"), "Success"),
-        SampleRequest(_holiday("Delete", "US-East", "2026-11-26", ""), "Success"),
-        SampleRequest({**_setting("Add", "Sydney", "TimeZone", "Mars/Olympus_Mons"), **requester}, "Fail"),
+        SampleRequest(_holiday("Add", "Denver", "2026-11-26", "Thanksgiving"), "Success"),
+        SampleRequest(_holiday("Delete", "Denver", "2026-11-26", ""), "Success"),
+        SampleRequest({**_setting("Add", "Melbourne", "TimeZone", "Mars/Olympus_Mons"), **requester}, "Fail"),
         SampleRequest(_holiday("Delete", "London", "2026-01-01", ""), "Fail"),
     ]
 
 
 def sample_lookups(now: datetime) -> list[SampleLookup]:
-    sydney_today = now.astimezone(ZoneInfo("Australia/Sydney")).date().isoformat()
+    melbourne_today = now.astimezone(ZoneInfo("Australia/Melbourne")).date().isoformat()
     return [
         SampleLookup(
-            {"lookup": "holiday", "region": "US-East", "date": "2026-12-25"},
+            {"lookup": "holiday", "region": "Denver", "date": "2026-12-25"},
             {"status": "ok", "isHoliday": "true", "holidayName": "Christmas Day"},
         ),
         SampleLookup(
-            {"lookup": "holiday", "region": "US-East", "date": "2026-11-26"}, {"status": "ok", "isHoliday": "false"}
+            {"lookup": "holiday", "region": "Denver", "date": "2026-11-26"}, {"status": "ok", "isHoliday": "false"}
         ),
         SampleLookup(
-            {"lookup": "holiday", "region": "Sydney"},
-            {"status": "ok", "date": sydney_today, "isHoliday": "true", "closedNow": "true"},
+            {"lookup": "holiday", "region": "Melbourne"},
+            {"status": "ok", "date": melbourne_today, "isHoliday": "true", "closedNow": "true"},
         ),
         SampleLookup(
             {"lookup": "holiday", "region": "London", "date": "2026-12-24"},
             {"status": "ok", "isHoliday": "true", "holidayName": "Christmas Eve"},
         ),
         SampleLookup(
-            {"lookup": "setting", "region": "US-East", "key": "EmergencyMessage"}, {"status": "ok", "found": "true"}
+            {"lookup": "setting", "region": "Denver", "key": "EmergencyMessage"}, {"status": "ok", "found": "true"}
         ),
-        SampleLookup({"lookup": "setting", "region": "Sydney", "key": "TimeZone"}, {"value": "Australia/Sydney"}),
+        SampleLookup({"lookup": "setting", "region": "Melbourne", "key": "TimeZone"}, {"value": "Australia/Melbourne"}),
         SampleLookup({"lookup": "holiday"}, {"status": "error", "errorCode": "BadRequest"}),
     ]
 
