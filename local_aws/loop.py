@@ -54,7 +54,8 @@ class SampleLookup:
 
 
 def sample_requests(now: datetime) -> list[SampleRequest]:
-    """Holidays and settings for three regions (none that the sample events in events/ use), a Delete, a duplicate, a bad request, a Delete of nothing."""
+    """Holidays and settings for three regions (none that events/ uses), a Delete, a duplicate, a bad request,
+    a Delete of nothing."""
     melbourne_today = now.astimezone(ZoneInfo("Australia/Melbourne")).date().isoformat()
     requester = {"Requester_Email__c": "ops.lead@example.com"}
     return [
