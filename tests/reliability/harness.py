@@ -46,6 +46,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -135,8 +136,8 @@ _INTERNAL = {
 }
 
 
-def error_answer(service: str, status: int, code: str, url: str) -> AWSResponse:
-    message = "injected fault"
+def error_answer(service: str, status: int, code: str, url: str, message: str = "") -> AWSResponse:
+    message = message or "injected fault"
     protocol = _PROTOCOL.get(service, "json")
     headers: dict[str, str] = {"x-amzn-RequestId": str(uuid.uuid4())}
     if protocol == "json":
@@ -162,8 +163,10 @@ class FakeAppFlow:
     """Just enough AppFlow for flow healing and the connection: flows with a status, idempotent StartFlow tokens,
     connector profiles. Answers in the REST-JSON shapes botocore parses."""
 
-    def __init__(self, flows: dict[str, str] | None = None) -> None:
+    def __init__(self, flows: dict[str, str] | None = None, refuse_profiles: tuple[str, str] | None = None) -> None:
         self.flows: dict[str, str] = dict(flows or {})
+        self.refuse_profiles = refuse_profiles
+        """(code, message): connector profile calls are refused so (AppFlow echoes what it was given, at times)."""
         self.starts: Counter[str] = Counter()
         """StartFlow requests per client token (AppFlow acts once per token)."""
         self.activations: Counter[str] = Counter()
@@ -194,6 +197,8 @@ class FakeAppFlow:
             names = body.get("connectorProfileNames") or list(self.profiles)
             return 200, {"connectorProfileDetails": [self.profiles[n] for n in names if n in self.profiles]}
         if operation in {"CreateConnectorProfile", "UpdateConnectorProfile"}:
+            if self.refuse_profiles:
+                return 400, {"__error": self.refuse_profiles[0], "__message": self.refuse_profiles[1]}
             name = body["connectorProfileName"]
             if operation == "CreateConnectorProfile" and name in self.profiles:
                 return 409, {"__error": "ConflictException"}
@@ -207,7 +212,7 @@ class FakeAppFlow:
         body = json.loads(raw if isinstance(raw, bytes | str) else raw.read())
         status, answer = self.answer(operation, body)
         if "__error" in answer:
-            return error_answer("appflow", status, answer["__error"], request.url)
+            return error_answer("appflow", status, answer["__error"], request.url, answer.get("__message", ""))
         headers = {"Content-Type": "application/json", "x-amzn-RequestId": str(uuid.uuid4())}
         return AWSResponse(request.url, status, headers, MockRawResponse(json.dumps(answer).encode()))
 
@@ -704,6 +709,37 @@ class World:
     def alerts(self) -> list[dict[str, Any]]:
         """Every alert published on the support topic in this case."""
         return self._published(self.stack.support_topic_arn)
+
+
+class CloudFormationStandIn:
+    """CloudFormation's pre-signed response URL, on this machine: records each answer it takes."""
+
+    def __init__(self) -> None:
+        self.answers: list[dict[str, Any]] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                endpoint.answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cfn?X-Amz-Signature=abc"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+_CLOUDFORMATION: list[CloudFormationStandIn] = []
+
+
+def cloudformation() -> CloudFormationStandIn:
+    """The one stand-in of the test run (a thread serving a local port)."""
+    if not _CLOUDFORMATION:
+        _CLOUDFORMATION.append(CloudFormationStandIn())
+    return _CLOUDFORMATION[0]
 
 
 def status_file_of(email_body: str) -> str:

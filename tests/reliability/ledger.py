@@ -9,6 +9,8 @@ from dataclasses import dataclass, fields
 class Tally:
     cases: int = 0
     requests: int = 0
+    deliveries: int = 0
+    """Invocations of the function (first deliveries, redeliveries, duplicates and retries)."""
     faults_injected: int = 0
     outcomes: int = 0
     """Requests that ended in exactly one outcome (and, for Salesforce requests, one status file and one e-mail)."""

@@ -12,13 +12,11 @@ from __future__ import annotations
 import copy
 import json
 import os
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
@@ -37,7 +35,7 @@ from tests.reliability.config_requests import (
     sns_answers_lost,
     store_large_event,
 )
-from tests.reliability.harness import FakeAppFlow, Fault, FaultKind, Invocation, Lasting, World
+from tests.reliability.harness import FakeAppFlow, Fault, FaultKind, Invocation, Lasting, World, cloudformation
 from tests.reliability.ledger import Tally, tally
 from tests.sample_events import load_event
 
@@ -165,6 +163,7 @@ def test_every_call_of_a_salesforce_request_fails_in_every_way_and_the_request_e
         assert (final.status, final.message) == (clean.verdict.status, clean.verdict.message), where
         assert world.data_state() == clean.data, where
         counted.cases += 1
+        counted.deliveries += world.lam.invocations
         counted.faults_injected += len([i for i in world.http.injected if i[0] >= start])
         verdict.count_into(counted)
     counted.backoff_seconds = world.backoff.seconds
@@ -266,36 +265,6 @@ def put_connected_app_secret(world: World) -> None:
     if not secrets.list_secrets(Filters=[{"Key": "name", "Values": [world.stack.secret_name]}])["SecretList"]:
         value = {"clientId": "3MVG9-client-id-QUOKKA", "clientSecret": "client-secret-WOMBAT"}
         secrets.create_secret(Name=world.stack.secret_name, SecretString=json.dumps(value))
-
-
-class CloudFormationStandIn:
-    """The pre-signed response URL: records each answer it takes."""
-
-    def __init__(self) -> None:
-        self.answers: list[dict[str, Any]] = []
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:
-                endpoint.answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cfn?X-Amz-Signature=abc"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-CLOUDFORMATION: list[CloudFormationStandIn] = []
-
-
-def cloudformation() -> CloudFormationStandIn:
-    if not CLOUDFORMATION:
-        CLOUDFORMATION.append(CloudFormationStandIn())
-    return CLOUDFORMATION[0]
 
 
 def custom_resource(name: str) -> Callable[[World], dict[str, Any]]:
@@ -437,6 +406,7 @@ def test_every_call_of_every_other_route_fails_in_every_way_and_each_request_end
         assert ending.state != "lost" and not ending.doubled, (where, ending)
         counted.cases += 1
         counted.requests += 1
+        counted.deliveries += world.lam.invocations
         counted.faults_injected += len(world.http.injected)
         counted.outcomes += ending.state == "done"
         counted.degraded += ending.state == "degraded"
