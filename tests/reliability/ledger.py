@@ -34,8 +34,14 @@ class Tally:
             setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
 
     def line(self) -> str:
-        shown = [f"{item.name.replace('_', ' ')}={getattr(self, item.name)}" for item in fields(self)]
-        return ", ".join(s if "backoff" not in s else f"backoff seconds={self.backoff_seconds:.1f}" for s in shown)
+        """``name=value`` for what was counted; lost and doubled always (they must read 0)."""
+        shown = []
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value or item.name in {"lost", "doubled"}:
+                text = f"{value:.1f}" if isinstance(value, float) else str(value)
+                shown.append(f"{item.name.replace('_', ' ')}={text}")
+        return ", ".join(shown)
 
 
 LEDGER: dict[str, Tally] = {}

@@ -324,6 +324,7 @@ def raised(error: BaseException | None, *designed: type[BaseException]) -> None:
 def count(route: str, examples_seen: int = 1, outcomes: int = 0, refused: int = 0) -> None:
     counted = tally(f"hostile input: {route}")
     counted.cases += 1
+    counted.deliveries += 1
     counted.requests += examples_seen
     counted.outcomes += outcomes
     counted.refused_by_design += refused
