@@ -20,9 +20,9 @@ def world() -> Iterator[World]:
         stack = create_stack()
         for name, value in stack.environment().items():
             patch.setenv(name, value)
-        patches = patch_transport(patch)
+        backoff = patch_transport(patch)
         built = World(stack)
-        built.backoff = patches.backoff
+        built.backoff = backoff
         yield built
 
 

@@ -31,7 +31,8 @@ What it plays (nothing of it is packaged into the function):
   the batch's description (``DDBStreamBatchInfo``, no records) goes to the stream-failure queue. Connect and
   operators invoke synchronously: no retry.
 
-botocore's back-off sleeps are recorded, not slept (``no_backoff_sleep``), so a fault costs no wall time.
+botocore's back-off sleeps are recorded, not slept (``patch_transport``), so a fault costs no wall time. The
+stack's state is reset and read where moto keeps it (``MotoState``), so a case costs a few milliseconds of set-up.
 """
 
 from __future__ import annotations
@@ -81,10 +82,6 @@ class FaultKind(enum.StrEnum):
     @property
     def service_acts(self) -> bool:
         return self in {FaultKind.TIMEOUT, FaultKind.LOST_RESET, FaultKind.LATE_500}
-
-
-BEFORE = (FaultKind.THROTTLE, FaultKind.SERVER_ERROR, FaultKind.RESET)
-AFTER = (FaultKind.TIMEOUT, FaultKind.LOST_RESET, FaultKind.LATE_500)
 
 
 class Lasting(enum.StrEnum):
@@ -321,19 +318,14 @@ class Backoff:
         return getattr(time, name)
 
 
-@dataclass
-class Patches:
-    backoff: Backoff
-
-
-def patch_transport(monkeypatch: Any) -> Patches:
+def patch_transport(monkeypatch: Any) -> Backoff:
     """moto's stub honours :class:`HttpLayer`'s answers; botocore's back-off does not sleep."""
     import botocore.endpoint
 
     monkeypatch.setattr(botocore_stubber, "process_request", _moto_respects_handled)
     backoff = Backoff()
     monkeypatch.setattr(botocore.endpoint, "time", backoff)
-    return Patches(backoff)
+    return backoff
 
 
 # --- the event sources ---------------------------------------------------------------------------------------------
