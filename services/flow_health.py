@@ -449,7 +449,14 @@ class Alert:
 
 
 def send_alert_once(alert: Alert, window: str) -> bool:
-    """Records the alert in the flow's health item, then publishes it; False when it was already sent this hour."""
+    """Records the alert in the flow's health item, then publishes it; False when it was already sent this hour.
+
+    When the record's write fails, it is unknown whether the table holds it (a lost answer), and a retry that found
+    it would stay silent: the alert is published all the same. A person told twice beats a person never told.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    recorded = False
     for _ in range(_WRITE_TRIES):
         stored = read_flow_health(alert.flow_name)
         current = _in_window(stored, window)
@@ -462,14 +469,21 @@ def send_alert_once(alert: Alert, window: str) -> bool:
             last_error=alert.error[:500],
             changed_at=_iso(alert.at),
         )
-        if write_flow_health(stored, noted, _expiry(alert.at)):
+        try:
+            recorded = write_flow_health(stored, noted, _expiry(alert.at))
+        except (BotoCoreError, ClientError):
+            logger.warning(
+                "the alert could not be recorded; it is sent anyway", extra={"kind": alert.kind}, exc_info=True
+            )
+            break
+        if recorded:
             break
     else:
         raise FlowHealthStateError(f"the health item of flow {alert.flow_name!r} kept changing; try again")
     try:
         support_topic.publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
     except Exception:
-        # Forget the record so that the retry (Lambda's, or the next check) sends the alert after all.
-        _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)
+        if recorded:  # forget the record so that the retry (Lambda's, or the next check) sends the alert after all
+            _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)
         raise
     return True

@@ -49,6 +49,8 @@ class Stack:
             "SALESFORCE_SECRET_NAME": self.secret_name,
             "SALESFORCE_CONNECTOR_PROFILE": f"{PREFIX}-salesforce",
             "OWNED_FLOW_NAMES": f"{PREFIX}-config-change-in,{PREFIX}-status-out",
+            "INBOUND_DLQ_URL": self.inbound_dlq_url,
+            "STREAM_FAILURE_QUEUE_URL": self.stream_failure_queue_url,
         }
 
 
