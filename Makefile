@@ -60,6 +60,7 @@ package: setup
 # Every stage into .package/<stage>, offline (`package` alone is prod into .serverless).
 package-stages: setup
 	for stage in $(STAGES); do $(NO_AWS) serverless package --stage $$stage --package .package/$$stage || exit 1; done
+	python scripts/check_package.py $(foreach stage,$(STAGES),.package/$(stage)/config-bridge.zip)
 
 cfn-lint: package-stages
 	cfn-lint $(TEMPLATES)

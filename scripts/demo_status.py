@@ -1,7 +1,8 @@
 """For `make demo`: the status files (key and content) and e-mail subjects, read from the function's log lines.
 
-The status fan-out logs, per outcome, a DEBUG line "status file" (key, content) and an INFO line "outcome sent"
-(key, e-mail subject); the local stage logs at DEBUG. Reads `serverless invoke local` output on stdin.
+The status fan-out logs, per outcome, a DEBUG line "status file" (key, columns; the message by its length only, since
+it can hold a holiday's name) and an INFO line "outcome sent" (key, e-mail subject); the local stage logs at DEBUG.
+Reads `serverless invoke local` output on stdin.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def main() -> None:
             continue
         shown = files.setdefault(key, {})
         if entry.get("message") == "status file":
-            shown["content"] = str(entry.get("content", ""))
+            columns = entry.get("columns") if isinstance(entry.get("columns"), dict) else {}
+            shown["content"] = ",".join(str(name) for name in columns) + "\n" + ",".join(map(str, columns.values()))
             shown["file"] = str(entry.get("file", ""))
         elif "subject" in entry:
             shown["subject"] = str(entry["subject"])

@@ -41,6 +41,7 @@ RESPONSE_SECONDS = 12
 """Kept back from the function's remaining time to send the answer (two tries of five seconds)."""
 SEND_TIMEOUT_SECONDS = 5
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
 
 
 class ResponseNotDeliveredError(RuntimeError):
@@ -236,11 +237,15 @@ def send(request: CustomResourceRequest, answer: Answer, log_stream: str = "") -
 
 
 def _check_url(url: str) -> None:
-    """https, or http to this machine only (the local emulator and tests)."""
+    """https to Amazon S3 (CloudFormation's pre-signed URLs), or http to this machine only (the local emulator and
+    tests): an event cannot make the function send its answer, with the stack's names, anywhere else."""
     parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS):
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host.endswith(_AWS_DOMAINS):
         return
-    raise ResponseNotDeliveredError("the response URL must be https")
+    if parts.scheme == "http" and host in _LOCAL_HOSTS:
+        return
+    raise ResponseNotDeliveredError("the response URL must be https, on an amazonaws.com host")
 
 
 def _seconds_left(context: Any) -> float:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from services.aws import flows, support_topic
 from services.aws.flows import AppFlowCallError, FlowState
@@ -325,7 +325,10 @@ def _event_summary(event: FlowStatusEvent) -> str:
 def _done(result: HealResult) -> HealResult:
     metrics.add_metric(name=METRIC_NAMES[result.outcome], unit=MetricUnit.Count, value=1)
     if result.alerted:
-        metrics.add_metric(name="FlowAlertSent", unit=MetricUnit.Count, value=1)
+        # One series whichever route alerted (the event route, the scheduled check, an operator): the
+        # healing-alerts alarm watches it with the service dimension only.
+        with single_metric(name="HealingAlerts", unit=MetricUnit.Count, value=1):
+            pass
     needs_a_person = result.outcome in {Outcome.NOT_RESTARTABLE, Outcome.BOUND_REACHED, Outcome.HEAL_FAILED}
     log = logger.warning if needs_a_person else logger.info
     log(
@@ -455,7 +458,14 @@ class Alert:
 
 
 def send_alert_once(alert: Alert, window: str) -> bool:
-    """Records the alert in the flow's health item, then publishes it; False when it was already sent this hour."""
+    """Records the alert in the flow's health item, then publishes it; False when it was already sent this hour.
+
+    When the record's write fails, it is unknown whether the table holds it (a lost answer), and a retry that found
+    it would stay silent: the alert is published all the same. A person told twice beats a person never told.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    recorded = False
     for _ in range(_WRITE_TRIES):
         stored = read_flow_health(alert.flow_name)
         current = _in_window(stored, window)
@@ -468,14 +478,21 @@ def send_alert_once(alert: Alert, window: str) -> bool:
             last_error=alert.error[:500],
             changed_at=_iso(alert.at),
         )
-        if write_flow_health(stored, noted, _expiry(alert.at)):
+        try:
+            recorded = write_flow_health(stored, noted, _expiry(alert.at))
+        except (BotoCoreError, ClientError):
+            logger.warning(
+                "the alert could not be recorded; it is sent anyway", extra={"kind": alert.kind}, exc_info=True
+            )
+            break
+        if recorded:
             break
     else:
         raise FlowHealthStateError(f"the health item of flow {alert.flow_name!r} kept changing; try again")
     try:
         support_topic.publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
     except Exception:
-        # Forget the record so that the retry (Lambda's, or the next check) sends the alert after all.
-        _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)
+        if recorded:  # forget the record so that the retry (Lambda's, or the next check) sends the alert after all
+            _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)
         raise
     return True

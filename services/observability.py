@@ -2,7 +2,8 @@
 
 Every log line carries ``route`` and ``correlation_id`` (appended by the router). Metrics go to one
 namespace as CloudWatch embedded metric format; the router adds one metric per route and outcome.
-Service name and namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE.
+Service name and namespace come from POWERTOOLS_SERVICE_NAME and POWERTOOLS_METRICS_NAMESPACE. No log line holds a
+credential or a Salesforce request's free text (tests/reliability/test_secrets_in_logs.py).
 
 The tracer is Powertools' ``Tracer`` in every case. When tracing is off (``POWERTOOLS_TRACE_DISABLED``, or
 outside Lambda: Powertools' own rule), it gets a provider that does nothing: Powertools would otherwise import
@@ -12,6 +13,7 @@ invocation, only to discard it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from typing import Any
@@ -72,3 +74,9 @@ def _tracer() -> Tracer:
 logger = Logger()
 metrics = Metrics()
 tracer = _tracer()
+
+AWS_SDK_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+"""At DEBUG these log every request and answer whole: table items, e-mails, the connected app's secret. They stay
+at INFO even when Lambda's application log level DEBUG puts the root logger at DEBUG."""
+for _name in AWS_SDK_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.INFO)

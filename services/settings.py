@@ -36,6 +36,10 @@ class Settings:
     """The org's My Domain URL for the AppFlow connection (stage param ``salesforceInstanceUrl``)."""
     customer_key_id: str = ""
     """The customer-managed KMS key (id or ARN) for the connection's credentials (empty: AppFlow's own key)."""
+    inbound_dlq_url: str = ""
+    """The inbound dead-letter queue (the operator's ``redrive-inbound`` reads it)."""
+    stream_failure_queue_url: str = ""
+    """The stream's on-failure queue (the operator's ``redrive-stream-failures`` reads it)."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

@@ -188,7 +188,7 @@ def send_outcome(outcome: Outcome, bucket: StatusBucket, topic: NotificationTopi
     stored = bucket.write_once(status_file, writer=uuid.uuid4().hex)
     logger.debug(
         "status file",
-        extra={"status_file": stored.key, "file": stored.state.value, "content": status_file.body.decode("utf-8")},
+        extra={"status_file": stored.key, "file": stored.state.value, "columns": status_columns_for_log(outcome)},
     )
     if stored.state is Stored.ALREADY_SENT:
         return Sent(outcome.record_id, stored.key, subject_for(outcome), stored.state, emailed=False)
@@ -202,6 +202,17 @@ def send_outcome(outcome: Outcome, bucket: StatusBucket, topic: NotificationTopi
     if stored.state is Stored.NOTIFY_PENDING:
         bucket.clear_pending(stored.key)
     return Sent(outcome.record_id, stored.key, notification.subject, stored.state, emailed=True)
+
+
+def status_columns_for_log(outcome: Outcome) -> dict[str, str]:
+    """The status file's columns as a log may show them: the message by its length only (it can hold a holiday's
+    name, the requester's free text)."""
+    return {
+        "Id": outcome.record_id,
+        "Status__c": outcome.status,
+        "Status_Message__c": f"<{len(outcome.message)} characters>",
+        "Processed_At__c": outcome.processed_at,
+    }
 
 
 def _where(record: DynamoDBRecord) -> dict[str, str]:

@@ -5,7 +5,7 @@ Names follow the `local` stage. Tests get them through the ``aws`` fixture (test
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import boto3
@@ -27,7 +27,15 @@ class Stack:
     inbound_dlq_url: str
     stream_failure_queue_url: str
     salesforce_bus_name: str
+    delivery_queue_url: str
+    """The local stage's stand-in for the Salesforce bus rule's function target."""
     secret_name: str
+
+    @classmethod
+    def placeholder(cls, **names: str) -> Stack:
+        """A stack of placeholder names, for tests that need the function's environment but no resources."""
+        values = {field.name: "x" for field in fields(cls)}
+        return cls(**{**values, **names})
 
     def environment(self) -> dict[str, str]:
         """The function's environment for this stack (what serverless.yml sets)."""
@@ -41,6 +49,8 @@ class Stack:
             "SALESFORCE_SECRET_NAME": self.secret_name,
             "SALESFORCE_CONNECTOR_PROFILE": f"{PREFIX}-salesforce",
             "OWNED_FLOW_NAMES": f"{PREFIX}-config-change-in,{PREFIX}-status-out",
+            "INBOUND_DLQ_URL": self.inbound_dlq_url,
+            "STREAM_FAILURE_QUEUE_URL": self.stream_failure_queue_url,
         }
 
 
@@ -85,6 +95,18 @@ def create_stack() -> Stack:
     support_topic, support_queue = topic_with_queue("support")
     bus_name = f"{PREFIX}-salesforce"
     events.create_event_bus(Name=bus_name)
+    delivery_queue_url = sqs.create_queue(QueueName=f"{PREFIX}-local-delivery")["QueueUrl"]
+    delivery_queue_arn = sqs.get_queue_attributes(QueueUrl=delivery_queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    events.put_rule(
+        Name=f"{PREFIX}-config-change",
+        EventBusName=bus_name,
+        EventPattern='{"source": [{"prefix": "aws.partner/appflow/"}], "detail-type": ["Config_Change__e"]}',
+    )
+    events.put_targets(
+        Rule=f"{PREFIX}-config-change", EventBusName=bus_name, Targets=[{"Id": "router", "Arn": delivery_queue_arn}]
+    )
     return Stack(
         table_name=table_name,
         stream_arn=table["TableDescription"]["LatestStreamArn"],
@@ -97,6 +119,7 @@ def create_stack() -> Stack:
         inbound_dlq_url=sqs.create_queue(QueueName=f"{PREFIX}-inbound-dlq")["QueueUrl"],
         stream_failure_queue_url=sqs.create_queue(QueueName=f"{PREFIX}-stream-failures")["QueueUrl"],
         salesforce_bus_name=bus_name,
+        delivery_queue_url=delivery_queue_url,
         secret_name=f"{PREFIX}/salesforce-connected-app",
     )
 

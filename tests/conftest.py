@@ -28,11 +28,18 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+import botocore.session
 from moto import mock_aws
 
 from services import aws as aws_clients
 from services.settings import get_settings
 from tests.aws_stack import Stack, create_stack
+
+# Every test starts a fresh boto3 session (the function's, and the one that builds the moto stack), and each new
+# session would parse botocore's service models again: about a second per test. One loader for every session
+# keeps its parsed models; nothing else is shared between tests.
+_shared_loader = botocore.session.create_loader()
+botocore.session.create_loader = lambda *args, **kwargs: _shared_loader  # type: ignore[assignment]
 
 
 @dataclass

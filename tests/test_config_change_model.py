@@ -242,3 +242,20 @@ def test_without_a_usable_record_id_there_is_no_one_to_answer_so_it_raises(recor
     with pytest.raises(UnusableRecordIdError) as raised:
         parse_config_change(with_fields(HOLIDAY, Record_Id__c=record_id, Region__c="US/East"))
     assert str(raised.value) == reason
+
+
+# --- hostile text (found by tests/reliability/test_hostile_input.py) -------------------------------------------------
+
+
+def test_a_created_date_with_a_lone_surrogate_still_gets_its_fail_under_a_storable_key() -> None:
+    """JSON can carry a lone surrogate; UTF-8, and so DynamoDB, cannot: the Fail's key must still be storable."""
+    parsed = parse_config_change(with_fields(HOLIDAY, CreatedDate="2026-11-27T10:00:00\ud800", EventUuid=...))
+    assert isinstance(parsed, InvalidConfigChange)
+    assert parsed.problems == "CreatedDate: must be an ISO 8601 date-time"
+    assert parsed.created_date == "2026-11-27T10:00:00?"
+    parsed.created_date.encode("utf-8")
+
+
+@pytest.mark.parametrize("address", ["ops\x00lead@example.com", "ops.lead@exa\x07mple.com", "ops.lead@example.c\x7fom"])
+def test_an_e_mail_address_with_control_characters_is_not_an_e_mail_address(address: str) -> None:
+    assert problems(with_fields(HOLIDAY, Requester_Email__c=address)) == "Requester_Email__c: must be an e-mail address"

@@ -267,3 +267,31 @@ def test_a_failure_outside_the_work_is_answered_too(
     answer = cloudformation.answer
     assert (answer["Status"], answer["PhysicalResourceId"]) == ("FAILED", "custom-resource:SalesforceConnection")
     assert answer["Reason"].startswith("settings missing")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://attacker.example/collect",
+        "https://s3.amazonaws.com.attacker.example/x",
+        "https://amazonaws.com@attacker.example/x",
+        "ftp://s3.amazonaws.com/x",
+    ],
+)
+def test_a_response_url_off_amazon_s3_is_refused_before_any_work(
+    aws: Any, aws_calls: Any, local_stage: None, lambda_context: Any, url: str
+) -> None:
+    """Found by tests/reliability/test_hostile_input.py: an https URL of any host used to get the answer."""
+    event = load_event("custom-resource--refused-salesforce-connection-create")
+    event["ResponseURL"] = url
+
+    with pytest.raises(ResponseNotDeliveredError, match=r"on an amazonaws\.com host"):
+        handler.handler(event, lambda_context)
+    assert len(aws_calls) == 0
+
+
+def test_a_response_url_of_amazon_s3_is_taken(local_stage: None) -> None:
+    custom_resources._check_url("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn?sig=1")
+    custom_resources._check_url(
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x"
+    )

@@ -475,3 +475,56 @@ def test_an_appflow_that_does_not_answer_in_time_is_a_failed_heal(
 
     assert answer["outcome"] == "heal-failed"
     assert answer["detail"].startswith("AppFlow DescribeFlow failed (ReadTimeoutError): Read timeout on endpoint URL")
+
+
+# --- answers lost after DynamoDB applied the write (found by tests/reliability/test_faults.py) ----------------------
+
+
+def lose_answers_of_put_item(times: int) -> list[str]:
+    """The next ``times`` PutItem requests reach DynamoDB (moto), which applies them; their answers are lost.
+
+    At the HTTP layer (``before-send``, ahead of moto's own stub), so that botocore's retries see it.
+    """
+    from botocore.exceptions import ReadTimeoutError
+    from moto.core.models import botocore_stubber
+
+    from services import aws as aws_clients
+
+    lost: list[str] = []
+
+    def apply_then_lose(request: Any, **_: Any) -> None:
+        if len(lost) < times:
+            lost.append("lost")
+            botocore_stubber.process_request(request)
+            raise ReadTimeoutError(endpoint_url=request.url)
+
+    aws_clients.session().events.register_first("before-send.dynamodb.PutItem", apply_then_lose)
+    return lost
+
+
+def test_a_claim_whose_answer_was_lost_after_it_was_written_still_heals_the_flow(
+    aws: Any, appflow: Any, lambda_context: Any
+) -> None:
+    """botocore retries the put; its condition then fails on the claim it wrote itself: that is this heal's claim."""
+    lost = lose_answers_of_put_item(1)
+    expect_describe(appflow, IN_FLOW, "Suspended")
+    expect_start(appflow, IN_FLOW)
+    expect_describe(appflow, IN_FLOW, "Active")
+
+    answer = handler.handler(load_event("flow-health--event-flow-deactivated"), lambda_context)
+
+    assert lost == ["lost"]
+    assert answer["outcome"] == "healed"
+    assert read_flow_health(IN_FLOW).attempts == 1
+
+
+def test_an_alert_whose_record_cannot_be_confirmed_is_sent_all_the_same(aws: Any, lambda_context: Any) -> None:
+    """Every attempt to record the alert loses its answer: a retry would find it recorded and stay silent."""
+    lose_answers_of_put_item(10)
+
+    answer = handler.handler(load_event("flow-health--execution-failed-expired-credentials"), lambda_context)
+
+    assert answer["outcome"] == "not-restartable" and answer["alerted"]
+    assert [alert["Subject"] for alert in alerts(aws)] == [
+        f"AppFlow {IN_FLOW}: Salesforce credentials expired or revoked"
+    ]

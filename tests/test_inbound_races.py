@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 27, 22, 0, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """The function's settings without any AWS resources (nothing here calls AWS)."""
-    stack = Stack(*(["x"] * 12))
+    stack = Stack.placeholder()
     for name, value in stack.environment().items():
         monkeypatch.setenv(name, value)
 

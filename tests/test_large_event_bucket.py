@@ -18,7 +18,7 @@ OWN = "config-bridge-test-large-events-123456789012"
 
 @pytest.fixture(autouse=True)
 def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    stack = Stack(*(["x"] * 3), OWN, *(["x"] * 8))
+    stack = Stack.placeholder(large_event_bucket=OWN)
     for name, value in stack.environment().items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()

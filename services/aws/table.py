@@ -23,7 +23,8 @@ Attributes besides the keys (camelCase):
 - flow health: ``flowName``, ``revision`` (N: every write is conditioned on the previous one), ``window`` (the UTC
   hour ``YYYY-MM-DDTHH`` the counters belong to), ``attempts`` (N: restarts in that hour), ``leaseUntil`` (N, epoch
   seconds: a heal is under way until then), ``alerted`` (SS: alert kinds sent in that hour), ``lastOutcome``,
-  ``lastError``, ``changedAt``, ``expiresAt``. See :class:`FlowHealth`; the logic is ``services.flow_health``.
+  ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision). See
+  :class:`FlowHealth`; the logic is ``services.flow_health``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import enum
 import random
 import time
+import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -285,16 +287,22 @@ def read_flow_health(flow_name: str) -> FlowHealth:
 
 
 def write_flow_health(previous: FlowHealth, new: FlowHealth, expires_at: int) -> bool:
-    """Writes ``new`` only if the item is still ``previous`` (same revision); False when someone wrote first."""
+    """Writes ``new`` only if the item is still ``previous`` (same revision); False when someone wrote first.
+
+    Each write carries its own ``writeId``: when the condition fails because botocore retried a put whose answer
+    was lost after DynamoDB applied it, the item holds this very write, and that is a success, not a conflict.
+    """
     from botocore.exceptions import ClientError
 
     from services.aws import client
 
+    write_id = uuid.uuid4().hex
     item: dict[str, dict[str, Any]] = {k: {"S": v} for k, v in flow_health_key(new.flow_name).items()}
     item.update(
         {
             "itemType": {"S": FLOW_HEALTH},
             "flowName": {"S": new.flow_name},
+            "writeId": {"S": write_id},
             "revision": {"N": str(previous.revision + 1)},
             "window": {"S": new.window},
             "attempts": {"N": str(new.attempts)},
@@ -319,9 +327,18 @@ def write_flow_health(previous: FlowHealth, new: FlowHealth, expires_at: int) ->
         client("dynamodb").put_item(TableName=table_name(), Item=item, **condition)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
+            return _holds_write(new.flow_name, write_id)
         raise
     return True
+
+
+def _holds_write(flow_name: str, write_id: str) -> bool:
+    """Whether the flow's health item is the one written with ``write_id`` (a strongly consistent read)."""
+    from services.aws import client
+
+    key = {name: {"S": value} for name, value in flow_health_key(flow_name).items()}
+    answer = client("dynamodb").get_item(TableName=table_name(), Key=key, ConsistentRead=True)
+    return bool(answer.get("Item", {}).get("writeId", {}).get("S") == write_id)
 
 
 # --- The inbound write (services.inbound): a data change and its request's outcome, together. ----------------

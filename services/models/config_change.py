@@ -38,7 +38,8 @@ REGION: Final = r"^[A-Za-z0-9 _-]{1,64}$"
 SETTING_KEY: Final = r"^[A-Za-z0-9_]{1,64}$"
 DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
 TIME_OF_DAY: Final = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
-EMAIL: Final = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL: Final = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+"""No control characters: the address becomes the e-mail's ``requester`` attribute, which filter policies match."""
 DATE_TIME: Final = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 TIME_ZONE_KEY: Final = "TimeZone"
 """The setting whose value is the region's IANA time zone."""
@@ -355,8 +356,9 @@ def _invalid(detail: dict[str, Any], by_field: dict[str, list[str]]) -> InvalidC
     return InvalidConfigChange(
         record_id=detail["Record_Id__c"].strip(),
         problems=summarise(by_field),
-        # The de-duplication key of a Fail comes from the values as sent (bounded: it is part of a table key).
-        created_date=raw_created.strip()[:64] if isinstance(raw_created, str) else "",
+        # The de-duplication key of a Fail comes from the values as sent (bounded: it is part of a table key, and
+        # well-formed: a lone surrogate cannot be stored, and would keep the request from ever getting its Fail).
+        created_date=_well_formed(raw_created.strip()[:64]) if isinstance(raw_created, str) else "",
         event_uuid=event_uuid,
         action=good("Action__c"),
         config_type=config_type,
@@ -364,3 +366,8 @@ def _invalid(detail: dict[str, Any], by_field: dict[str, list[str]]) -> InvalidC
         subject=subject,
         requester_email=good("Requester_Email__c"),
     )
+
+
+def _well_formed(text: str) -> str:
+    """``text`` as valid Unicode: each lone surrogate (text that JSON can carry but UTF-8 cannot) becomes ``?``."""
+    return text.encode("utf-8", "replace").decode("utf-8")

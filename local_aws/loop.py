@@ -1,0 +1,225 @@
+"""The whole loop on one machine: Salesforce -> bus -> router -> table -> stream -> router -> status files and
+e-mails -> output flow -> Salesforce, then Connect lookups through the router.
+
+Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
+``tests/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
+that a broken leg shows up as a mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from local_aws.inbox import Email, Inbox
+from local_aws.input_flow import Delivery, InputFlow, RuleDelivery
+from local_aws.output_flow import OutputFlow, StatusFile
+from local_aws.salesforce import ConfigRequest, SalesforceOrg
+from local_aws.stream_poller import StreamPoller, StreamReport
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where the deployed resources are (read from the stack, or from the test's moto stack)."""
+
+    account: str
+    bus_name: str
+    event_source: str
+    delivery_queue_url: str
+    inbound_dlq_url: str
+    stream_arn: str
+    stream_failure_queue_url: str
+    status_bucket: str
+    status_prefix: str
+    notification_topic_arn: str
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    fields: dict[str, str]
+    expected_status: str
+    deliveries: int = 1
+    """How many times the input flow delivers its event (2: a duplicate delivery)."""
+
+
+@dataclass(frozen=True)
+class SampleLookup:
+    parameters: dict[str, str]
+    expected: dict[str, str]
+
+
+def sample_requests(now: datetime) -> list[SampleRequest]:
+    """Holidays and settings for three regions (none that events/ uses), a Delete, a duplicate, a bad request,
+    a Delete of nothing."""
+    melbourne_today = now.astimezone(ZoneInfo("Australia/Melbourne")).date().isoformat()
+    requester = {"Requester_Email__c": "ops.lead@example.com"}
+    return [
+        SampleRequest(_setting("Add", "Denver", "TimeZone", "America/Denver"), "Success"),
+        SampleRequest(_setting("Add", "Melbourne", "TimeZone", "Australia/Melbourne"), "Success"),
+        SampleRequest({**_holiday("Add", "Denver", "2026-12-25", "Christmas Day"), **requester}, "Success", 2),
+        SampleRequest(_holiday("Add", "Melbourne", melbourne_today, "Bushfire closure"), "Success"),
+        SampleRequest(
+            _setting("Add", "Denver", "EmergencyMessage", "Our lines are closed today, call back tomorrow."),
+            "Success",
+        ),
+        SampleRequest(
+            {
+                **_holiday("Add", "London", "2026-12-24", "Christmas Eve"),
+                "Start_Time__c": "13:00",
+                "End_Time__c": "23:59",
+            },
+            "Success",
+        ),
+        SampleRequest(_holiday("Add", "Denver", "2026-11-26", "Thanksgiving"), "Success"),
+        SampleRequest(_holiday("Delete", "Denver", "2026-11-26", ""), "Success"),
+        SampleRequest({**_setting("Add", "Melbourne", "TimeZone", "Mars/Olympus_Mons"), **requester}, "Fail"),
+        SampleRequest(_holiday("Delete", "London", "2026-01-01", ""), "Fail"),
+    ]
+
+
+def sample_lookups(now: datetime) -> list[SampleLookup]:
+    melbourne_today = now.astimezone(ZoneInfo("Australia/Melbourne")).date().isoformat()
+    return [
+        SampleLookup(
+            {"lookup": "holiday", "region": "Denver", "date": "2026-12-25"},
+            {"status": "ok", "isHoliday": "true", "holidayName": "Christmas Day"},
+        ),
+        SampleLookup(
+            {"lookup": "holiday", "region": "Denver", "date": "2026-11-26"}, {"status": "ok", "isHoliday": "false"}
+        ),
+        SampleLookup(
+            {"lookup": "holiday", "region": "Melbourne"},
+            {"status": "ok", "date": melbourne_today, "isHoliday": "true", "closedNow": "true"},
+        ),
+        SampleLookup(
+            {"lookup": "holiday", "region": "London", "date": "2026-12-24"},
+            {"status": "ok", "isHoliday": "true", "holidayName": "Christmas Eve"},
+        ),
+        SampleLookup(
+            {"lookup": "setting", "region": "Denver", "key": "EmergencyMessage"}, {"status": "ok", "found": "true"}
+        ),
+        SampleLookup({"lookup": "setting", "region": "Melbourne", "key": "TimeZone"}, {"value": "Australia/Melbourne"}),
+        SampleLookup({"lookup": "holiday"}, {"status": "error", "errorCode": "BadRequest"}),
+    ]
+
+
+@dataclass
+class LoopReport:
+    requests: list[tuple[SampleRequest, ConfigRequest]] = field(default_factory=list)
+    delivery: Delivery = field(default_factory=Delivery)
+    stream: StreamReport = field(default_factory=StreamReport)
+    status_files: list[StatusFile] = field(default_factory=list)
+    output_flow_errors: list[str] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+    lookups: list[tuple[SampleLookup, dict[str, str]]] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Everything that is not as the loop promises; empty when every leg worked."""
+        found: list[str] = []
+        for sample, record in self.requests:
+            if record.status != sample.expected_status:
+                found.append(
+                    f"{record.id} {record.describe()}: Salesforce shows {record.status}, "
+                    f"expected {sample.expected_status} ({record.status_message})"
+                )
+        if len(self.status_files) != len(self.requests):
+            found.append(f"{len(self.status_files)} status files for {len(self.requests)} requests")
+        found.extend(f"output flow stopped: {error}" for error in self.output_flow_errors)
+        if len(self.emails) != len(self.requests):
+            found.append(f"{len(self.emails)} e-mails for {len(self.requests)} requests")
+        if self.delivery.dead_lettered:
+            found.append(f"{len(self.delivery.dead_lettered)} events dead-lettered")
+        if self.stream.sent_to_failure_queue:
+            found.append(f"{self.stream.sent_to_failure_queue} stream records sent to the failure queue")
+        for lookup, answer in self.lookups:
+            wrong = {k: answer.get(k) for k, v in lookup.expected.items() if answer.get(k) != v}
+            if wrong:
+                found.append(f"lookup {lookup.parameters}: {wrong}, expected {lookup.expected}")
+        return found
+
+
+@dataclass
+class Clients:
+    events: Any
+    sqs: Any
+    sns: Any
+    s3: Any
+    streams: Any
+
+
+def run_loop(
+    clients: Clients,
+    deployment: Deployment,
+    handler: Handler,
+    context: Any,
+    *,
+    now: datetime | None = None,
+    inbox_name: str = "demo-requester-inbox",
+) -> LoopReport:
+    now = now or datetime.now(UTC)
+    report = LoopReport()
+    org = SalesforceOrg()
+    inbox = Inbox.subscribe(clients.sns, clients.sqs, deployment.notification_topic_arn, inbox_name)
+    flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
+    rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
+    poller = StreamPoller(clients.streams, deployment.stream_arn, deployment.stream_failure_queue_url, clients.sqs)
+    output = OutputFlow(clients.s3, deployment.status_bucket, deployment.status_prefix)
+    # What the deployment did before this loop (other demos, earlier runs) is not this loop's business.
+    poller.skip_to_end()
+    output.skip_existing()
+
+    # Salesforce: each saved request publishes Config_Change__e; the input flow puts it on the bus.
+    for sample in sample_requests(now):
+        record, event = org.save_request(sample.fields)
+        report.requests.append((sample, record))
+        for _ in range(sample.deliveries):
+            flow.publish(event)
+    report.delivery = rule.deliver(handler, context)
+    # The table's stream: outcome items to the fan-out.
+    report.stream = poller.poll(handler, context)
+    # The scheduled output flow, and the e-mails.
+    report.status_files = output.run(org)
+    report.output_flow_errors = output.errors
+    report.emails = inbox.receive()
+    # Amazon Connect asks.
+    for lookup in sample_lookups(now):
+        report.lookups.append((lookup, handler(contact_flow_event(lookup.parameters), context)))
+    return report
+
+
+def contact_flow_event(parameters: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Name": "ContactFlowEvent",
+        "Details": {
+            "ContactData": {
+                "Attributes": {},
+                "Channel": "VOICE",
+                "ContactId": "4a573372-1f28-4e26-b97b-000000demo01",
+                "InstanceARN": "arn:aws:connect:us-east-1:123456789012:instance/c8c0e68d-2200-4265-82c0-000000000demo",
+                "Queue": None,
+            },
+            "Parameters": parameters,
+        },
+    }
+
+
+def _holiday(action: str, region: str, date: str, name: str) -> dict[str, str]:
+    fields = {"Action__c": action, "Config_Type__c": "Holiday", "Region__c": region, "Holiday_Date__c": date}
+    if name:
+        fields["Holiday_Name__c"] = name
+    return fields
+
+
+def _setting(action: str, region: str, key: str, value: str) -> dict[str, str]:
+    return {
+        "Action__c": action,
+        "Config_Type__c": "Setting",
+        "Region__c": region,
+        "Setting_Key__c": key,
+        "Setting_Value__c": value,
+    }

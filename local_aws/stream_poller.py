@@ -1,0 +1,126 @@
+"""The table stream's event source mapping, read through the DynamoDB Streams API.
+
+Like Lambda's mapping it applies the filter criteria (only new outcome items), hands batches to the function in
+Lambda's record format, honours partial batch responses (``batchItemFailures``: the batch is retried from the
+lowest failed sequence number), and after the last retry sends a failure record to the on-failure queue and
+moves on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Handler = Callable[[Any, Any], Any]
+
+
+def passes_filter(record: dict[str, Any]) -> bool:
+    """The mapping's filter criteria: ``eventName`` INSERT and ``NewImage.itemType`` OUTCOME."""
+    image = record.get("dynamodb", {}).get("NewImage", {})
+    return bool(record.get("eventName") == "INSERT" and image.get("itemType", {}).get("S") == "OUTCOME")
+
+
+@dataclass
+class StreamReport:
+    read: int = 0
+    filtered_out: int = 0
+    handed: int = 0
+    retried: int = 0
+    sent_to_failure_queue: int = 0
+
+
+@dataclass
+class StreamPoller:
+    streams: Any
+    """A DynamoDB Streams client."""
+    stream_arn: str
+    failure_queue_url: str
+    sqs: Any
+    region: str = "us-east-1"
+    batch_size: int = 100
+    max_retries: int = 2
+    _checkpoints: dict[str, str] = field(default_factory=dict)
+    """Per shard: the last sequence number handed over successfully."""
+
+    def skip_to_end(self) -> None:
+        """Start after what the stream holds now, as a new mapping at LATEST would."""
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in description["Shards"]:
+            records = self._new_records(shard["ShardId"])
+            if records:
+                self._checkpoints[shard["ShardId"]] = records[-1]["dynamodb"]["SequenceNumber"]
+
+    def poll(self, handler: Handler, context: Any) -> StreamReport:
+        report = StreamReport()
+        description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        for shard in description["Shards"]:
+            records = self._new_records(shard["ShardId"])
+            report.read += len(records)
+            wanted = [self._lambda_record(r) for r in records if passes_filter(r)]
+            report.filtered_out += len(records) - len(wanted)
+            for start in range(0, len(wanted), self.batch_size):
+                self._hand_over(handler, context, wanted[start : start + self.batch_size], report)
+            if records:
+                self._checkpoints[shard["ShardId"]] = records[-1]["dynamodb"]["SequenceNumber"]
+        return report
+
+    def _new_records(self, shard_id: str) -> list[dict[str, Any]]:
+        after = self._checkpoints.get(shard_id)
+        kwargs: dict[str, Any] = {"StreamArn": self.stream_arn, "ShardId": shard_id}
+        if after:
+            kwargs.update(ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=after)
+        else:
+            kwargs.update(ShardIteratorType="TRIM_HORIZON")
+        iterator = self.streams.get_shard_iterator(**kwargs)["ShardIterator"]
+        records: list[dict[str, Any]] = []
+        while iterator:
+            page = self.streams.get_records(ShardIterator=iterator, Limit=1000)
+            records.extend(page["Records"])
+            if not page["Records"]:
+                break
+            iterator = page.get("NextShardIterator")
+        return records
+
+    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A Streams API record in the format Lambda hands to the function."""
+        lambda_record = json.loads(json.dumps(record, default=_timestamp))
+        lambda_record.update(eventSource="aws:dynamodb", eventSourceARN=self.stream_arn, awsRegion=self.region)
+        return lambda_record
+
+    def _hand_over(self, handler: Handler, context: Any, batch: list[dict[str, Any]], report: StreamReport) -> None:
+        for attempt in range(self.max_retries + 1):
+            try:
+                response = handler({"Records": batch}, context) or {}
+            except Exception:  # noqa: BLE001 - an error fails the whole batch, as in Lambda
+                response = {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in batch]}
+            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+            report.handed += len(batch)
+            if not failed:
+                return
+            # Lambda retries from the lowest failed sequence number: that record and every later one.
+            first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
+            batch = batch[first:]
+            if attempt < self.max_retries:
+                report.retried += len(batch)
+        self.sqs.send_message(
+            QueueUrl=self.failure_queue_url,
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {"condition": "RetryAttemptsExhausted"},
+                    "DDBStreamBatchInfo": {
+                        "streamArn": self.stream_arn,
+                        "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                        "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+                        "batchSize": len(batch),
+                    },
+                }
+            ),
+        )
+        report.sent_to_failure_queue += len(batch)
+
+
+def _timestamp(value: Any) -> Any:
+    """Streams API timestamps are datetimes; Lambda's records carry epoch seconds."""
+    return int(value.timestamp())

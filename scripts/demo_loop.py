@@ -1,0 +1,140 @@
+"""`make demo`'s loop against the embedded AWS, after `serverless deploy --stage local`.
+
+The router runs in this process with the environment of the deployed function (read from the emulator's
+Lambda), so it is the same code and the same configuration as in Lambda; local_aws/ stands in for the wiring
+the emulator cannot run. Prints a short trace and exits non-zero when any leg of the loop misbehaves.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import boto3
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from local_aws.loop import Clients, Deployment, LoopReport, run_loop  # noqa: E402
+
+STACK = "config-bridge-local"
+FUNCTION = "config-bridge-local-router"
+
+
+def main() -> int:
+    session = boto3.session.Session()
+    # Physical ids from the stack's resources (moto drops a stack's Outputs when serverless updates it).
+    resources = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in session.client("cloudformation").list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    }
+    function = session.client("lambda").get_function_configuration(FunctionName=FUNCTION)
+    environment = function["Environment"]["Variables"]
+    os.environ.update(environment)
+    # The function's JSON logs and metrics would bury the trace: warnings and errors only, no EMF lines.
+    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
+    # With metrics disabled Powertools never flushes, so each invocation's `route` dimension "overwrites" the
+    # last one's: a warning about the demo's own switch, not about the function.
+    warnings.filterwarnings("ignore", message="Dimension 'route' has already been added")
+    import handler  # after the environment: the function's settings are read on first use
+
+    account = session.client("sts").get_caller_identity()["Account"]
+    table = session.client("dynamodb").describe_table(TableName=environment["TABLE_NAME"])["Table"]
+    input_flow = environment["OWNED_FLOW_NAMES"].split(",")[0]
+    deployment = Deployment(
+        account=account,
+        bus_name=f"{STACK}-salesforce",
+        event_source=f"aws.partner/appflow/salesforce.com/{account}/{input_flow}",
+        delivery_queue_url=resources["LocalDeliveryQueue"],
+        inbound_dlq_url=resources["InboundDeadLetterQueue"],
+        stream_arn=table["LatestStreamArn"],
+        stream_failure_queue_url=resources["StreamFailureQueue"],
+        status_bucket=environment["STATUS_BUCKET"],
+        status_prefix=environment.get("STATUS_PREFIX", "status/"),
+        notification_topic_arn=environment["NOTIFICATION_TOPIC_ARN"],
+    )
+    clients = Clients(
+        events=session.client("events"),
+        sqs=session.client("sqs"),
+        sns=session.client("sns"),
+        s3=session.client("s3"),
+        streams=session.client("dynamodbstreams"),
+    )
+    context = SimpleNamespace(
+        function_name=FUNCTION,
+        memory_limit_in_mb=function.get("MemorySize", 256),
+        invoked_function_arn=function["FunctionArn"],
+        aws_request_id="demo",
+        get_remaining_time_in_millis=lambda: 30_000,
+    )
+    report = run_loop(clients, deployment, handler.handler, context)
+    print_report(report)
+    problems = report.problems()
+    if problems:
+        print("\nTHE LOOP MISBEHAVED:")
+        for problem in problems:
+            print(f"  - {problem}")
+        return 1
+    print("\nEvery request ended with its right Salesforce status, one status file and one e-mail each.")
+    return 0
+
+
+def print_report(report: LoopReport) -> None:
+    print("\n== Salesforce: Config_Request__c after the output flow ran")
+    _table(
+        ["Id", "request", "deliveries", "Status__c", "Status_Message__c"],
+        [
+            [record.id, record.describe(), str(sample.deliveries), record.status, record.status_message]
+            for sample, record in report.requests
+        ],
+    )
+    d, s = report.delivery, report.stream
+    print(
+        f"\n   events delivered to the router: {d.delivered} (dead-lettered {len(d.dead_lettered)}); "
+        f"stream records read {s.read}, filtered out {s.filtered_out}, handed over {s.handed}"
+    )
+    print("\n== Status files (S3) read by the output flow")
+    for status_file in report.status_files:
+        print(f"   {status_file.key}")
+    if report.status_files:
+        print(textwrap.indent(report.status_files[0].text.rstrip(), "     | "))
+    print("\n== E-mails (SNS notification topic, via an SQS subscription)")
+    _table(
+        ["subject", "requester attribute"],
+        [[email.subject, email.attributes.get("requester", "")] for email in report.emails],
+    )
+    print("\n== Amazon Connect lookups through the router")
+    _table(
+        ["parameters", "answer"],
+        [
+            [" ".join(f"{k}={v}" for k, v in lookup.parameters.items()), _answer(answer)]
+            for lookup, answer in report.lookups
+        ],
+    )
+
+
+def _answer(answer: dict[str, str]) -> str:
+    shown = {k: v for k, v in answer.items() if k not in {"message"} or answer.get("status") == "error"}
+    return " ".join(f"{k}={v}" for k, v in shown.items())
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    cells = [header, *rows]
+    widths = [min(100, max(len(row[i]) for row in cells)) for i in range(len(header))]
+    for n, row in enumerate(cells):
+        print("   " + "  ".join(_cut(value, widths[i]).ljust(widths[i]) for i, value in enumerate(row)))
+        if n == 0:
+            print("   " + "  ".join("-" * w for w in widths))
+
+
+def _cut(value: str, width: int) -> str:
+    value = value.replace("\n", " ")
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

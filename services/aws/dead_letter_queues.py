@@ -1,0 +1,63 @@
+"""The two dead-letter queues, read by the operator's redrive (``services.redrive``); the only code that reads them.
+
+- The inbound dead-letter queue holds what the asynchronous sources could not deliver: Lambda's on-failure
+  destination record of an invocation that failed three times (the event in ``requestPayload``), or, from an
+  EventBridge rule's own dead-letter config, the event itself.
+- The stream-failure queue holds the description of a stream batch whose retries ran out (``DDBStreamBatchInfo``:
+  shard and sequence numbers), never the records.
+
+A message is received with a visibility timeout longer than the function's own timeout, so that a second redrive
+running meanwhile does not take it too; it is deleted only once its redrive succeeded, and otherwise comes back
+when the timeout ends.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+from services.aws import client
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+VISIBILITY_SECONDS: Final = 120
+"""Longer than the function's 30-second timeout."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    receipt: str
+    body: Any
+    """The message body as JSON (``None`` when it is not JSON)."""
+
+
+class DeadLetterQueue:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def receive(self, max_messages: int) -> list[DeadLetter]:
+        sqs: SQSClient = client("sqs")
+        answer = sqs.receive_message(
+            QueueUrl=self.url,
+            MaxNumberOfMessages=max(1, min(max_messages, 10)),
+            VisibilityTimeout=VISIBILITY_SECONDS,
+            WaitTimeSeconds=0,
+        )
+        return [
+            DeadLetter(message["MessageId"], message["ReceiptHandle"], _json(message.get("Body", "")))
+            for message in answer.get("Messages", [])
+        ]
+
+    def delete(self, letter: DeadLetter) -> None:
+        sqs: SQSClient = client("sqs")
+        sqs.delete_message(QueueUrl=self.url, ReceiptHandle=letter.receipt)
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

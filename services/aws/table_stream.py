@@ -1,0 +1,59 @@
+"""The config table's stream, read again by the operator's redrive of a failed stream batch.
+
+Lambda's stream mapping normally reads it; when a batch's retries run out, the stream-failure queue gets only the
+batch's shard and sequence numbers, and this reads those records back (the stream keeps them 24 hours; the
+mapping gives up after ``streamMaxRecordAgeSeconds``, 6 hours, so they are there for at least 18 more).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from services.aws import client
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+
+MAX_PAGES: Final = 20
+
+
+class StreamRecordsGoneError(Exception):
+    """The stream no longer holds the records (older than its 24-hour retention, or the shard is gone)."""
+
+
+def records_between(stream_arn: str, shard_id: str, first: str, last: str) -> list[dict[str, Any]]:
+    """The records of ``shard_id`` from sequence number ``first`` to ``last``, in Lambda's event format."""
+    from botocore.exceptions import ClientError
+
+    streams: DynamoDBStreamsClient = client("dynamodbstreams")
+    try:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=first
+        ).get("ShardIterator")
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {"TrimmedDataAccessException", "ResourceNotFoundException", "ValidationException"}:
+            raise StreamRecordsGoneError(f"the stream no longer holds sequence number {first} ({code})") from None
+        raise
+    records: list[dict[str, Any]] = []
+    for _ in range(MAX_PAGES):
+        if not iterator:
+            break
+        page = streams.get_records(ShardIterator=iterator, Limit=1000)
+        for record in page.get("Records", []):
+            if int(record["dynamodb"]["SequenceNumber"]) > int(last):
+                return records
+            records.append(_as_lambda_record(dict(record), stream_arn))
+        if not page.get("Records"):
+            break
+        iterator = page.get("NextShardIterator")
+    return records
+
+
+def _as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """GetRecords' record as Lambda passes it: the creation time in epoch seconds, and the stream's ARN."""
+    stream_record = dict(record["dynamodb"])
+    created = stream_record.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, int | float):
+        stream_record["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "dynamodb": stream_record, "eventSourceARN": stream_arn}

@@ -1,0 +1,171 @@
+"""The operator's redrive of the two dead-letter queues, once the cause of the failures is fixed.
+
+``{"operation": "redrive-inbound"}``: each event in the inbound dead-letter queue is handled again, through the
+router, as if its source had delivered it once more. That is safe because every route takes repeated deliveries:
+a Salesforce request whose outcome was written meanwhile is a duplicate (no second outcome), a heal derives the same
+StartFlow token, a custom resource answers again. An event that fails again stays in the queue (it is visible again
+after the queue's visibility timeout); one that succeeds is deleted.
+
+``{"operation": "redrive-stream-failures"}``: each failed stream batch is read back from the table's stream (its
+shard and sequence numbers are all the message holds) and handed to the status fan-out again. Status files are
+written once and e-mails sent once, so outcomes that had gone out meanwhile are not sent twice. When the stream no
+longer holds the records (24 hours), the message stays and the answer says so: the outcome items are still in the
+table (90 days), and the requester can resend the request from Salesforce (set it back to Pending).
+
+Both take ``"max"`` (messages per call, default 10, at most 50) and stop early when the call has run 20 seconds, so
+that an answer always comes back within the function's 30-second timeout; run them again until ``left`` is 0.
+Answers and logs name messages, routes and error types, never an event's contents.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from services.aws import table_stream
+from services.aws.dead_letter_queues import DeadLetter, DeadLetterQueue
+from services.observability import logger, metrics
+from services.settings import get_settings
+
+DEFAULT_MAX: Final = 10
+LARGEST_MAX: Final = 50
+TIME_BUDGET_SECONDS: Final = 20.0
+
+
+class RedriveError(RuntimeError):
+    """The redrive cannot run (a queue is not configured, or the request is malformed)."""
+
+
+@dataclass
+class Report:
+    queue: str
+    redriven: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    left: bool = False
+    """True when the call stopped at ``max`` or at its time budget: there may be more to redrive."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"queue": self.queue, "redriven": self.redriven, "failed": self.failed, "left": self.left}
+
+
+def redrive_inbound_operation(request: dict[str, Any]) -> dict[str, Any]:
+    """Operator ``redrive-inbound``."""
+    url = get_settings().inbound_dlq_url
+    if not url:
+        raise RedriveError("INBOUND_DLQ_URL is not set: this deployment has no inbound dead-letter queue to redrive")
+    return _redrive("inbound", DeadLetterQueue(url), _limit(request), _redrive_event).as_dict()
+
+
+def redrive_stream_failures_operation(request: dict[str, Any]) -> dict[str, Any]:
+    """Operator ``redrive-stream-failures``."""
+    url = get_settings().stream_failure_queue_url
+    if not url:
+        raise RedriveError("STREAM_FAILURE_QUEUE_URL is not set: this deployment has no stream-failure queue")
+    return _redrive("stream-failures", DeadLetterQueue(url), _limit(request), _redrive_batch).as_dict()
+
+
+def event_of(body: Any) -> Any:
+    """The event a dead letter holds: Lambda's destination record carries it in ``requestPayload``; an
+    EventBridge rule's dead-letter queue holds the event itself."""
+    if isinstance(body, dict) and "requestPayload" in body and "requestContext" in body:
+        return body["requestPayload"]
+    return body
+
+
+def _redrive(queue_name: str, queue: DeadLetterQueue, limit: int, redrive_one: Callable[[DeadLetter], str]) -> Report:
+    report = Report(queue_name)
+    started = time.monotonic()
+    while len(report.redriven) + len(report.failed) < limit:
+        if time.monotonic() - started > TIME_BUDGET_SECONDS:
+            report.left = True
+            break
+        letters = queue.receive(min(10, limit - len(report.redriven) - len(report.failed)))
+        if not letters:
+            break
+        for letter in letters:
+            try:
+                route = redrive_one(letter)
+            except Exception as error:  # noqa: BLE001 - a letter that fails again stays in its queue
+                entry = {"messageId": letter.message_id, "error": f"{type(error).__name__}: {str(error)[:300]}"}
+                report.failed.append(entry)
+                logger.warning("dead letter not redriven; it stays in its queue", extra={"queue": queue_name, **entry})
+                continue
+            queue.delete(letter)
+            report.redriven.append({"messageId": letter.message_id, "route": route})
+            logger.info("dead letter redriven", extra={"queue": queue_name, "messageId": letter.message_id})
+    else:
+        report.left = True
+    logger.info(
+        "redrive done",
+        extra={"queue": queue_name, "redriven": len(report.redriven), "failed": len(report.failed)},
+    )
+    return report
+
+
+def _redrive_event(letter: DeadLetter) -> str:
+    """Handles the dead-lettered event again, through the router (its route's own contract and logs)."""
+    from router import ROUTES, resolve
+    from router.shapes import is_operator_request
+
+    event = event_of(letter.body)
+    if event is None or is_operator_request(event):
+        raise RedriveError("not an event this queue takes (operators invoke the function themselves)")
+    route = ROUTES.find(event).name
+    with _own_log_keys():
+        try:
+            resolve(event, None)
+        finally:
+            metrics.flush_metrics()  # each redriven event's metrics under its own route
+    return route
+
+
+def _redrive_batch(letter: DeadLetter) -> str:
+    """Reads the failed batch back from the stream and hands it to the status fan-out again."""
+    from router import resolve
+
+    body = letter.body if isinstance(letter.body, dict) else {}
+    info = body.get("DDBStreamBatchInfo")
+    if not isinstance(info, dict):
+        raise RedriveError("not a stream batch description (no DDBStreamBatchInfo)")
+    try:
+        records = table_stream.records_between(
+            str(info["streamArn"]),
+            str(info["shardId"]),
+            str(info["startSequenceNumber"]),
+            str(info["endSequenceNumber"]),
+        )
+    except KeyError as missing:
+        raise RedriveError(f"the batch description has no {missing}") from None
+    if not records:
+        raise table_stream.StreamRecordsGoneError("the stream holds none of the batch's records")
+    with _own_log_keys():
+        try:
+            answer = resolve({"Records": records}, None)
+        finally:
+            metrics.flush_metrics()
+    failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
+    if failures:
+        raise RedriveError(f"{len(failures)} of {len(records)} records failed again")
+    return "status-fanout"
+
+
+@contextmanager
+def _own_log_keys() -> Iterator[None]:
+    """The redriven event's route logs with its own keys; the operator's keys come back afterwards."""
+    before = dict(logger.get_current_keys())
+    try:
+        yield
+    finally:
+        added = [key for key in logger.get_current_keys() if key not in before]
+        logger.remove_keys(added)
+        logger.append_keys(**{key: before[key] for key in ("route", "correlation_id") if key in before})
+
+
+def _limit(request: dict[str, Any]) -> int:
+    value = request.get("max", DEFAULT_MAX)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RedriveError("max must be a whole number of messages, at least 1")
+    return min(value, LARGEST_MAX)
