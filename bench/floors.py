@@ -101,7 +101,7 @@ def config_change(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
 
 
 def status_fanout(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
-    """Each outcome: its CSV put once (``If-None-Match: *``) and its e-mail published; a pool for a batch."""
+    """Each outcome: its CSV put once (``If-None-Match: *``, marked), its e-mail published, the mark removed."""
     records = event["Records"]
     s3, sns = clients("s3"), clients("sns")
     if len(records) == 1:
@@ -130,6 +130,7 @@ def _send_outcome(record: dict[str, Any], s3: Any, sns: Any) -> None:
         Body=body.encode(),
         ContentType="text/csv; charset=utf-8",
         IfNoneMatch="*",
+        Tagging="notification=pending",
         Metadata={"request-key": image["requestKey"], "writer": uuid.uuid4().hex},
     )
     subject = f"[{image['status']}] {image['configType']} {image['action']} {image['region']} {image['subject']}"
@@ -141,6 +142,7 @@ def _send_outcome(record: dict[str, Any], s3: Any, sns: Any) -> None:
         Message=f"Your configuration request {image['recordId']} ended: {image['status']}.\n\n{image['message']}\n",
         MessageAttributes={name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()},
     )
+    s3.delete_object_tagging(Bucket=_env("STATUS_BUCKET"), Key=key)
 
 
 def flow_health(event: dict[str, Any], clients: Clients) -> dict[str, Any]:

@@ -17,10 +17,18 @@ Delivery semantics (the stream's event source mapping reports batch item failure
 
 Within a batch the outcomes are sent concurrently, in a pool of ``fanout_pool_size`` threads; for one outcome
 the e-mail follows the file (it names the file, and it is owed only once the file exists).
+
+No e-mail is lost when the function dies part-way: the file is written with its pending-e-mail mark, and the mark
+is removed only after SNS accepted the e-mail (``services.aws.status_bucket``). Each call has a known worst case
+(timeouts and retries, ``services.aws.POOLED_CALL_WORST_SECONDS``): an outcome is started only when all three of
+its calls fit in the function's remaining time, and each later call only when it still fits, so that a timeout
+does not cut an outcome off where it can be avoided. What is not started fails its record, untouched, and comes
+back with the retry.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +39,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from services.aws.notification_topic import NotificationError, NotificationTopic, notification_topic
+from services.aws import POOLED_CALL_WORST_SECONDS
+from services.aws.notification_topic import NotificationTopic, notification_topic
 from services.aws.status_bucket import StatusBucket, Stored, status_bucket
 from services.aws.table import OUTCOME
 from services.models.outcome import Outcome
@@ -40,9 +49,10 @@ from services.observability import logger, metrics
 from services.settings import get_settings
 from services.status_file import status_file_for
 
-TIME_TO_START_SECONDS = 10.0
-"""An outcome is not started with less time than this left before the function's timeout: it fails untouched
-and comes back with the retry, rather than being cut off between its file and its e-mail."""
+CALLS_PER_OUTCOME = 3
+"""The put (with the mark), the publish, the mark's removal."""
+SAFETY_MARGIN_SECONDS = 1.0
+"""Left over for the batch's answer, the log lines and the metrics after the last call."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,24 @@ class Sent:
 
 
 class OutOfTimeError(RuntimeError):
-    """Too little time left to start an outcome; it is reported failed without any call, and retried."""
+    """Too little time left for an outcome's next call; it is reported failed and retried (no e-mail is lost)."""
+
+
+class TimeBudget:
+    """What is left of the invocation: a call is started only when its worst case ends before the deadline."""
+
+    def __init__(self, context: Any, *, clock: Any = time.monotonic) -> None:
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        self._clock = clock
+        self._deadline = None if remaining is None else clock() + remaining() / 1000 - SAFETY_MARGIN_SECONDS
+
+    def fits(self, calls: int) -> bool:
+        """Whether ``calls`` more calls, each at its worst, end before the deadline."""
+        return self._deadline is None or self._clock() + calls * POOLED_CALL_WORST_SECONDS <= self._deadline
+
+    def require(self, calls: int, what: str) -> None:
+        if not self.fits(calls):
+            raise OutOfTimeError(f"too little time left to {what}; the stream retries this outcome")
 
 
 def on_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -112,7 +139,7 @@ class StatusFanout:
         self._bucket = bucket
         self._topic = topic
         self._prefix = prefix
-        self._context = context
+        self._budget = TimeBudget(context)
         self.results: list[Sent | Skipped] = []
 
     def handle(self, record: DynamoDBRecord) -> Sent | Skipped:
@@ -121,8 +148,7 @@ class StatusFanout:
             if isinstance(found, Skipped):
                 self.results.append(found)
                 return found
-            self._check_time_left()
-            sent = send_outcome(found, self._bucket, self._topic, self._prefix)
+            sent = send_outcome(found, self._bucket, self._topic, self._prefix, self._budget)
         except Exception:
             logger.exception("outcome not sent; the stream retries it", extra=_where(record))
             raise
@@ -154,11 +180,6 @@ class StatusFanout:
         metrics.add_metric(name="RecordsSkipped", unit=MetricUnit.Count, value=sum(skipped.values()))
         metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=failed)
 
-    def _check_time_left(self) -> None:
-        remaining = getattr(self._context, "get_remaining_time_in_millis", None)
-        if remaining is not None and remaining() < TIME_TO_START_SECONDS * 1000:
-            raise OutOfTimeError("too little time left to send this outcome; the stream retries it")
-
 
 def outcome_in(record: DynamoDBRecord) -> Outcome | Skipped:
     """The new outcome a stream record carries, or why it is skipped; ``KeyError``/``ValueError`` when malformed.
@@ -178,12 +199,17 @@ def outcome_in(record: DynamoDBRecord) -> Outcome | Skipped:
     return Outcome.from_attributes(image)
 
 
-def send_outcome(outcome: Outcome, bucket: StatusBucket, topic: NotificationTopic, prefix: str) -> Sent:
-    """Write the outcome's status file once, then publish its e-mail if it is owed.
+def send_outcome(
+    outcome: Outcome, bucket: StatusBucket, topic: NotificationTopic, prefix: str, budget: TimeBudget | None = None
+) -> Sent:
+    """Write the outcome's status file once (marked: its e-mail is owed), publish the e-mail, remove the mark.
 
-    Usual path: two calls (the put and the publish). A retry of an outcome already sent: the put (412) and a
-    look at the file that holds its key; nothing is written or published.
+    Usual path: three calls (the put, the publish, the mark's removal). A retry of an outcome already sent: the put
+    (412) and a look at the file that holds its key; nothing is written or published. A retry of one whose e-mail
+    is still owed: the put (412), the look, the publish and the removal.
     """
+    budget = budget or TimeBudget(None)
+    budget.require(CALLS_PER_OUTCOME, "send this outcome")
     status_file = status_file_for(outcome, prefix)
     stored = bucket.write_once(status_file, writer=uuid.uuid4().hex)
     logger.debug(
@@ -193,14 +219,12 @@ def send_outcome(outcome: Outcome, bucket: StatusBucket, topic: NotificationTopi
     if stored.state is Stored.ALREADY_SENT:
         return Sent(outcome.record_id, stored.key, subject_for(outcome), stored.state, emailed=False)
     notification = notification_for(outcome, stored.key)
-    try:
-        topic.publish(notification)
-    except NotificationError:
-        if stored.state is Stored.WRITTEN:
-            bucket.mark_pending(stored.key)
-        raise
-    if stored.state is Stored.NOTIFY_PENDING:
+    budget.require(CALLS_PER_OUTCOME - 1, "send this outcome's e-mail")
+    topic.publish(notification)
+    if budget.fits(1):
         bucket.clear_pending(stored.key)
+    else:
+        logger.warning("no time left to remove the pending mark of a status file", extra={"status_file": stored.key})
     return Sent(outcome.record_id, stored.key, notification.subject, stored.state, emailed=True)
 
 

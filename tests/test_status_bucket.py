@@ -10,6 +10,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
+from services import aws as aws_clients
 from services.aws import notification_topic as topic_module
 from services.aws import status_bucket as bucket_module
 from services.aws.notification_topic import NotificationError, NotificationTopic
@@ -55,9 +56,20 @@ def test_a_new_key_is_written_with_the_outcome_in_its_metadata(aws: Stack) -> No
     assert head["ContentType"] == "text/csv; charset=utf-8"
 
 
+def test_the_file_is_written_with_its_e_mail_owed_in_the_same_put(aws: Stack, aws_calls: Any) -> None:
+    """The mark is part of the file's own write: no moment exists at which the file is there without it."""
+    StatusBucket(aws_clients.session().client("s3"), aws.status_bucket).write_once(FILE, writer="w1")
+
+    assert aws_calls.calls == ["s3.PutObject"]
+    client = s3_client()
+    tags = client.get_object_tagging(Bucket=aws.status_bucket, Key=FILE.key())["TagSet"]
+    assert tags == [{"Key": "notification", "Value": "pending"}]
+
+
 def test_a_later_attempt_finds_the_file_and_writes_nothing(aws: Stack) -> None:
     bucket = StatusBucket(s3_client(), aws.status_bucket)
     bucket.write_once(FILE, writer="w1")
+    bucket.clear_pending(FILE.key())
     assert bucket.write_once(FILE, writer="w2") == bucket_module.StoredFile(FILE.key(), Stored.ALREADY_SENT)
 
 
@@ -68,10 +80,9 @@ def test_a_412_on_the_attempt_s_own_write_counts_as_written(aws: Stack) -> None:
     assert bucket.write_once(FILE, writer="w1").state is Stored.WRITTEN
 
 
-def test_a_pending_mark_makes_the_e_mail_owed_and_clearing_it_settles_it(aws: Stack) -> None:
+def test_the_mark_keeps_the_e_mail_owed_until_clearing_it_settles_it(aws: Stack) -> None:
     bucket = StatusBucket(s3_client(), aws.status_bucket)
     bucket.write_once(FILE, writer="w1")
-    assert bucket.mark_pending(FILE.key()) is True
     assert bucket.write_once(FILE, writer="w2").state is Stored.NOTIFY_PENDING
     bucket.clear_pending(FILE.key())
     assert bucket.write_once(FILE, writer="w3").state is Stored.ALREADY_SENT
@@ -81,7 +92,7 @@ def test_a_tag_that_is_not_the_pending_mark_owes_nothing(aws: Stack) -> None:
     client = s3_client()
     bucket = StatusBucket(client, aws.status_bucket)
     bucket.write_once(FILE, writer="w1")
-    client.put_object_tagging(
+    client.put_object_tagging(  # replaces the tag set: the pending mark is gone, another tag is there
         Bucket=aws.status_bucket, Key=FILE.key(), Tagging={"TagSet": [{"Key": "team", "Value": "ops"}]}
     )
     assert bucket.write_once(FILE, writer="w2").state is Stored.ALREADY_SENT
@@ -123,7 +134,6 @@ def test_a_key_that_cannot_be_settled_fails_the_write(
     client = s3_client()
     bucket = StatusBucket(client, aws.status_bucket)
     bucket.write_once(FILE, writer="w1")
-    bucket.mark_pending(FILE.key())
     client.meta.events.register(f"before-call.s3.{operation}", lambda **_: answer)
     with pytest.raises(StatusFileError):
         bucket.write_once(FILE, writer="w2")
@@ -150,6 +160,23 @@ def test_a_pending_mark_that_cannot_be_removed_is_only_a_warning(aws: Stack, log
     bucket.clear_pending(FILE.key())
 
     assert [line["message"] for line in logs.lines("WARNING")] == ["could not remove the pending tag of a status file"]
+
+
+def test_a_request_key_of_any_length_fits_in_the_object_s_metadata(aws: Stack) -> None:
+    """S3 refuses more than 2 KB of user metadata: a long key (here 255 four-byte characters, 3 KB encoded) is kept
+    as its digest, and a retry still recognises its own file by it."""
+    client = s3_client()
+    bucket = StatusBucket(client, aws.status_bucket)
+    long_key = dataclasses.replace(FILE, request_key="uuid:" + "\U0001f384" * 255)
+
+    assert bucket.write_once(long_key, writer="w1").state is Stored.WRITTEN
+    metadata = client.head_object(Bucket=aws.status_bucket, Key=FILE.key())["Metadata"]
+    assert metadata["request-key"] == bucket_module.metadata_request_key(long_key.request_key)
+    assert metadata["request-key"].startswith("sha256:") and len(metadata["request-key"]) == 71
+    assert sum(len(name) + len(value) for name, value in metadata.items()) < 2048
+    assert bucket.write_once(long_key, writer="w2").state is Stored.NOTIFY_PENDING
+    other = dataclasses.replace(FILE, request_key="uuid:" + "\U0001f385" * 255)
+    assert bucket.write_once(other, writer="w3").key == FILE.key(2)
 
 
 def test_a_publish_that_never_reached_sns_is_a_notification_error(aws: Stack) -> None:

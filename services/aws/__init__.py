@@ -47,17 +47,30 @@ def reset_clients() -> None:
     _session = None
 
 
+POOLED_CONNECT_TIMEOUT_SECONDS = 1.0
+POOLED_READ_TIMEOUT_SECONDS = 2.0
+POOLED_MAX_ATTEMPTS = 2
+_STANDARD_MODE_FIRST_BACKOFF_SECONDS = 1.0
+"""botocore's standard retry mode sleeps at most ``1 * 2**0`` seconds (jittered) before its first retry."""
+POOLED_CALL_WORST_SECONDS = (
+    POOLED_MAX_ATTEMPTS * (POOLED_CONNECT_TIMEOUT_SECONDS + POOLED_READ_TIMEOUT_SECONDS)
+    + (POOLED_MAX_ATTEMPTS - 1) * _STANDARD_MODE_FIRST_BACKOFF_SECONDS
+)
+"""The longest one call through :func:`pooled_config` can take, retries included: the status fan-out starts a
+call only when this much time is left."""
+
+
 def pooled_config(pool_size: int) -> Any:
     """A client ``Config`` for calls made from a pool of ``pool_size`` threads (the status fan-out).
 
-    One connection per worker, short timeouts and a few retries, so that a slow call fails its own record
-    rather than the whole batch.
+    One connection per worker, short timeouts and one retry, so that a slow call fails its own record rather
+    than the whole batch, and so that a call's worst case (:data:`POOLED_CALL_WORST_SECONDS`) is known.
     """
     from botocore.config import Config
 
     return Config(
         max_pool_connections=max(pool_size, 1),
-        connect_timeout=2,
-        read_timeout=5,
-        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=POOLED_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=POOLED_READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "max_attempts": POOLED_MAX_ATTEMPTS},
     )

@@ -10,14 +10,23 @@ attempt that wrote it (``writer``), so that a 412 tells the three cases apart:
 | this outcome, written by this very attempt | ``WRITTEN`` (botocore retried a put whose answer was lost)   |
 | this outcome, written by an earlier attempt| ``ALREADY_SENT``, or ``NOTIFY_PENDING`` when its e-mail failed |
 
-The e-mail is sent after the file; when it fails, the file is tagged ``notification=pending`` (a tag changes
-neither the content nor the modification time that the output flow reads), and the retry that finds the
-tagged file sends the e-mail and removes the tag. In the usual path that is one call: the put.
+The e-mail's mark is part of the file's own write: the put itself tags the object ``notification=pending``
+(PutObject's ``Tagging``), the e-mail is published, and only then is the tag removed. A tag changes neither the
+content nor the modification time that the output flow reads. So whatever point the function dies at (a timeout,
+a crash, a lost answer), a file without its e-mail still carries the mark, and the retry that finds the tagged
+file sends the e-mail and removes the tag. The one gap left is a death after SNS accepted the e-mail and before
+the tag is removed: the retry sends the e-mail a second time (SNS standard topics have no de-duplication), a
+repeat, never a loss. In the usual path that is two calls here: the put and the tag's removal.
+
+Object metadata travels in HTTP headers and S3 allows 2 KB of user metadata in all
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html): the request key is kept as it is
+when short, and as its SHA-256 otherwise, so that no event can make a put fail for its size.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +47,10 @@ MAX_COPIES = 50
 CONFLICT_RETRIES = 3
 """S3 answers 409 while another conditional write to the same key is in flight; try that key again."""
 PENDING_TAG_KEY, PENDING_TAG_VALUE = "notification", "pending"
+PENDING_TAGGING = f"{PENDING_TAG_KEY}={PENDING_TAG_VALUE}"
+"""PutObject's ``Tagging`` takes the tag set as a URL query string."""
+REQUEST_KEY_LIMIT = 512
+"""Longest request key kept as it is in the metadata (percent-encoded); a longer one is kept as its digest."""
 _META_REQUEST = "request-key"
 _META_WRITER = "writer"
 
@@ -76,9 +89,8 @@ class StatusBucket:
     def write_once(self, status_file: StatusFile, writer: str) -> StoredFile:
         """Store ``status_file`` under its first free key, or find where an earlier attempt stored it.
 
-        ``writer`` is unique to this attempt. Raises :class:`StatusFileError`; when a put failed in a way that
-        leaves it unknown whether S3 wrote the object, the object (if this attempt wrote it) is first tagged
-        pending, so that the retry still sends the e-mail.
+        ``writer`` is unique to this attempt. Raises :class:`StatusFileError`. A put whose answer was lost
+        needs nothing more: if S3 wrote the object, it carries the pending mark, so the retry sends the e-mail.
         """
         copy, conflicts = 1, 0
         while copy <= MAX_COPIES:
@@ -93,16 +105,14 @@ class StatusBucket:
                     time.sleep(0.05 * conflicts)
                     continue
                 if code != "PreconditionFailed":
-                    self._tag_pending_if_written_by(key, writer)
                     raise StatusFileError(f"could not write {key}: {code}") from error
             except BotoCoreError as error:
-                self._tag_pending_if_written_by(key, writer)
                 raise StatusFileError(f"could not write {key}: {error}") from error
             holder = self._holder(key)
             if holder is None and conflicts < CONFLICT_RETRIES:  # gone since the 412 (expired): try it again
                 conflicts += 1
                 continue
-            if holder is None or holder.request_key != _header_safe(status_file.request_key):
+            if holder is None or holder.request_key != metadata_request_key(status_file.request_key):
                 copy, conflicts = copy + 1, 0
                 continue
             if holder.writer == writer:
@@ -111,21 +121,8 @@ class StatusBucket:
             return StoredFile(key, Stored.NOTIFY_PENDING if pending else Stored.ALREADY_SENT)
         raise StatusFileError(f"{MAX_COPIES} status files already use {status_file.stem}")
 
-    def mark_pending(self, key: str) -> bool:
-        """Tag the file: its e-mail is still to be sent. False (and logged) when even that failed."""
-        try:
-            self._s3.put_object_tagging(
-                Bucket=self._bucket, Key=key, Tagging={"TagSet": [{"Key": PENDING_TAG_KEY, "Value": PENDING_TAG_VALUE}]}
-            )
-        except (ClientError, BotoCoreError):
-            logger.exception(
-                "could not tag the status file pending; its e-mail will not be retried", extra={"status_file": key}
-            )
-            return False
-        return True
-
     def clear_pending(self, key: str) -> None:
-        """Remove the pending tag once the e-mail is sent. A failure only risks a second e-mail on a later retry."""
+        """Remove the pending mark once the e-mail is sent. A failure only risks a second e-mail on a later retry."""
         try:
             self._s3.delete_object_tagging(Bucket=self._bucket, Key=key)
         except (ClientError, BotoCoreError):
@@ -140,7 +137,8 @@ class StatusBucket:
             Body=status_file.body,
             ContentType="text/csv; charset=utf-8",
             IfNoneMatch="*",
-            Metadata={_META_REQUEST: _header_safe(status_file.request_key), _META_WRITER: writer},
+            Tagging=PENDING_TAGGING,
+            Metadata={_META_REQUEST: metadata_request_key(status_file.request_key), _META_WRITER: writer},
         )
 
     def _holder(self, key: str) -> _Holder | None:
@@ -166,15 +164,6 @@ class StatusBucket:
             raise StatusFileError(f"could not read the tags of {key}") from error
         return any(tag["Key"] == PENDING_TAG_KEY and tag["Value"] == PENDING_TAG_VALUE for tag in tags)
 
-    def _tag_pending_if_written_by(self, key: str, writer: str) -> None:
-        """After a put whose result is unknown: if S3 did write it for this attempt, keep its e-mail owed."""
-        try:
-            holder = self._holder(key)
-        except StatusFileError:
-            return
-        if holder is not None and holder.writer == writer:
-            self.mark_pending(key)
-
 
 def status_bucket() -> StatusBucket:
     """The deployment's status bucket, through a client with a connection for each worker of the fan-out pool.
@@ -190,6 +179,10 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _header_safe(value: str) -> str:
-    """Object metadata travels in HTTP headers: ASCII only, so the key is percent-encoded."""
-    return quote(value, safe=":@/+-._~")
+def metadata_request_key(request_key: str) -> str:
+    """The request key as the object's metadata holds it: percent-encoded (headers are ASCII only), or, when that
+    is longer than :data:`REQUEST_KEY_LIMIT`, ``sha256:`` and its digest (the 2 KB metadata limit)."""
+    encoded = quote(request_key, safe=":@/+-._~")
+    if len(encoded) <= REQUEST_KEY_LIMIT:
+        return encoded
+    return "sha256:" + hashlib.sha256(request_key.encode("utf-8", "surrogatepass")).hexdigest()
