@@ -132,9 +132,14 @@ def on_appflow_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The ``health-check`` route: the EventBridge schedule looks at every owned flow."""
+    """The ``health-check`` route: the EventBridge schedule looks at every owned flow, then at the write-back."""
+    from services.writeback import check_writeback
+
     trigger_id = str(event.get("id") or "")
-    return _report(check_flows(get_settings().owned_flow_names, "schedule", trigger_id, get_settings(), _now()))
+    settings, now = get_settings(), _now()
+    report = _report(check_flows(settings.owned_flow_names, "schedule", trigger_id, settings, now))
+    report["writeback"] = check_writeback(settings, now).to_dict()
+    return report
 
 
 def check_flows_operation(request: dict[str, Any]) -> dict[str, Any]:
@@ -364,6 +369,11 @@ def _update(flow_name: str, change: Any, now: datetime) -> FlowHealth:
     raise FlowHealthStateError(f"the health item of flow {flow_name!r} kept changing; try again")
 
 
+def record_failures_reported(flow_name: str, until: str, keys: frozenset[str], now: datetime) -> None:
+    """The write-back check's cursor: failed-records files up to ``until`` (and ``keys``, of that time) are told."""
+    _update(flow_name, lambda state: replace(state, failures_reported_until=until, failures_reported_keys=keys), now)
+
+
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -384,6 +394,8 @@ HEADLINES = {
     Problem.DELETED.value: "the connection or the flow no longer exists",
     Outcome.BOUND_REACHED.value: "restart limit reached for this hour",
     Outcome.HEAL_FAILED.value: "could not be brought back to Active",
+    "refused-records": "Salesforce refused status updates",
+    "writeback-stalled": "status files are not being written back",
 }
 
 _RECHECK = 'serverless invoke -f router --stage <stage> -d \'{"operation":"check-flows"}\''
@@ -418,14 +430,32 @@ ADVICE = {
         "run history). The scheduled check tries again (at most {limit} restarts per hour); after fixing the cause, "
         "run `" + _RECHECK + "`."
     ),
+    "refused-records": (
+        "The requests above did not get their outcome on their Config_Request__c record; every other request's "
+        "write-back went on. For each record: if it was deleted, or its Id names no record (an event published by "
+        "hand), nothing is to be done; if it was locked or a validation rule or trigger refused the update, fix "
+        "that and set Status__c and Status_Message__c by hand from the record's status file in s3://{bucket}/"
+        "{prefix}. The refused records are kept in s3://{bucket}/{failures}. Check again with `"
+        + 'serverless invoke -f router --stage <stage> -d \'{"operation":"check-writeback"}\''
+        + "`."
+    ),
+    "writeback-stalled": (
+        "Requests stay Pending in Salesforce until this is fixed. Open the output flow's run history in the AppFlow "
+        "console (its latest runs' status and error), fix the cause (often the Salesforce connection: see the "
+        "credentials advice), then run `" + _RECHECK + "`. The next successful run writes back every waiting file."
+    ),
 }
+
+
+WRITEBACK_KINDS = frozenset({"refused-records", "writeback-stalled"})
+"""Alerts of the write-back check (services.writeback): about the output flow's work, not a heal."""
 
 
 @dataclass(frozen=True)
 class Alert:
     flow_name: str
     kind: str
-    """``credentials``, ``permissions``, ``deleted``, ``bound-reached`` or ``heal-failed``."""
+    """``credentials``, ``permissions``, ``deleted``, ``bound-reached``, ``heal-failed``, or a write-back kind."""
     error: str
     tried: tuple[str, ...]
     flow_status: str
@@ -438,17 +468,24 @@ class Alert:
 
     @property
     def message(self) -> str:
-        advice = (
-            ADVICE[self.kind]
-            .replace("{secret}", self.settings.salesforce_secret_name)
-            .replace("{limit}", str(self.settings.heal_attempts_per_hour))
-        )
+        advice = ADVICE[self.kind]
+        for name, value in {
+            "{secret}": self.settings.salesforce_secret_name,
+            "{limit}": str(self.settings.heal_attempts_per_hour),
+            "{bucket}": self.settings.status_bucket,
+            "{prefix}": self.settings.status_prefix,
+            "{failures}": self.settings.writeback_failure_prefix,
+        }.items():
+            advice = advice.replace(name, value)
         lines = [
             f"Flow: {self.flow_name}",
             f"Problem: {HEADLINES[self.kind]}",
             f"Error: {self.error or 'none reported'}",
-            f"Flow status: {self.flow_status or 'unknown'}",
-            "What was tried: " + ("; ".join(self.tried) if self.tried else "nothing"),
+        ]
+        if self.kind not in WRITEBACK_KINDS:
+            lines.append(f"Flow status: {self.flow_status or 'unknown'}")
+            lines.append("What was tried: " + ("; ".join(self.tried) if self.tried else "nothing"))
+        lines += [
             f"What a person must do: {advice}",
             f"When: {_iso(self.at)}",
             "",

@@ -20,6 +20,7 @@ OPERATIONS: dict[str, str] = {
     "connect-salesforce": "services.salesforce_connection:connect_salesforce_operation",
     "check-flows": "services.flow_health:check_flows_operation",
     "activate-flows": "services.flow_health:activate_flows_operation",
+    "check-writeback": "services.writeback:check_writeback_operation",
     "redrive-inbound": "services.redrive:redrive_inbound_operation",
     "redrive-stream-failures": "services.redrive:redrive_stream_failures_operation",
 }

@@ -40,6 +40,12 @@ class Settings:
     """The inbound dead-letter queue (the operator's ``redrive-inbound`` reads it)."""
     stream_failure_queue_url: str = ""
     """The stream's on-failure queue (the operator's ``redrive-stream-failures`` reads it)."""
+    output_flow_name: str = ""
+    """The AppFlow flow that writes the status files back to Salesforce (the write-back check watches it)."""
+    writeback_failure_prefix: str = "writeback-failures/"
+    """Where in the status bucket the output flow keeps the records Salesforce refused."""
+    status_flow_schedule: str = "rate(5minutes)"
+    """The output flow's schedule (AppFlow's syntax): a write-back waiting two periods is a health problem."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

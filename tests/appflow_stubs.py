@@ -126,3 +126,32 @@ def connector_profiles(*names: str) -> dict[str, Any]:
 
 def profile_arn(name: str) -> str:
     return f"arn:aws:appflow:{REGION}:{ACCOUNT}:connectorprofile/{name}"
+
+
+def flow_run(
+    started: datetime,
+    status: str = "Successful",
+    *,
+    put_failures: int = 0,
+    message: str = "",
+    records: int = 1,
+    execution_id: str = "",
+) -> dict[str, Any]:
+    """One run as DescribeFlowExecutionRecords lists it (``ExecutionRecord`` in the AppFlow API reference)."""
+    result: dict[str, Any] = {"bytesProcessed": 120 * records, "bytesWritten": 120 * records}
+    result["recordsProcessed"] = records
+    if put_failures or message:
+        result["errorInfo"] = {"putFailuresCount": put_failures, "executionMessage": message}
+    return {
+        "executionId": execution_id or f"run-{started:%Y%m%dT%H%M%S}",
+        "executionStatus": status,
+        "executionResult": result,
+        "startedAt": started,
+        "lastUpdatedAt": started,
+        "dataPullStartTime": started,
+        "dataPullEndTime": started,
+    }
+
+
+def flow_execution_records(*runs: dict[str, Any]) -> dict[str, Any]:
+    return {"flowExecutions": list(runs)}

@@ -49,6 +49,9 @@ class Stack:
             "SALESFORCE_SECRET_NAME": self.secret_name,
             "SALESFORCE_CONNECTOR_PROFILE": f"{PREFIX}-salesforce",
             "OWNED_FLOW_NAMES": f"{PREFIX}-config-change-in,{PREFIX}-status-out",
+            "OUTPUT_FLOW_NAME": f"{PREFIX}-status-out",
+            "WRITEBACK_FAILURE_PREFIX": "writeback-failures/",
+            "STATUS_FLOW_SCHEDULE": "rate(5minutes)",
             "INBOUND_DLQ_URL": self.inbound_dlq_url,
             "STREAM_FAILURE_QUEUE_URL": self.stream_failure_queue_url,
         }

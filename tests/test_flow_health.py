@@ -16,7 +16,7 @@ from services import flow_health
 from services.aws.table import FlowHealth, read_flow_health
 from services.flow_health import Outcome, client_token
 from services.settings import get_settings
-from tests.appflow_stubs import described_flow, started_flow
+from tests.appflow_stubs import described_flow, flow_execution_records, flow_run, started_flow
 from tests.aws_stack import drain
 from tests.sample_events import load_event
 
@@ -29,6 +29,7 @@ NOW = datetime(2026, 11, 27, 10, 15, tzinfo=UTC)
 def _owned_local_flows(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The sample events name the local stage's flows: this deployment owns them here, at a fixed time."""
     monkeypatch.setenv("OWNED_FLOW_NAMES", f"{IN_FLOW},{OUT_FLOW}")
+    monkeypatch.setenv("OUTPUT_FLOW_NAME", OUT_FLOW)
     monkeypatch.setattr(flow_health, "_now", lambda: NOW)
     get_settings.cache_clear()
 
@@ -401,6 +402,11 @@ def test_the_scheduled_check_heals_the_owned_flows_that_are_not_active(
     expect_describe(appflow, OUT_FLOW, "Suspended", trigger="Scheduled")
     expect_start(appflow, OUT_FLOW, token=client_token(OUT_FLOW, event["id"], "2026-11-27T10"))
     expect_describe(appflow, OUT_FLOW, "Active", trigger="Scheduled")
+    appflow.add_response(  # then the write-back check: the output flow's runs
+        "describe_flow_execution_records",
+        flow_execution_records(flow_run(NOW - timedelta(minutes=3))),
+        {"flowName": OUT_FLOW, "maxResults": 20},
+    )
 
     answer = handler.handler(event, lambda_context)
 
@@ -408,7 +414,8 @@ def test_the_scheduled_check_heals_the_owned_flows_that_are_not_active(
         (IN_FLOW, "already-active"),
         (OUT_FLOW, "healed"),
     ]
-    assert len(appflow_calls(aws_calls)) == 4
+    assert answer["writeback"]["stalled"] is False and answer["writeback"]["refusedRecords"] == []
+    assert len(appflow_calls(aws_calls)) == 5
 
 
 def test_the_scheduled_check_brings_a_stack_created_draft_flow_to_active(aws: Any, appflow: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from services.aws import client
@@ -47,6 +48,20 @@ class FlowState:
     @property
     def active(self) -> bool:
         return self.status == "Active"
+
+
+@dataclass(frozen=True)
+class FlowRun:
+    """One run of a flow, from DescribeFlowExecutionRecords (only what the write-back check needs)."""
+
+    execution_id: str
+    status: str
+    """``InProgress``, ``Successful``, ``Error``, ``CancelStarted`` or ``Canceled``."""
+    started_at: datetime | None
+    put_failures: int = 0
+    """Records the destination refused (``executionResult.errorInfo.putFailuresCount``)."""
+    message: str = ""
+    records_processed: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,6 +123,29 @@ def start_flow(name: str, client_token: str) -> str:
     """
     answer = _call("StartFlow", lambda c: c.start_flow(flowName=name, clientToken=client_token))
     return str(answer.get("flowStatus", ""))
+
+
+def flow_runs(name: str, max_results: int = 20) -> list[FlowRun]:
+    """The flow's most recent runs (one page of DescribeFlowExecutionRecords), newest first."""
+    answer = _call(
+        "DescribeFlowExecutionRecords",
+        lambda c: c.describe_flow_execution_records(flowName=name, maxResults=max_results),
+    )
+    runs = []
+    for record in answer.get("flowExecutions", []):
+        result = record.get("executionResult", {})
+        error = result.get("errorInfo", {})
+        runs.append(
+            FlowRun(
+                execution_id=str(record.get("executionId", "")),
+                status=str(record.get("executionStatus", "")),
+                started_at=record.get("startedAt"),
+                put_failures=int(error.get("putFailuresCount") or 0),
+                message=readable(str(error.get("executionMessage", ""))),
+                records_processed=int(result.get("recordsProcessed") or 0),
+            )
+        )
+    return sorted(runs, key=lambda run: run.started_at.timestamp() if run.started_at else 0.0, reverse=True)
 
 
 def find_connector_profile(name: str) -> str | None:

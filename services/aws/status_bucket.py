@@ -29,6 +29,7 @@ import enum
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -72,6 +73,12 @@ class Stored(enum.Enum):
 class StoredFile:
     key: str
     state: Stored
+
+
+@dataclass(frozen=True)
+class Listed:
+    key: str
+    modified: datetime
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,34 @@ class StatusBucket:
             logger.warning(
                 "could not remove the pending tag of a status file", extra={"status_file": key}, exc_info=True
             )
+
+    def listed(
+        self, prefix: str, *, modified_after: datetime | None = None, max_pages: int = 20
+    ) -> tuple[list[Listed], bool]:
+        """The objects under ``prefix`` modified after ``modified_after``, oldest first, and whether the listing is
+        complete (False once ``max_pages`` pages of 1,000 keys were read). Raises :class:`StatusFileError`."""
+        found: list[Listed] = []
+        request: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix}
+        try:
+            for _ in range(max_pages):
+                page = self._s3.list_objects_v2(**request)
+                for item in page.get("Contents", []):
+                    if modified_after is None or item["LastModified"] > modified_after:
+                        found.append(Listed(item["Key"], item["LastModified"]))
+                if not page.get("IsTruncated"):
+                    return sorted(found, key=lambda listed: (listed.modified, listed.key)), True
+                request["ContinuationToken"] = page["NextContinuationToken"]
+        except (ClientError, BotoCoreError) as error:
+            raise StatusFileError(f"could not list {prefix}: {error}") from error
+        return sorted(found, key=lambda listed: (listed.modified, listed.key)), False
+
+    def read_text(self, key: str, limit: int = 1_000_000) -> str:
+        """The first ``limit`` bytes of an object, as text (undecodable bytes replaced)."""
+        try:
+            answer = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{limit - 1}")
+            return answer["Body"].read(limit).decode("utf-8", errors="replace")
+        except (ClientError, BotoCoreError) as error:
+            raise StatusFileError(f"could not read {key}: {error}") from error
 
     def _put(self, key: str, status_file: StatusFile, writer: str) -> None:
         self._s3.put_object(

@@ -23,7 +23,9 @@ Attributes besides the keys (camelCase):
 - flow health: ``flowName``, ``revision`` (N: every write is conditioned on the previous one), ``window`` (the UTC
   hour ``YYYY-MM-DDTHH`` the counters belong to), ``attempts`` (N: restarts in that hour), ``leaseUntil`` (N, epoch
   seconds: a heal is under way until then), ``alerted`` (SS: alert kinds sent in that hour), ``lastOutcome``,
-  ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision). See
+  ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision),
+  ``failuresReportedUntil`` and ``failuresReportedKeys`` (SS) (the output flow: the write-back check's cursor over
+  failed-records files, the newest modification time alerted and the files of that time). See
   :class:`FlowHealth`; the logic is ``services.flow_health``.
 """
 
@@ -262,6 +264,10 @@ class FlowHealth:
     last_outcome: str = ""
     last_error: str = ""
     changed_at: str = ""
+    failures_reported_until: str = ""
+    """The output flow only: the newest failed-records file already alerted (its modification time, ISO 8601)."""
+    failures_reported_keys: frozenset[str] = field(default_factory=frozenset)
+    """The files of that very modification time already alerted (S3 times have a second's precision)."""
 
 
 def read_flow_health(flow_name: str) -> FlowHealth:
@@ -283,6 +289,8 @@ def read_flow_health(flow_name: str) -> FlowHealth:
         last_outcome=item.get("lastOutcome", {}).get("S", ""),
         last_error=item.get("lastError", {}).get("S", ""),
         changed_at=item.get("changedAt", {}).get("S", ""),
+        failures_reported_until=item.get("failuresReportedUntil", {}).get("S", ""),
+        failures_reported_keys=frozenset(item.get("failuresReportedKeys", {}).get("SS", [])),
     )
 
 
@@ -312,7 +320,10 @@ def write_flow_health(previous: FlowHealth, new: FlowHealth, expires_at: int) ->
     )
     if new.alerted:
         item["alerted"] = {"SS": sorted(new.alerted)}
+    if new.failures_reported_keys:
+        item["failuresReportedKeys"] = {"SS": sorted(new.failures_reported_keys)}
     texts = {"lastOutcome": new.last_outcome, "lastError": new.last_error, "changedAt": new.changed_at}
+    texts["failuresReportedUntil"] = new.failures_reported_until
     for name, value in texts.items():
         if value:
             item[name] = {"S": value}
