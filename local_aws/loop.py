@@ -1,5 +1,6 @@
 """The whole loop on one machine: Salesforce -> bus -> router -> table -> stream -> router -> status files and
-e-mails -> output flow -> Salesforce, then Connect lookups through the router.
+e-mails -> output flow -> Salesforce (a record deleted meanwhile is refused, the others still written back, and
+the write-back check tells the support topic), then Connect lookups through the router.
 
 Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
 ``tests/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from local_aws.inbox import Email, Inbox
 from local_aws.input_flow import Delivery, InputFlow, RuleDelivery
-from local_aws.output_flow import OutputFlow, StatusFile
+from local_aws.output_flow import OutputFlow, RefusedRecord, StatusFile
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
 from local_aws.stream_poller import StreamPoller, StreamReport
 
@@ -37,6 +38,9 @@ class Deployment:
     status_bucket: str
     status_prefix: str
     notification_topic_arn: str
+    support_topic_arn: str
+    output_flow_name: str
+    writeback_failure_prefix: str
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class SampleRequest:
     expected_status: str
     deliveries: int = 1
     """How many times the input flow delivers its event (2: a duplicate delivery)."""
+    deleted_before_writeback: bool = False
+    """The user deletes the record before its outcome is written back: Salesforce refuses that update."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ def sample_requests(now: datetime) -> list[SampleRequest]:
     return [
         SampleRequest(_setting("Add", "Denver", "TimeZone", "America/Denver"), "Success"),
         SampleRequest(_setting("Add", "Melbourne", "TimeZone", "Australia/Melbourne"), "Success"),
+        # Early in the list, so that the files after its own are written back in the same run.
+        SampleRequest(_holiday("Add", "London", "2026-12-26", "Boxing Day"), "Success", deleted_before_writeback=True),
         SampleRequest({**_holiday("Add", "Denver", "2026-12-25", "Christmas Day"), **requester}, "Success", 2),
         SampleRequest(_holiday("Add", "Melbourne", melbourne_today, "Bushfire closure"), "Success"),
         SampleRequest(
@@ -115,14 +123,33 @@ class LoopReport:
     stream: StreamReport = field(default_factory=StreamReport)
     status_files: list[StatusFile] = field(default_factory=list)
     output_flow_errors: list[str] = field(default_factory=list)
+    refused: list[RefusedRecord] = field(default_factory=list)
+    writeback_check: dict[str, Any] = field(default_factory=dict)
+    support_alerts: list[Email] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
     lookups: list[tuple[SampleLookup, dict[str, str]]] = field(default_factory=list)
+
+    def _refused_problems(self, record: ConfigRequest) -> list[str]:
+        """A deleted record: refused by Salesforce, kept, and told to the support topic, without holding back."""
+        found = []
+        if [r.status_code for r in self.refused if r.record_id == record.id] != ["ENTITY_IS_DELETED"]:
+            found.append(f"{record.id} was deleted, but the output flow did not keep it as refused once")
+        if "error" in self.writeback_check:
+            found.append(f"the write-back check failed: {self.writeback_check['error']}")
+        elif record.id not in self.writeback_check.get("refusedRecords", []):
+            found.append(f"the write-back check did not find the refused record {record.id}")
+        refused_alerts = [a for a in self.support_alerts if "Salesforce refused status updates" in a.subject]
+        if not any(record.id in alert.body and "ENTITY_IS_DELETED" in alert.body for alert in refused_alerts):
+            found.append(f"no support alert names the refused record {record.id} and Salesforce's reason")
+        return found
 
     def problems(self) -> list[str]:
         """Everything that is not as the loop promises; empty when every leg worked."""
         found: list[str] = []
         for sample, record in self.requests:
-            if record.status != sample.expected_status:
+            if sample.deleted_before_writeback:
+                found.extend(self._refused_problems(record))
+            elif record.status != sample.expected_status:
                 found.append(
                     f"{record.id} {record.describe()}: Salesforce shows {record.status}, "
                     f"expected {sample.expected_status} ({record.status_message})"
@@ -165,10 +192,17 @@ def run_loop(
     report = LoopReport()
     org = SalesforceOrg()
     inbox = Inbox.subscribe(clients.sns, clients.sqs, deployment.notification_topic_arn, inbox_name)
+    support = Inbox.subscribe(clients.sns, clients.sqs, deployment.support_topic_arn, f"{inbox_name}-support")
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
     rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
     poller = StreamPoller(clients.streams, deployment.stream_arn, deployment.stream_failure_queue_url, clients.sqs)
-    output = OutputFlow(clients.s3, deployment.status_bucket, deployment.status_prefix)
+    output = OutputFlow(
+        clients.s3,
+        deployment.status_bucket,
+        deployment.status_prefix,
+        deployment.output_flow_name,
+        deployment.writeback_failure_prefix,
+    )
     # What the deployment did before this loop (other demos, earlier runs) is not this loop's business.
     poller.skip_to_end()
     output.skip_existing()
@@ -179,13 +213,22 @@ def run_loop(
         report.requests.append((sample, record))
         for _ in range(sample.deliveries):
             flow.publish(event)
+        if sample.deleted_before_writeback:
+            org.delete(record.id)
     report.delivery = rule.deliver(handler, context)
     # The table's stream: outcome items to the fan-out.
     report.stream = poller.poll(handler, context)
     # The scheduled output flow, and the e-mails.
     report.status_files = output.run(org)
     report.output_flow_errors = output.errors
+    report.refused = output.refused
     report.emails = inbox.receive()
+    # The scheduled check's write-back part, as the operator runs it: refused records go to the support topic.
+    try:
+        report.writeback_check = handler({"operation": "check-writeback"}, context)
+    except Exception as error:  # noqa: BLE001 - a leg that fails is reported as a problem of the loop
+        report.writeback_check = {"error": f"{type(error).__name__}: {error}"}
+    report.support_alerts = support.receive()
     # Amazon Connect asks.
     for lookup in sample_lookups(now):
         report.lookups.append((lookup, handler(contact_flow_event(lookup.parameters), context)))

@@ -1,11 +1,22 @@
 """The scheduled AppFlow output flow: new status files under the prefix, read incrementally, written to
-Salesforce as UPDATE ``Config_Request__c`` by ``Id``."""
+Salesforce as UPDATE ``Config_Request__c`` by ``Id``.
+
+As deployed (serverless.yml, ``OutputFlow``), the flow does not stop at the first error
+(``ErrorHandlingConfig.FailOnFirstError: false``): a record Salesforce refuses is kept in the status bucket under
+the failure prefix, and the run goes on with the next record and file. The run's execution record counts the
+refused records (``putFailuresCount``), as DescribeFlowExecutionRecords reports it. AWS does not document the
+layout of the failed-records files; this stand-in keeps one JSON line per refused record: the record as mapped,
+and Salesforce's errors in the REST API's shape (``statusCode``, ``message``, ``fields``).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from local_aws.salesforce import SalesforceOrg
@@ -20,13 +31,51 @@ class StatusFile:
     text: str
 
 
+@dataclass(frozen=True)
+class RefusedRecord:
+    record_id: str
+    status_code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run, as DescribeFlowExecutionRecords lists it (``ExecutionRecord``)."""
+
+    execution_id: str
+    status: str
+    started_at: datetime
+    records_processed: int
+    put_failures: int
+    message: str = ""
+
+    def as_execution_record(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"recordsProcessed": self.records_processed}
+        if self.put_failures or self.message:
+            result["errorInfo"] = {"putFailuresCount": self.put_failures, "executionMessage": self.message}
+        return {
+            "executionId": self.execution_id,
+            "executionStatus": self.status,
+            "executionResult": result,
+            "startedAt": self.started_at,
+            "lastUpdatedAt": self.started_at,
+        }
+
+
 @dataclass
 class OutputFlow:
     s3: Any
     bucket: str
     prefix: str
+    flow_name: str = "config-bridge-local-status-out"
+    failure_prefix: str = "writeback-failures/"
+    fail_on_first_error: bool = False
+    """``ErrorHandlingConfig.FailOnFirstError`` (false as deployed; true was the old setting that stalled)."""
     errors: list[str] = field(default_factory=list)
-    """Why a run stopped (the flow stops on error and reports it; the file is tried again next run)."""
+    """Why a run failed (a file that is not a status file; it is tried again next run)."""
+    refused: list[RefusedRecord] = field(default_factory=list)
+    """Every record Salesforce refused, in every run."""
+    runs: list[Run] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
     """Keys already transferred: the flow's incremental pull (new files since the last run)."""
 
@@ -35,23 +84,54 @@ class OutputFlow:
         self._seen.update(self._new_keys())
 
     def run(self, org: SalesforceOrg) -> list[StatusFile]:
-        """One scheduled run; like the flow (stop on error), a file that does not parse stops the run."""
+        """One scheduled run: every new file's rows to Salesforce; a refused record is kept and the run goes on."""
+        execution_id = str(uuid.uuid4())
+        started = datetime.now(UTC)
         files: list[StatusFile] = []
+        refused: list[tuple[dict[str, str], RefusedRecord]] = []
         for key in self._new_keys():
             text = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode("utf-8")
             reader = csv.DictReader(io.StringIO(text, newline=""))
             if reader.fieldnames != COLUMNS:
                 self.errors.append(f"{key}: header {reader.fieldnames} is not {COLUMNS}")
+                self._record(execution_id, "Error", started, files, refused, self.errors[-1])
                 return files
             rows = list(reader)
-            try:
-                org.update(rows)
-            except KeyError as error:
-                self.errors.append(f"{key}: {error}")
-                return files
+            for row in rows:
+                refusal = org.update(row)
+                if refusal is not None and self.fail_on_first_error:
+                    self.errors.append(f"{key}: {row['Id']}: {refusal.status_code}: {refusal.message}")
+                    self._record(execution_id, "Error", started, files, refused, self.errors[-1])
+                    return files
+                if refusal is not None:
+                    refused.append((row, RefusedRecord(row["Id"], refusal.status_code, refusal.message)))
             self._seen.add(key)
             files.append(StatusFile(key=key, rows=rows, text=text))
+        if refused:
+            self._keep(execution_id, refused)
+        self._record(execution_id, "Successful", started, files, refused)
         return files
+
+    def _keep(self, execution_id: str, refused: list[tuple[dict[str, str], RefusedRecord]]) -> None:
+        lines = [
+            json.dumps({"record": row, "errors": [{"statusCode": r.status_code, "message": r.message, "fields": []}]})
+            for row, r in refused
+        ]
+        key = f"{self.failure_prefix}{self.flow_name}/{execution_id}/failed-records.json"
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body="\n".join(lines).encode())
+        self.refused.extend(record for _, record in refused)
+
+    def _record(
+        self,
+        execution_id: str,
+        status: str,
+        started: datetime,
+        files: list[StatusFile],
+        refused: list[tuple[dict[str, str], RefusedRecord]],
+        message: str = "",
+    ) -> None:
+        processed = sum(len(file.rows) for file in files)
+        self.runs.append(Run(execution_id, status, started, processed, len(refused), message))
 
     def _new_keys(self) -> list[str]:
         keys: list[tuple[Any, str]] = []

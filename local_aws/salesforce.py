@@ -39,11 +39,19 @@ class ConfigRequest:
         return f"{f.get('Config_Type__c', '')} {f.get('Action__c', '')} {f.get('Region__c', '')} {what}".strip()
 
 
+@dataclass(frozen=True)
+class Refusal:
+    status_code: str
+    message: str
+
+
 @dataclass
 class SalesforceOrg:
     """Saving a request publishes its platform event, as the record-triggered flow does."""
 
     records: dict[str, ConfigRequest] = field(default_factory=dict)
+    deleted: set[str] = field(default_factory=set)
+    locked: set[str] = field(default_factory=set)
     user_id: str = "005Dn000001DemoAAA"
     _clock: datetime = field(default_factory=lambda: datetime.now(UTC))
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -62,15 +70,29 @@ class SalesforceOrg:
         }
         return record, event
 
-    def update(self, rows: list[dict[str, str]]) -> None:
-        """The output flow's write: UPDATE ``Config_Request__c`` by ``Id`` (an unknown Id is an error)."""
-        for row in rows:
-            record = self.records.get(row["Id"])
-            if record is None:
-                raise KeyError(f"no Config_Request__c with Id {row['Id']}")
-            record.status = row["Status__c"]
-            record.status_message = row["Status_Message__c"]
-            record.processed_at = row["Processed_At__c"]
+    def update(self, row: dict[str, str]) -> Refusal | None:
+        """The output flow's write of one row: UPDATE ``Config_Request__c`` by ``Id``; Salesforce's refusal, if any.
+
+        The refusals are Salesforce's own error codes (the ``statusCode`` of a REST API error): a deleted record
+        ``ENTITY_IS_DELETED``, a locked one ``UNABLE_TO_LOCK_ROW``, an Id that names no record
+        ``INVALID_CROSS_REFERENCE_KEY``.
+        """
+        if row["Id"] in self.deleted:
+            return Refusal("ENTITY_IS_DELETED", "entity is deleted")
+        if row["Id"] in self.locked:
+            return Refusal("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")
+        record = self.records.get(row["Id"])
+        if record is None:
+            return Refusal("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+        record.status = row["Status__c"]
+        record.status_message = row["Status_Message__c"]
+        record.processed_at = row["Processed_At__c"]
+        return None
+
+    def delete(self, record_id: str) -> None:
+        """A user deletes the record (after saving it, before its outcome is written back)."""
+        self.records.pop(record_id, None)
+        self.deleted.add(record_id)
 
     def _new_id(self) -> str:
         return f"a0B5g0000{next(self._serial):06d}DMO"

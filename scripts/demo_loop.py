@@ -56,6 +56,9 @@ def main() -> int:
         status_bucket=environment["STATUS_BUCKET"],
         status_prefix=environment.get("STATUS_PREFIX", "status/"),
         notification_topic_arn=environment["NOTIFICATION_TOPIC_ARN"],
+        support_topic_arn=environment["SUPPORT_TOPIC_ARN"],
+        output_flow_name=environment["OUTPUT_FLOW_NAME"],
+        writeback_failure_prefix=environment["WRITEBACK_FAILURE_PREFIX"],
     )
     clients = Clients(
         events=session.client("events"),
@@ -88,7 +91,13 @@ def print_report(report: LoopReport) -> None:
     _table(
         ["Id", "request", "deliveries", "Status__c", "Status_Message__c"],
         [
-            [record.id, record.describe(), str(sample.deliveries), record.status, record.status_message]
+            [
+                record.id,
+                record.describe(),
+                str(sample.deliveries),
+                "(deleted: refused)" if sample.deleted_before_writeback else record.status,
+                record.status_message,
+            ]
             for sample, record in report.requests
         ],
     )
@@ -97,6 +106,19 @@ def print_report(report: LoopReport) -> None:
         f"\n   events delivered to the router: {d.delivered} (dead-lettered {len(d.dead_lettered)}); "
         f"stream records read {s.read}, filtered out {s.filtered_out}, handed over {s.handed}"
     )
+    print("\n== The output flow went on past the record Salesforce refused, and kept it")
+    for refused in report.refused:
+        print(f"   {refused.record_id}: {refused.status_code}: {refused.message}")
+    check = report.writeback_check
+    print(
+        f"   write-back check: refused records {check.get('refusedRecords')}, alerted {check.get('refusedAlerted')},"
+        f" stalled {check.get('stalled')}"
+    )
+    for note in check.get("notes", []):
+        print(f"   note: {note}")
+    for alert in report.support_alerts:
+        print(f"   support alert: {alert.subject}")
+        print(textwrap.indent(alert.body.split("\nWhat a person must do")[0], "     | "))
     print("\n== Status files (S3) read by the output flow")
     for status_file in report.status_files:
         print(f"   {status_file.key}")

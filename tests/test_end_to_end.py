@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
 import handler
+from local_aws import loop
 from local_aws.loop import Clients, Deployment, LoopReport, run_loop
+from local_aws.output_flow import OutputFlow
 from services import aws as aws_clients
 from services import status_file
+from tests.appflow_stubs import flow_execution_records, flow_run
 from tests.aws_stack import REGION, Stack
 
 
@@ -26,6 +31,9 @@ def deployment_of(stack: Stack) -> Deployment:
         status_bucket=stack.status_bucket,
         status_prefix="status/",
         notification_topic_arn=stack.notification_topic_arn,
+        support_topic_arn=stack.support_topic_arn,
+        output_flow_name="config-bridge-test-status-out",
+        writeback_failure_prefix="writeback-failures/",
     )
 
 
@@ -44,16 +52,55 @@ def run(aws: Stack, lambda_context: Any) -> LoopReport:
     return run_loop(clients(), deployment_of(aws), handler.handler, lambda_context)
 
 
+@pytest.fixture
+def _output_flow_runs(appflow: Any) -> None:
+    """The write-back check reads the output flow's runs (moto has no AppFlow): one recent successful run."""
+    appflow.add_response(
+        "describe_flow_execution_records",
+        flow_execution_records(flow_run(datetime.now(UTC), put_failures=1)),
+        {"flowName": "config-bridge-test-status-out", "maxResults": 20},
+    )
+
+
+@pytest.mark.usefixtures("_output_flow_runs")
 def test_every_request_ends_with_its_salesforce_status_one_file_and_one_email(aws: Stack, lambda_context: Any) -> None:
     report = run(aws, lambda_context)
 
     assert report.problems() == []
-    assert len(report.requests) == 10
-    assert {record.status for _, record in report.requests} == {"Success", "Fail"}
+    assert len(report.requests) == 11
+    assert {record.status for _, record in report.requests} == {"Success", "Fail", "Pending"}
     # The duplicate delivery reached the router but made no second outcome.
-    assert report.delivery.delivered == 11
-    assert report.stream.handed == 10
+    assert report.delivery.delivered == 12
+    assert report.stream.handed == 11
     assert all(email.subject.startswith(("[Success]", "[Fail]")) for email in report.emails)
+
+
+@pytest.mark.usefixtures("_output_flow_runs")
+def test_a_record_salesforce_refuses_holds_back_none_of_the_others_and_a_person_is_told(
+    aws: Stack, lambda_context: Any
+) -> None:
+    report = run(aws, lambda_context)
+
+    (deleted,) = [record for sample, record in report.requests if sample.deleted_before_writeback]
+    later = report.requests[[record.id for _, record in report.requests].index(deleted.id) + 1 :]
+    assert later and all(record.status == sample.expected_status for sample, record in later)
+    assert [(r.record_id, r.status_code) for r in report.refused] == [(deleted.id, "ENTITY_IS_DELETED")]
+    (alert,) = report.support_alerts
+    assert f"- {deleted.id}: ENTITY_IS_DELETED: entity is deleted" in alert.body
+
+
+@pytest.mark.usefixtures("_output_flow_runs")
+def test_an_output_flow_that_stops_at_the_refused_record_shows_up_in_the_loop(
+    aws: Stack, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the flow did with FailOnFirstError: true: the run stops, every file after the refused one waits."""
+    monkeypatch.setattr(loop, "OutputFlow", functools.partial(OutputFlow, fail_on_first_error=True))
+
+    problems = run(aws, lambda_context).problems()
+
+    assert any("output flow stopped" in problem and "ENTITY_IS_DELETED" in problem for problem in problems)
+    assert any("expected Success" in problem for problem in problems), problems
+    assert any("did not keep it as refused" in problem for problem in problems), problems
 
 
 class LegDown(Exception):
@@ -69,6 +116,7 @@ class LegDown(Exception):
         ("Connect lookups", "dynamodb.BatchGetItem", "lookup"),
     ],
 )
+@pytest.mark.usefixtures("_output_flow_runs")
 def test_a_broken_leg_shows_up_in_the_loop(
     leg: str, operation: str, symptom: str, aws: Stack, lambda_context: Any
 ) -> None:
@@ -82,6 +130,7 @@ def test_a_broken_leg_shows_up_in_the_loop(
     assert any(symptom in problem for problem in problems), problems
 
 
+@pytest.mark.usefixtures("_output_flow_runs")
 def test_a_status_file_the_output_flow_cannot_read_shows_up_in_the_loop(
     aws: Stack, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
