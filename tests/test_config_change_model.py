@@ -155,6 +155,17 @@ def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, 
         ({"CreatedDate": "0001-01-01T00:00:00+01:00"}, "CreatedDate: must be an ISO 8601 date-time"),
         ({"CreatedDate": 1795000000}, "CreatedDate: must be an ISO 8601 date-time"),
         ({"CreatedById": "005"}, "CreatedById: must be a Salesforce Id (15 or 18 letters and digits)"),
+        # digits are ASCII: `\d` would also take the digits of other scripts
+        (
+            {"Start_Time__c": "1\u0969:00", "End_Time__c": "23:00"},
+            "Start_Time__c: must be a time HH:MM (24-hour)",
+        ),
+        (
+            {"Start_Time__c": "09:00", "End_Time__c": "1\u0969:00"},
+            "End_Time__c: must be a time HH:MM (24-hour)",
+        ),
+        ({"Holiday_Date__c": "\uff12\uff10\uff12\uff16-12-25"}, "Holiday_Date__c: must be a date YYYY-MM-DD"),
+        ({"CreatedDate": "2026-11-2\u0667T10:00:00Z"}, "CreatedDate: must be an ISO 8601 date-time"),
     ],
 )
 def test_a_holiday_that_breaks_a_rule_gets_a_fail_naming_the_field_and_why(

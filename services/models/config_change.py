@@ -36,11 +36,12 @@ MESSAGE_LIMIT: Final = 255
 SALESFORCE_ID: Final = r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$"
 REGION: Final = r"^[A-Za-z0-9 _-]{1,64}$"
 SETTING_KEY: Final = r"^[A-Za-z0-9_]{1,64}$"
-DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
-TIME_OF_DAY: Final = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""Digits are ASCII ``[0-9]`` in every pattern: ``\\d`` also takes other scripts' digits (``1\u0969:00``)."""
+TIME_OF_DAY: Final = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 EMAIL: Final = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 """No control characters: the address becomes the e-mail's ``requester`` attribute, which filter policies match."""
-DATE_TIME: Final = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 TIME_ZONE_KEY: Final = "TimeZone"
 """The setting whose value is the region's IANA time zone."""
 
