@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services import timezones
 from services.models.config_change import (
     MESSAGE_LIMIT,
     ConfigChange,
@@ -196,6 +201,49 @@ def test_a_setting_that_breaks_a_rule_gets_a_fail_naming_the_field_and_why(
     changes: dict[str, Any], message: str
 ) -> None:
     assert problems(with_fields(SETTING, **changes)) == message
+
+
+@pytest.mark.parametrize(
+    "name", ["Factory", "america/new_york", "leapseconds", "zone.tab", "America", "/usr/share/zoneinfo/UTC"]
+)
+def test_a_time_zone_the_lookup_cannot_load_from_the_bundled_tzdata_is_a_fail(name: str) -> None:
+    message = problems(with_fields(SETTING, Setting_Value__c=name))
+    assert message == "Setting_Value__c: must be a time zone name such as America/New_York"
+
+
+@pytest.fixture
+def host_zone_files(tmp_path: Path) -> Iterator[list[str]]:
+    """A host whose zoneinfo directory holds more than tzdata does (``localtime``, ``posix/...``, its own zones)."""
+    utc = resources.files("tzdata.zoneinfo").joinpath("UTC").read_bytes()
+    names = ["localtime", "posix/America/New_York", "right/UTC", "Local/Office"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(utc)
+    host_path = zoneinfo.TZPATH
+    zoneinfo.reset_tzpath(to=[str(tmp_path)])
+    try:
+        yield names
+    finally:
+        zoneinfo.reset_tzpath(to=host_path)
+
+
+def test_a_time_zone_only_the_host_has_is_a_fail(host_zone_files: list[str]) -> None:
+    """The Lambda runtime's zone files are not the tests' (nor always there): only the bundled tzdata counts."""
+    for name in host_zone_files:
+        message = problems(with_fields(SETTING, Setting_Value__c=name))
+        assert message == "Setting_Value__c: must be a time zone name such as America/New_York", name
+
+
+def test_validation_accepts_exactly_the_time_zones_the_lookup_can_load(host_zone_files: list[str]) -> None:
+    candidates = zoneinfo.available_timezones() | set(host_zone_files) | {"Factory", "posixrules", "UTC", "utc"}
+    for name in sorted(candidates):
+        accepted = isinstance(parse_config_change(with_fields(SETTING, Setting_Value__c=name)), ConfigChange)
+        try:
+            timezones.zone(name)
+            loads = True
+        except timezones.UnknownZoneError:
+            loads = False
+        assert accepted == loads, name
 
 
 def test_only_the_time_zone_setting_must_hold_a_time_zone() -> None:

@@ -272,6 +272,17 @@ def test_a_time_zone_that_does_not_exist_makes_the_region_unavailable_by_name(
     assert ask(region="Mars", date="2026-06-01")["status"] == "ok", "a date far from today needs no zone"
 
 
+@pytest.mark.parametrize("value", ["Factory", "localtime", "posixrules", "america/new_york"])
+def test_a_time_zone_that_validation_refuses_is_one_the_lookup_refuses_too(
+    value: str, table: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    """Validation and the lookup use one test (services.timezones.zone): the bundled tzdata's own zone names."""
+    table.setting("Odd", "TimeZone", value)
+    answer = ask(region="Odd")
+    assert answer["status"] == "error" and answer["errorCode"] == "Unavailable"
+    assert "TimeZone setting of region Odd" in answer["message"]
+
+
 # --- bad requests -----------------------------------------------------------------------------------------
 
 

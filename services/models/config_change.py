@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -29,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
+
+from services.timezones import UnknownZoneError, zone
 
 MESSAGE_LIMIT: Final = 255
 """``Status_Message__c`` holds at most 255 characters."""
@@ -224,7 +225,7 @@ class ConfigChange(BaseModel):
             return value
         if value is None:
             raise _rule("required to add a Setting")
-        if info.data.get("setting_key") == TIME_ZONE_KEY and value not in _time_zone_names():
+        if info.data.get("setting_key") == TIME_ZONE_KEY and not is_time_zone(value):
             raise _rule("must be a time zone name such as America/New_York")
         return value
 
@@ -338,12 +339,13 @@ def utc_iso(moment: datetime, timespec: str = "seconds") -> str:
     return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
-@lru_cache(maxsize=1)
-def _time_zone_names() -> frozenset[str]:
-    """The IANA zone names (from the bundled ``tzdata`` package, whatever the host has installed)."""
-    import zoneinfo
-
-    return frozenset(zoneinfo.available_timezones())
+def is_time_zone(name: str) -> bool:
+    """Whether the lookup can load ``name`` as the region's clock: the same test, :func:`services.timezones.zone`."""
+    try:
+        zone(name)
+    except UnknownZoneError:
+        return False
+    return True
 
 
 def _invalid(detail: dict[str, Any], by_field: dict[str, list[str]]) -> InvalidConfigChange:
