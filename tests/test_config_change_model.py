@@ -109,6 +109,18 @@ def test_empty_and_null_fields_count_as_absent_and_text_is_trimmed() -> None:
     assert problems({**HOLIDAY, "Holiday_Name__c": "   "}) == "Holiday_Name__c: required to add a Holiday"
 
 
+@pytest.mark.parametrize("base", [HOLIDAY, with_fields(HOLIDAY, Start_Time__c="12:00", End_Time__c="17:00"), SETTING])
+def test_surrounding_spaces_are_not_part_of_any_value(base: dict[str, Any]) -> None:
+    padded = {name: f" \t{value}\u3000 " for name, value in base.items()}
+    assert parse_config_change(padded) == parse_config_change(base)
+
+
+def test_an_all_space_optional_field_is_empty() -> None:
+    change = parse_config_change({**HOLIDAY, "Requester_Email__c": "  ", "EventUuid": "\t", "CreatedById": " "})
+    assert isinstance(change, ConfigChange)
+    assert (change.requester_email, change.event_uuid, change.created_by_id) == (None, None, None)
+
+
 @pytest.mark.parametrize(
     ("created_date", "changed_at"),
     [

@@ -209,6 +209,24 @@ def test_a_setting_add_writes_the_setting_and_its_success_outcome(
     assert (outcome.subject, outcome.change_summary) == (key, f'{key} set to "{value}"')
 
 
+def test_values_are_stored_trimmed_so_that_a_lookup_finds_them(aws: Stack, lambda_context: Any) -> None:
+    padded = event(
+        "config-change--setting-add-timezone",
+        Action__c="Add ",
+        Config_Type__c=" Setting",
+        Region__c=" US-East ",
+        Setting_Key__c="TimeZone\t",
+        Setting_Value__c=" America/Chicago ",
+    )
+    answer = send(padded, lambda_context)
+
+    assert answer["status"] == "Success" and answer["message"] == "Setting TimeZone set for US-East"
+    setting = item(aws, {"PK": {"S": "REGION#US-East"}, "SK": {"S": "SETTING#TimeZone"}})
+    assert setting is not None and (setting["region"], setting["value"]) == ({"S": "US-East"}, {"S": "America/Chicago"})
+    [outcome] = outcomes(aws)
+    assert (outcome.action, outcome.config_type, outcome.region) == ("Add", "Setting", "US-East")
+
+
 def test_an_add_replaces_the_holiday_of_that_region_and_date(aws: Stack, lambda_context: Any) -> None:
     send(load_event(CHRISTMAS), lambda_context)
     later = event(

@@ -136,7 +136,7 @@ Required = BeforeValidator(_present)
 class ConfigChange(BaseModel):
     """One validated ``Config_Change__e``: what to change, for which request, as of when."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     record_id: Annotated[str, Required] = Field(alias="Record_Id__c", pattern=SALESFORCE_ID)
     action: Annotated[Literal["Add", "Delete"], Required] = Field(alias="Action__c")
@@ -168,17 +168,23 @@ class ConfigChange(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _ignore_what_does_not_apply(cls, data: Any) -> Any:
-        """Fields that do not apply to the request's type and action are ignored, like unknown fields.
+    def _trimmed_and_what_applies(cls, data: Any) -> Any:
+        """Every text value trimmed before any rule sees it; then fields that do not apply are ignored.
 
-        A Holiday request that still carries a Setting value from the form (or a Delete that carries a name)
-        is not refused for it.
+        Surrounding spaces are not part of any value (contract section 1): ``" Delete "`` is ``Delete``, and
+        an all-space optional field is empty. Trimming is :meth:`str.strip` (Unicode white space), the same
+        as the Connect lookup's, so that what is stored is what a lookup compares with.
+
+        Fields that do not apply to the request's type and action are ignored, like unknown fields: a Holiday
+        request that still carries a Setting value from the form (or a Delete that carries a name) is not
+        refused for it.
         """
         if not isinstance(data, dict):
             return data
-        config_type, action = (_stripped(data.get(name)) for name in ("Config_Type__c", "Action__c"))
-        ignored = set(NOT_FOR_TYPE.get(config_type, ())) | set(NOT_FOR_ACTION.get(action, ()))
-        return {name: value for name, value in data.items() if name not in ignored} if ignored else data
+        data = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
+        config_type, action = (data.get(name) for name in ("Config_Type__c", "Action__c"))
+        ignored = set(NOT_FOR_TYPE.get(str(config_type), ())) | set(NOT_FOR_ACTION.get(str(action), ()))
+        return {name: value for name, value in data.items() if name not in ignored}
 
     # Rules that join fields. A validator sees in ``info.data`` only the fields before it that were valid,
     # so a rule is checked only when the fields it depends on are good (their own errors are reported).
