@@ -258,6 +258,25 @@ def test_validation_accepts_exactly_the_time_zones_the_lookup_can_load(host_zone
         assert accepted == loads, name
 
 
+@pytest.mark.parametrize("value", ["true", "false", " true ", "false\t"])
+def test_closed_is_true_or_false(value: str) -> None:
+    change = parse_config_change(with_fields(SETTING, Setting_Key__c="Closed", Setting_Value__c=value))
+    assert isinstance(change, ConfigChange) and change.setting_value == value.strip()
+
+
+@pytest.mark.parametrize("value", ["True", "FALSE", "yes", "1", "closed", "true false", "tru\u0435"])
+def test_closed_with_any_other_value_is_a_fail_naming_the_value(value: str) -> None:
+    message = problems(with_fields(SETTING, Setting_Key__c="Closed", Setting_Value__c=value))
+    assert message == "Setting_Value__c: must be true or false"
+
+
+def test_a_closed_delete_needs_no_value() -> None:
+    change = parse_config_change(
+        with_fields(SETTING, Action__c="Delete", Setting_Key__c="Closed", Setting_Value__c=...)
+    )
+    assert isinstance(change, ConfigChange)
+
+
 def test_only_the_time_zone_setting_must_hold_a_time_zone() -> None:
     change = parse_config_change({**SETTING, "Setting_Key__c": "EmergencyMessage", "Setting_Value__c": "Mars/Olympus"})
     assert isinstance(change, ConfigChange)

@@ -491,6 +491,18 @@ def test_a_malformed_request_gets_one_fail_naming_each_bad_field_and_no_retry(
     assert "New Year" not in logs.text and "US/East" not in logs.text
 
 
+def test_an_emergency_closure_that_is_neither_true_nor_false_is_a_fail_and_changes_nothing(
+    aws: Stack, lambda_context: Any
+) -> None:
+    answer = send(
+        event("config-change--setting-add-emergency-message", Setting_Key__c="Closed", Setting_Value__c="Yes"),
+        lambda_context,
+    )
+
+    assert (answer["status"], answer["message"]) == ("Fail", "Setting_Value__c: must be true or false")
+    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
+
+
 def test_a_request_without_created_date_still_gets_its_fail(aws: Stack, lambda_context: Any) -> None:
     answer = send(event(CreatedDate=..., EventUuid=...), lambda_context)
     assert answer["message"] == "CreatedDate: required"

@@ -45,6 +45,11 @@ EMAIL: Final = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]
 DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 TIME_ZONE_KEY: Final = "TimeZone"
 """The setting whose value is the region's IANA time zone."""
+CLOSED_KEY: Final = "Closed"
+"""The setting whose value says whether the region is closed for an emergency."""
+CLOSED_VALUES: Final = ("true", "false")
+"""Exactly these, lower case, as the contract writes them and a Salesforce checkbox sends them: a contact flow
+compares the stored value as text, so ``True`` or ``yes`` would be stored and never match its ``true``."""
 
 RULES: Final[dict[str, str]] = {
     "Record_Id__c": "must be a Salesforce Id (15 or 18 letters and digits)",
@@ -231,8 +236,11 @@ class ConfigChange(BaseModel):
             return value
         if value is None:
             raise _rule("required to add a Setting")
-        if info.data.get("setting_key") == TIME_ZONE_KEY and not is_time_zone(value):
+        key = info.data.get("setting_key")
+        if key == TIME_ZONE_KEY and not is_time_zone(value):
             raise _rule("must be a time zone name such as America/New_York")
+        if key == CLOSED_KEY and value not in CLOSED_VALUES:
+            raise _rule("must be true or false")
         return value
 
     @field_validator("created_date")
