@@ -93,13 +93,53 @@ def test_fields_not_in_the_contract_are_ignored() -> None:
     assert "Unmapped__c" not in change.model_dump()
 
 
-def test_fields_that_do_not_apply_to_the_type_or_action_are_ignored() -> None:
-    holiday = parse_config_change({**HOLIDAY, "Setting_Key__c": "not a key!", "Setting_Value__c": "x" * 5000})
-    delete = parse_config_change({**HOLIDAY, "Action__c": "Delete", "Holiday_Name__c": "x" * 300})
-    setting = parse_config_change({**SETTING, "Holiday_Date__c": "someday", "Start_Time__c": "noon"})
-    assert isinstance(holiday, ConfigChange) and holiday.setting_key is None
-    assert isinstance(delete, ConfigChange) and delete.holiday_name is None
-    assert isinstance(setting, ConfigChange) and setting.holiday_date is None
+@pytest.mark.parametrize(
+    ("detail", "message"),
+    [
+        (with_fields(SETTING, Holiday_Date__c="2026-12-25"), "Holiday_Date__c: not used by a Setting: leave it empty"),
+        (with_fields(SETTING, Holiday_Name__c="Christmas"), "Holiday_Name__c: not used by a Setting: leave it empty"),
+        (
+            with_fields(SETTING, Start_Time__c="12:00", End_Time__c="17:00"),
+            "Start_Time__c: not used by a Setting: leave it empty; End_Time__c: not used by a Setting: leave it empty",
+        ),
+        (with_fields(SETTING, End_Time__c="noon"), "End_Time__c: not used by a Setting: leave it empty"),
+        (with_fields(HOLIDAY, Setting_Key__c="not a key!"), "Setting_Key__c: not used by a Holiday: leave it empty"),
+        (with_fields(HOLIDAY, Setting_Value__c="x" * 5000), "Setting_Value__c: not used by a Holiday: leave it empty"),
+        (
+            with_fields(HOLIDAY, Action__c="Delete"),
+            "Holiday_Name__c: not used to delete a Holiday: leave it empty",
+        ),
+        (
+            with_fields(HOLIDAY, Action__c="Delete", Holiday_Name__c=..., Start_Time__c="12:00", End_Time__c="17:00"),
+            "Start_Time__c: not used to delete a Holiday: leave it empty; "
+            "End_Time__c: not used to delete a Holiday: leave it empty",
+        ),
+        (
+            with_fields(SETTING, Action__c="Delete"),
+            "Setting_Value__c: not used to delete a Setting: leave it empty",
+        ),
+    ],
+)
+def test_a_field_the_type_or_action_does_not_use_is_a_fail_naming_it(detail: dict[str, Any], message: str) -> None:
+    """Every field that a type does not use must be empty (contract section 1); a Delete uses no name or value."""
+    assert problems(detail) == message
+
+
+def test_a_field_the_request_does_not_use_may_be_empty_null_or_all_spaces() -> None:
+    change = parse_config_change(
+        with_fields(SETTING, Holiday_Date__c="", Holiday_Name__c=None, Start_Time__c="  ", End_Time__c="\t")
+    )
+    delete = parse_config_change(with_fields(HOLIDAY, Action__c="Delete", Holiday_Name__c=" "))
+    assert isinstance(change, ConfigChange) and isinstance(delete, ConfigChange)
+
+
+def test_every_unused_field_of_a_setting_fits_one_fail_message() -> None:
+    message = problems(
+        with_fields(
+            SETTING, Holiday_Date__c="x", Holiday_Name__c="x", Start_Time__c="x", End_Time__c="x", Region__c="U/E"
+        )
+    )
+    assert len(message) <= MESSAGE_LIMIT and message.startswith("Region__c: ")
 
 
 def test_empty_and_null_fields_count_as_absent_and_text_is_trimmed() -> None:

@@ -503,6 +503,15 @@ def test_an_emergency_closure_that_is_neither_true_nor_false_is_a_fail_and_chang
     assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
 
 
+def test_a_setting_that_carries_a_holiday_date_is_a_fail_naming_it_not_a_silent_drop(
+    aws: Stack, lambda_context: Any
+) -> None:
+    answer = send(event("config-change--setting-add-emergency-message", Holiday_Date__c="2026-12-25"), lambda_context)
+
+    assert (answer["status"], answer["message"]) == ("Fail", "Holiday_Date__c: not used by a Setting: leave it empty")
+    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
+
+
 def test_a_request_without_created_date_still_gets_its_fail(aws: Stack, lambda_context: Any) -> None:
     answer = send(event(CreatedDate=..., EventUuid=...), lambda_context)
     assert answer["message"] == "CreatedDate: required"

@@ -74,9 +74,13 @@ NOT_FOR_TYPE: Final[dict[str, tuple[str, ...]]] = {
     "Holiday": ("Setting_Key__c", "Setting_Value__c"),
     "Setting": ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"),
 }
+"""Fields a type does not use: each must be empty (contract section 1), else a Fail names it."""
 NOT_FOR_ACTION: Final[dict[str, tuple[str, ...]]] = {
     "Delete": ("Holiday_Name__c", "Start_Time__c", "End_Time__c", "Setting_Value__c"),
 }
+"""Fields only an Add uses. A Delete is by date or key alone; a Delete that names a holiday, a closure window or a
+value reads as "only if it is this one" (or "only this window"), which it is not: a Fail names the field, so
+that the user learns what a Delete does instead of removing more than they meant."""
 
 
 class UnusableRecordIdError(ValueError):
@@ -173,23 +177,37 @@ class ConfigChange(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _trimmed_and_what_applies(cls, data: Any) -> Any:
-        """Every text value trimmed before any rule sees it; then fields that do not apply are ignored.
+    def _trimmed(cls, data: Any) -> Any:
+        """Every text value trimmed before any rule sees it.
 
         Surrounding spaces are not part of any value (contract section 1): ``" Delete "`` is ``Delete``, and
         an all-space optional field is empty. Trimming is :meth:`str.strip` (Unicode white space), the same
         as the Connect lookup's, so that what is stored is what a lookup compares with.
-
-        Fields that do not apply to the request's type and action are ignored, like unknown fields: a Holiday
-        request that still carries a Setting value from the form (or a Delete that carries a name) is not
-        refused for it.
         """
         if not isinstance(data, dict):
             return data
-        data = {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
-        config_type, action = (data.get(name) for name in ("Config_Type__c", "Action__c"))
-        ignored = set(NOT_FOR_TYPE.get(str(config_type), ())) | set(NOT_FOR_ACTION.get(str(action), ()))
-        return {name: value for name, value in data.items() if name not in ignored}
+        return {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
+
+    @field_validator(
+        "holiday_date", "holiday_name", "start_time", "end_time", "setting_key", "setting_value", mode="before"
+    )
+    @classmethod
+    def _empty_unless_used(cls, value: Any, info: ValidationInfo) -> Any:
+        """A field that the request's type (:data:`NOT_FOR_TYPE`) or action (:data:`NOT_FOR_ACTION`) does not use
+        must be empty: a Setting with a ``Holiday_Date__c`` is a mistake the user hears about, not a silent drop.
+
+        Checked before the field's own rules (its value means nothing here), against ``Config_Type__c`` and
+        ``Action__c`` when they are valid (otherwise their own errors are reported).
+        """
+        if _blank_is_absent(value) is None or info.field_name is None:
+            return value
+        name = cls.model_fields[info.field_name].alias
+        config_type, action = info.data.get("config_type"), info.data.get("action")
+        if config_type is not None and name in NOT_FOR_TYPE.get(config_type, ()):
+            raise _rule(f"not used by a {config_type}: leave it empty")
+        if action is not None and name in NOT_FOR_ACTION.get(action, ()):
+            raise _rule(f"not used to {action.lower()} a {config_type or 'request'}: leave it empty")
+        return value
 
     # Rules that join fields. A validator sees in ``info.data`` only the fields before it that were valid,
     # so a rule is checked only when the fields it depends on are good (their own errors are reported).
