@@ -70,8 +70,10 @@ def parse_query(event: Any) -> Query:
 
     Reads ``Details.Parameters`` (``lookup``, ``region``, ``date``, ``key``) and, when the ``region``
     parameter is absent or empty, ``Details.ContactData.Attributes.region``; nothing else (``Queue`` and the
-    rest of ``ContactData`` vary in shape). An empty parameter counts as absent, as Connect sends an unset
-    attribute reference as ``""``; parameters that the lookup does not use are ignored.
+    rest of ``ContactData`` vary in shape). Every value is trimmed (:meth:`str.strip`, as the inbound model
+    trims what it stores) before it is checked or compared: ``"US-East "`` is the region ``US-East``. An empty
+    or all-space parameter counts as absent, as Connect sends an unset attribute reference as ``""``;
+    parameters that the lookup does not use are ignored.
     """
     details = _mapping(_mapping(event).get("Details"))
     parameters = _mapping(details.get("Parameters"))
@@ -83,7 +85,7 @@ def parse_query(event: Any) -> Query:
         if value is not None and not isinstance(value, str):
             problems.append(f"{where} '{name}' must be text")
             return ""
-        return value or ""
+        return value.strip() if value else ""
 
     lookup = text(parameters, "lookup", "parameter") or "holiday"
     region = text(parameters, "region", "parameter") or text(attributes, "region", "contact attribute")

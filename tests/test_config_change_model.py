@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from services import timezones
 from services.models.config_change import (
     MESSAGE_LIMIT,
     ConfigChange,
@@ -88,13 +93,53 @@ def test_fields_not_in_the_contract_are_ignored() -> None:
     assert "Unmapped__c" not in change.model_dump()
 
 
-def test_fields_that_do_not_apply_to_the_type_or_action_are_ignored() -> None:
-    holiday = parse_config_change({**HOLIDAY, "Setting_Key__c": "not a key!", "Setting_Value__c": "x" * 5000})
-    delete = parse_config_change({**HOLIDAY, "Action__c": "Delete", "Holiday_Name__c": "x" * 300})
-    setting = parse_config_change({**SETTING, "Holiday_Date__c": "someday", "Start_Time__c": "noon"})
-    assert isinstance(holiday, ConfigChange) and holiday.setting_key is None
-    assert isinstance(delete, ConfigChange) and delete.holiday_name is None
-    assert isinstance(setting, ConfigChange) and setting.holiday_date is None
+@pytest.mark.parametrize(
+    ("detail", "message"),
+    [
+        (with_fields(SETTING, Holiday_Date__c="2026-12-25"), "Holiday_Date__c: not used by a Setting: leave it empty"),
+        (with_fields(SETTING, Holiday_Name__c="Christmas"), "Holiday_Name__c: not used by a Setting: leave it empty"),
+        (
+            with_fields(SETTING, Start_Time__c="12:00", End_Time__c="17:00"),
+            "Start_Time__c: not used by a Setting: leave it empty; End_Time__c: not used by a Setting: leave it empty",
+        ),
+        (with_fields(SETTING, End_Time__c="noon"), "End_Time__c: not used by a Setting: leave it empty"),
+        (with_fields(HOLIDAY, Setting_Key__c="not a key!"), "Setting_Key__c: not used by a Holiday: leave it empty"),
+        (with_fields(HOLIDAY, Setting_Value__c="x" * 5000), "Setting_Value__c: not used by a Holiday: leave it empty"),
+        (
+            with_fields(HOLIDAY, Action__c="Delete"),
+            "Holiday_Name__c: not used to delete a Holiday: leave it empty",
+        ),
+        (
+            with_fields(HOLIDAY, Action__c="Delete", Holiday_Name__c=..., Start_Time__c="12:00", End_Time__c="17:00"),
+            "Start_Time__c: not used to delete a Holiday: leave it empty; "
+            "End_Time__c: not used to delete a Holiday: leave it empty",
+        ),
+        (
+            with_fields(SETTING, Action__c="Delete"),
+            "Setting_Value__c: not used to delete a Setting: leave it empty",
+        ),
+    ],
+)
+def test_a_field_the_type_or_action_does_not_use_is_a_fail_naming_it(detail: dict[str, Any], message: str) -> None:
+    """Every field that a type does not use must be empty (contract section 1); a Delete uses no name or value."""
+    assert problems(detail) == message
+
+
+def test_a_field_the_request_does_not_use_may_be_empty_null_or_all_spaces() -> None:
+    change = parse_config_change(
+        with_fields(SETTING, Holiday_Date__c="", Holiday_Name__c=None, Start_Time__c="  ", End_Time__c="\t")
+    )
+    delete = parse_config_change(with_fields(HOLIDAY, Action__c="Delete", Holiday_Name__c=" "))
+    assert isinstance(change, ConfigChange) and isinstance(delete, ConfigChange)
+
+
+def test_every_unused_field_of_a_setting_fits_one_fail_message() -> None:
+    message = problems(
+        with_fields(
+            SETTING, Holiday_Date__c="x", Holiday_Name__c="x", Start_Time__c="x", End_Time__c="x", Region__c="U/E"
+        )
+    )
+    assert len(message) <= MESSAGE_LIMIT and message.startswith("Region__c: ")
 
 
 def test_empty_and_null_fields_count_as_absent_and_text_is_trimmed() -> None:
@@ -102,6 +147,18 @@ def test_empty_and_null_fields_count_as_absent_and_text_is_trimmed() -> None:
     assert isinstance(change, ConfigChange)
     assert change.region == "US-East" and change.start_time is None and change.end_time is None
     assert problems({**HOLIDAY, "Holiday_Name__c": "   "}) == "Holiday_Name__c: required to add a Holiday"
+
+
+@pytest.mark.parametrize("base", [HOLIDAY, with_fields(HOLIDAY, Start_Time__c="12:00", End_Time__c="17:00"), SETTING])
+def test_surrounding_spaces_are_not_part_of_any_value(base: dict[str, Any]) -> None:
+    padded = {name: f" \t{value}\u3000 " for name, value in base.items()}
+    assert parse_config_change(padded) == parse_config_change(base)
+
+
+def test_an_all_space_optional_field_is_empty() -> None:
+    change = parse_config_change({**HOLIDAY, "Requester_Email__c": "  ", "EventUuid": "\t", "CreatedById": " "})
+    assert isinstance(change, ConfigChange)
+    assert (change.requester_email, change.event_uuid, change.created_by_id) == (None, None, None)
 
 
 @pytest.mark.parametrize(
@@ -155,6 +212,17 @@ def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, 
         ({"CreatedDate": "0001-01-01T00:00:00+01:00"}, "CreatedDate: must be an ISO 8601 date-time"),
         ({"CreatedDate": 1795000000}, "CreatedDate: must be an ISO 8601 date-time"),
         ({"CreatedById": "005"}, "CreatedById: must be a Salesforce Id (15 or 18 letters and digits)"),
+        # digits are ASCII: `\d` would also take the digits of other scripts
+        (
+            {"Start_Time__c": "1\u0969:00", "End_Time__c": "23:00"},
+            "Start_Time__c: must be a time HH:MM (24-hour)",
+        ),
+        (
+            {"Start_Time__c": "09:00", "End_Time__c": "1\u0969:00"},
+            "End_Time__c: must be a time HH:MM (24-hour)",
+        ),
+        ({"Holiday_Date__c": "\uff12\uff10\uff12\uff16-12-25"}, "Holiday_Date__c: must be a date YYYY-MM-DD"),
+        ({"CreatedDate": "2026-11-2\u0667T10:00:00Z"}, "CreatedDate: must be an ISO 8601 date-time"),
     ],
 )
 def test_a_holiday_that_breaks_a_rule_gets_a_fail_naming_the_field_and_why(
@@ -185,6 +253,68 @@ def test_a_setting_that_breaks_a_rule_gets_a_fail_naming_the_field_and_why(
     changes: dict[str, Any], message: str
 ) -> None:
     assert problems(with_fields(SETTING, **changes)) == message
+
+
+@pytest.mark.parametrize(
+    "name", ["Factory", "america/new_york", "leapseconds", "zone.tab", "America", "/usr/share/zoneinfo/UTC"]
+)
+def test_a_time_zone_the_lookup_cannot_load_from_the_bundled_tzdata_is_a_fail(name: str) -> None:
+    message = problems(with_fields(SETTING, Setting_Value__c=name))
+    assert message == "Setting_Value__c: must be a time zone name such as America/New_York"
+
+
+@pytest.fixture
+def host_zone_files(tmp_path: Path) -> Iterator[list[str]]:
+    """A host whose zoneinfo directory holds more than tzdata does (``localtime``, ``posix/...``, its own zones)."""
+    utc = resources.files("tzdata.zoneinfo").joinpath("UTC").read_bytes()
+    names = ["localtime", "posix/America/New_York", "right/UTC", "Local/Office"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(utc)
+    host_path = zoneinfo.TZPATH
+    zoneinfo.reset_tzpath(to=[str(tmp_path)])
+    try:
+        yield names
+    finally:
+        zoneinfo.reset_tzpath(to=host_path)
+
+
+def test_a_time_zone_only_the_host_has_is_a_fail(host_zone_files: list[str]) -> None:
+    """The Lambda runtime's zone files are not the tests' (nor always there): only the bundled tzdata counts."""
+    for name in host_zone_files:
+        message = problems(with_fields(SETTING, Setting_Value__c=name))
+        assert message == "Setting_Value__c: must be a time zone name such as America/New_York", name
+
+
+def test_validation_accepts_exactly_the_time_zones_the_lookup_can_load(host_zone_files: list[str]) -> None:
+    candidates = zoneinfo.available_timezones() | set(host_zone_files) | {"Factory", "posixrules", "UTC", "utc"}
+    for name in sorted(candidates):
+        accepted = isinstance(parse_config_change(with_fields(SETTING, Setting_Value__c=name)), ConfigChange)
+        try:
+            timezones.zone(name)
+            loads = True
+        except timezones.UnknownZoneError:
+            loads = False
+        assert accepted == loads, name
+
+
+@pytest.mark.parametrize("value", ["true", "false", " true ", "false\t"])
+def test_closed_is_true_or_false(value: str) -> None:
+    change = parse_config_change(with_fields(SETTING, Setting_Key__c="Closed", Setting_Value__c=value))
+    assert isinstance(change, ConfigChange) and change.setting_value == value.strip()
+
+
+@pytest.mark.parametrize("value", ["True", "FALSE", "yes", "1", "closed", "true false", "tru\u0435"])
+def test_closed_with_any_other_value_is_a_fail_naming_the_value(value: str) -> None:
+    message = problems(with_fields(SETTING, Setting_Key__c="Closed", Setting_Value__c=value))
+    assert message == "Setting_Value__c: must be true or false"
+
+
+def test_a_closed_delete_needs_no_value() -> None:
+    change = parse_config_change(
+        with_fields(SETTING, Action__c="Delete", Setting_Key__c="Closed", Setting_Value__c=...)
+    )
+    assert isinstance(change, ConfigChange)
 
 
 def test_only_the_time_zone_setting_must_hold_a_time_zone() -> None:

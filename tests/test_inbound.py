@@ -209,6 +209,24 @@ def test_a_setting_add_writes_the_setting_and_its_success_outcome(
     assert (outcome.subject, outcome.change_summary) == (key, f'{key} set to "{value}"')
 
 
+def test_values_are_stored_trimmed_so_that_a_lookup_finds_them(aws: Stack, lambda_context: Any) -> None:
+    padded = event(
+        "config-change--setting-add-timezone",
+        Action__c="Add ",
+        Config_Type__c=" Setting",
+        Region__c=" US-East ",
+        Setting_Key__c="TimeZone\t",
+        Setting_Value__c=" America/Chicago ",
+    )
+    answer = send(padded, lambda_context)
+
+    assert answer["status"] == "Success" and answer["message"] == "Setting TimeZone set for US-East"
+    setting = item(aws, {"PK": {"S": "REGION#US-East"}, "SK": {"S": "SETTING#TimeZone"}})
+    assert setting is not None and (setting["region"], setting["value"]) == ({"S": "US-East"}, {"S": "America/Chicago"})
+    [outcome] = outcomes(aws)
+    assert (outcome.action, outcome.config_type, outcome.region) == ("Add", "Setting", "US-East")
+
+
 def test_an_add_replaces_the_holiday_of_that_region_and_date(aws: Stack, lambda_context: Any) -> None:
     send(load_event(CHRISTMAS), lambda_context)
     later = event(
@@ -471,6 +489,27 @@ def test_a_malformed_request_gets_one_fail_naming_each_bad_field_and_no_retry(
     assert outcome.request_key == "uuid:c2e4a6b8-0d2f-4a4b-8c6e-8a0c2e4a6b15"
     assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no data item is written"
     assert "New Year" not in logs.text and "US/East" not in logs.text
+
+
+def test_an_emergency_closure_that_is_neither_true_nor_false_is_a_fail_and_changes_nothing(
+    aws: Stack, lambda_context: Any
+) -> None:
+    answer = send(
+        event("config-change--setting-add-emergency-message", Setting_Key__c="Closed", Setting_Value__c="Yes"),
+        lambda_context,
+    )
+
+    assert (answer["status"], answer["message"]) == ("Fail", "Setting_Value__c: must be true or false")
+    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
+
+
+def test_a_setting_that_carries_a_holiday_date_is_a_fail_naming_it_not_a_silent_drop(
+    aws: Stack, lambda_context: Any
+) -> None:
+    answer = send(event("config-change--setting-add-emergency-message", Holiday_Date__c="2026-12-25"), lambda_context)
+
+    assert (answer["status"], answer["message"]) == ("Fail", "Holiday_Date__c: not used by a Setting: leave it empty")
+    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
 
 
 def test_a_request_without_created_date_still_gets_its_fail(aws: Stack, lambda_context: Any) -> None:

@@ -31,7 +31,7 @@ def change(action: str = "Add", created: str = "2026-11-27T10:00:00.000Z") -> Co
             "Config_Type__c": "Holiday",
             "Region__c": "US-East",
             "Holiday_Date__c": "2026-12-25",
-            "Holiday_Name__c": "Christmas Day",
+            "Holiday_Name__c": "Christmas Day" if action == "Add" else None,
             "EventUuid": "e-1",
             "CreatedDate": created,
         }

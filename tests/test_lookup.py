@@ -272,6 +272,29 @@ def test_a_time_zone_that_does_not_exist_makes_the_region_unavailable_by_name(
     assert ask(region="Mars", date="2026-06-01")["status"] == "ok", "a date far from today needs no zone"
 
 
+@pytest.mark.parametrize("value", ["Factory", "localtime", "posixrules", "america/new_york"])
+def test_a_time_zone_that_validation_refuses_is_one_the_lookup_refuses_too(
+    value: str, table: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    """Validation and the lookup use one test (services.timezones.zone): the bundled tzdata's own zone names."""
+    table.setting("Odd", "TimeZone", value)
+    answer = ask(region="Odd")
+    assert answer["status"] == "error" and answer["errorCode"] == "Unavailable"
+    assert "TimeZone setting of region Odd" in answer["message"]
+
+
+def test_parameters_and_the_region_attribute_are_trimmed_before_they_are_read(
+    regions: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    """``"US-East "`` is US-East, not another region that has no holiday (contract section 1: on every path)."""
+    holiday = ask(lookup=" holiday ", region="US-East ", date=" 2026-12-25\t")
+    assert (holiday["region"], holiday["isHoliday"], holiday["holidayName"]) == ("US-East", "true", "Christmas Day")
+    setting = ask(lookup="setting", region="\u00a0US-East", key=" EmergencyMessage ")
+    assert (setting["region"], setting["key"], setting["found"]) == ("US-East", "EmergencyMessage", "true")
+    from_attribute = ask(parameters={"region": "   ", "date": "2026-01-26"}, attributes={"region": " Sydney "})
+    assert (from_attribute["region"], from_attribute["isHoliday"]) == ("Sydney", "true")
+
+
 # --- bad requests -----------------------------------------------------------------------------------------
 
 

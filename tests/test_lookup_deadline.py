@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import zoneinfo
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -261,7 +262,25 @@ def test_the_reader_has_no_way_to_write() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Mars/Olympus_Mons", "America", "zone.tab", "leapseconds", "../etc/passwd", "", "/UTC"]
+    "name",
+    [
+        "Mars/Olympus_Mons",
+        "America",
+        "zone.tab",
+        "leapseconds",
+        "tzdata.zi",
+        "__init__.py",
+        "America/__pycache__",
+        "../etc/passwd",
+        "",
+        "/UTC",
+        "america/new_york",
+        "Factory",
+        "localtime",
+        "posixrules",
+        "posix/America/New_York",
+        "right/UTC",
+    ],
 )
 def test_only_iana_zones_of_the_bundled_tzdata_are_zones(name: str) -> None:
     with pytest.raises(UnknownZoneError):
@@ -273,13 +292,33 @@ def test_zones_are_read_from_the_bundled_tzdata_package(monkeypatch: pytest.Monk
     files = timezones.resources.files
     monkeypatch.setattr(timezones.resources, "files", lambda anchor: asked.append(anchor) or files(anchor))
     zone.cache_clear()
+    timezones.zone_names.cache_clear()
 
     sydney = zone("Australia/Sydney")
-    assert asked == ["tzdata.zoneinfo"]
+    assert asked == ["tzdata", "tzdata.zoneinfo"], "its list of names, then the zone's file"
     assert sydney.utcoffset(datetime(2026, 1, 26)) == timedelta(hours=11)
-    assert zone("Australia/Sydney") is sydney and asked == ["tzdata.zoneinfo"], "read once per container"
+    assert zone("Australia/Sydney") is sydney, "read once per container"
     assert zone("America/Argentina/Buenos_Aires").key == "America/Argentina/Buenos_Aires"
+    assert asked == ["tzdata", "tzdata.zoneinfo", "tzdata.zoneinfo"], "the list is read once per container"
     zone.cache_clear()
+    timezones.zone_names.cache_clear()
+
+
+def test_the_zone_names_are_what_zoneinfo_lists_from_tzdata_without_the_hosts_files_or_factory() -> None:
+    """``available_timezones()`` with an empty ``TZPATH`` reads only the bundled tzdata's list of names."""
+    host_path = zoneinfo.TZPATH
+    zoneinfo.reset_tzpath(to=[])
+    try:
+        bundled = zoneinfo.available_timezones()
+    finally:
+        zoneinfo.reset_tzpath(to=host_path)
+    assert timezones.zone_names() == bundled - {"Factory"}
+    assert {"UTC", "America/New_York", "Australia/Sydney", "Europe/Kyiv"} <= timezones.zone_names()
+
+
+def test_every_zone_name_loads_from_the_bundled_tzdata() -> None:
+    for name in timezones.zone_names():
+        assert zone(name).key == name
 
 
 # --- cold start -------------------------------------------------------------------------------------------

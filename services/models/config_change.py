@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -30,19 +29,27 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from services.timezones import UnknownZoneError, zone
+
 MESSAGE_LIMIT: Final = 255
 """``Status_Message__c`` holds at most 255 characters."""
 
 SALESFORCE_ID: Final = r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$"
 REGION: Final = r"^[A-Za-z0-9 _-]{1,64}$"
 SETTING_KEY: Final = r"^[A-Za-z0-9_]{1,64}$"
-DATE: Final = r"^\d{4}-\d{2}-\d{2}$"
-TIME_OF_DAY: Final = r"^(?:[01]\d|2[0-3]):[0-5]\d$"
+DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""Digits are ASCII ``[0-9]`` in every pattern: ``\\d`` also takes other scripts' digits (``1\u0969:00``)."""
+TIME_OF_DAY: Final = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 EMAIL: Final = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 """No control characters: the address becomes the e-mail's ``requester`` attribute, which filter policies match."""
-DATE_TIME: Final = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 TIME_ZONE_KEY: Final = "TimeZone"
 """The setting whose value is the region's IANA time zone."""
+CLOSED_KEY: Final = "Closed"
+"""The setting whose value says whether the region is closed for an emergency."""
+CLOSED_VALUES: Final = ("true", "false")
+"""Exactly these, lower case, as the contract writes them and a Salesforce checkbox sends them: a contact flow
+compares the stored value as text, so ``True`` or ``yes`` would be stored and never match its ``true``."""
 
 RULES: Final[dict[str, str]] = {
     "Record_Id__c": "must be a Salesforce Id (15 or 18 letters and digits)",
@@ -67,9 +74,13 @@ NOT_FOR_TYPE: Final[dict[str, tuple[str, ...]]] = {
     "Holiday": ("Setting_Key__c", "Setting_Value__c"),
     "Setting": ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"),
 }
+"""Fields a type does not use: each must be empty (contract section 1), else a Fail names it."""
 NOT_FOR_ACTION: Final[dict[str, tuple[str, ...]]] = {
     "Delete": ("Holiday_Name__c", "Start_Time__c", "End_Time__c", "Setting_Value__c"),
 }
+"""Fields only an Add uses. A Delete is by date or key alone; a Delete that names a holiday, a closure window or a
+value reads as "only if it is this one" (or "only this window"), which it is not: a Fail names the field, so
+that the user learns what a Delete does instead of removing more than they meant."""
 
 
 class UnusableRecordIdError(ValueError):
@@ -134,7 +145,7 @@ Required = BeforeValidator(_present)
 class ConfigChange(BaseModel):
     """One validated ``Config_Change__e``: what to change, for which request, as of when."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     record_id: Annotated[str, Required] = Field(alias="Record_Id__c", pattern=SALESFORCE_ID)
     action: Annotated[Literal["Add", "Delete"], Required] = Field(alias="Action__c")
@@ -166,17 +177,37 @@ class ConfigChange(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _ignore_what_does_not_apply(cls, data: Any) -> Any:
-        """Fields that do not apply to the request's type and action are ignored, like unknown fields.
+    def _trimmed(cls, data: Any) -> Any:
+        """Every text value trimmed before any rule sees it.
 
-        A Holiday request that still carries a Setting value from the form (or a Delete that carries a name)
-        is not refused for it.
+        Surrounding spaces are not part of any value (contract section 1): ``" Delete "`` is ``Delete``, and
+        an all-space optional field is empty. Trimming is :meth:`str.strip` (Unicode white space), the same
+        as the Connect lookup's, so that what is stored is what a lookup compares with.
         """
         if not isinstance(data, dict):
             return data
-        config_type, action = (_stripped(data.get(name)) for name in ("Config_Type__c", "Action__c"))
-        ignored = set(NOT_FOR_TYPE.get(config_type, ())) | set(NOT_FOR_ACTION.get(action, ()))
-        return {name: value for name, value in data.items() if name not in ignored} if ignored else data
+        return {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
+
+    @field_validator(
+        "holiday_date", "holiday_name", "start_time", "end_time", "setting_key", "setting_value", mode="before"
+    )
+    @classmethod
+    def _empty_unless_used(cls, value: Any, info: ValidationInfo) -> Any:
+        """A field that the request's type (:data:`NOT_FOR_TYPE`) or action (:data:`NOT_FOR_ACTION`) does not use
+        must be empty: a Setting with a ``Holiday_Date__c`` is a mistake the user hears about, not a silent drop.
+
+        Checked before the field's own rules (its value means nothing here), against ``Config_Type__c`` and
+        ``Action__c`` when they are valid (otherwise their own errors are reported).
+        """
+        if _blank_is_absent(value) is None or info.field_name is None:
+            return value
+        name = cls.model_fields[info.field_name].alias
+        config_type, action = info.data.get("config_type"), info.data.get("action")
+        if config_type is not None and name in NOT_FOR_TYPE.get(config_type, ()):
+            raise _rule(f"not used by a {config_type}: leave it empty")
+        if action is not None and name in NOT_FOR_ACTION.get(action, ()):
+            raise _rule(f"not used to {action.lower()} a {config_type or 'request'}: leave it empty")
+        return value
 
     # Rules that join fields. A validator sees in ``info.data`` only the fields before it that were valid,
     # so a rule is checked only when the fields it depends on are good (their own errors are reported).
@@ -223,8 +254,11 @@ class ConfigChange(BaseModel):
             return value
         if value is None:
             raise _rule("required to add a Setting")
-        if info.data.get("setting_key") == TIME_ZONE_KEY and value not in _time_zone_names():
+        key = info.data.get("setting_key")
+        if key == TIME_ZONE_KEY and not is_time_zone(value):
             raise _rule("must be a time zone name such as America/New_York")
+        if key == CLOSED_KEY and value not in CLOSED_VALUES:
+            raise _rule("must be true or false")
         return value
 
     @field_validator("created_date")
@@ -337,12 +371,13 @@ def utc_iso(moment: datetime, timespec: str = "seconds") -> str:
     return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
-@lru_cache(maxsize=1)
-def _time_zone_names() -> frozenset[str]:
-    """The IANA zone names (from the bundled ``tzdata`` package, whatever the host has installed)."""
-    import zoneinfo
-
-    return frozenset(zoneinfo.available_timezones())
+def is_time_zone(name: str) -> bool:
+    """Whether the lookup can load ``name`` as the region's clock: the same test, :func:`services.timezones.zone`."""
+    try:
+        zone(name)
+    except UnknownZoneError:
+        return False
+    return True
 
 
 def _invalid(detail: dict[str, Any], by_field: dict[str, list[str]]) -> InvalidConfigChange:

@@ -81,11 +81,21 @@ def generated() -> list[dict[str, Any]]:
     may_day = {"Config_Type__c": "Holiday", "Region__c": "EU-West", "Holiday_Date__c": "2026-05-01"}
     return [
         change(
-            "a0B5g00000GeN01AAB", "2026-11-27T11:00:00.000Z", "gen-1", Action__c="Add", Setting_Value__c="yes", **closed
+            "a0B5g00000GeN01AAB",
+            "2026-11-27T11:00:00.000Z",
+            "gen-1",
+            Action__c="Add",
+            Setting_Value__c="true",
+            **closed,
         ),
         change("a0B5g00000GeN02AAB", "2026-11-27T11:05:00.000Z", None, Action__c="Delete", **closed),
         change(
-            "a0B5g00000GeN03AAB", "2026-11-27T11:10:00+01:00", "gen-3", Action__c="Add", Setting_Value__c="no", **closed
+            "a0B5g00000GeN03AAB",
+            "2026-11-27T11:10:00+01:00",
+            "gen-3",
+            Action__c="Add",
+            Setting_Value__c="false",
+            **closed,
         ),
         change(
             "a0B5g00000GeN04AAB",

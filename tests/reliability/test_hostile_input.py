@@ -28,6 +28,7 @@ import os
 import re
 import urllib.error
 import urllib.request
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -45,10 +46,16 @@ from services.aws.large_event_bucket import LargeEventError
 from services.custom_resources import ResponseNotDeliveredError
 from services.flow_health import FlowHealthStateError, UnknownFlowError
 from services.inbound import MalformedEventError
-from services.models.config_change import SALESFORCE_ID, UnusableRecordIdError
+from services.models.config_change import (
+    SALESFORCE_ID,
+    ConfigChange,
+    UnusableRecordIdError,
+    parse_config_change,
+)
 from services.operator import UnknownOperationError
 from services.redrive import RedriveError
 from services.salesforce_connection import SalesforceConnectionError
+from services.timezones import UnknownZoneError, zone, zone_names
 from tests.lookup_support import ConfigTable, contact_flow_event
 from tests.reliability.config_requests import observe, request_key
 from tests.reliability.harness import FakeAppFlow, World
@@ -431,6 +438,59 @@ def test_a_large_event_pointer_is_followed_into_the_own_bucket_only(
     count(
         "config-change (large-event pointer)", outcomes=invocation.error is None, refused=invocation.error is not None
     )
+
+
+# --- the config-change rules as properties (the model alone: no delivery, no AWS) ---------------------------------
+
+SPACE = st.text(st.sampled_from([" ", "\t", "\n", "\r", "\u00a0", "\u2003", "\u3000"]), max_size=3)
+
+
+@examples(100)
+@given(data=st.data())
+def test_surrounding_white_space_never_changes_what_a_request_says(data: st.DataObject) -> None:
+    detail = dict(load_event(data.draw(st.sampled_from(BASES)))["detail"])
+    padded = {k: data.draw(SPACE) + v + data.draw(SPACE) if isinstance(v, str) else v for k, v in detail.items()}
+    assert parse_config_change(padded) == parse_config_change(detail)
+
+
+ZONES = sorted(zone_names() | zoneinfo.available_timezones())
+"""The bundled zones and what the host adds (``localtime``, ...)."""
+ODD_ZONES = ["Factory", "posixrules", "localtime", "posix/UTC", "right/UTC", "america/new_york", "leapseconds"]
+
+
+@examples(150)
+@given(
+    value=st.one_of(st.sampled_from(NASTY), st.sampled_from(ZONES), st.sampled_from(ODD_ZONES), st.text(max_size=30))
+)
+def test_a_time_zone_setting_is_accepted_exactly_when_the_lookup_can_load_it(value: str) -> None:
+    detail = {**load_event("config-change--setting-add-timezone")["detail"], "Setting_Value__c": value}
+    accepted = isinstance(parse_config_change(detail), ConfigChange)
+    try:
+        zone(value.strip())
+        loads = True
+    except UnknownZoneError:
+        loads = False
+    assert accepted == loads
+
+
+DIGIT = st.one_of(st.sampled_from("0123456789"), st.characters(categories=["Nd"]))
+"""A digit of any script; mostly ASCII, so that the others come one at a time in an otherwise good value."""
+HHMM = st.tuples(*[DIGIT] * 4).map(lambda d: f"{d[0]}{d[1]}:{d[2]}{d[3]}")
+YMD = st.tuples(*[DIGIT] * 8).map(lambda d: "{}{}{}{}-{}{}-{}{}".format(*d))
+
+
+@examples(150)
+@given(day=st.one_of(YMD, st.just("2026-12-25")), start=st.one_of(HHMM, st.just("09:00")), end=HHMM)
+def test_an_accepted_date_or_time_is_ascii_digits(day: str, start: str, end: str) -> None:
+    detail = {
+        **load_event("config-change--holiday-add-christmas")["detail"],
+        "Holiday_Date__c": day,
+        "Start_Time__c": start,
+        "End_Time__c": end,
+    }
+    change = parse_config_change(detail)
+    if isinstance(change, ConfigChange):
+        assert all(v is not None and v.isascii() for v in (change.holiday_date, change.start_time, change.end_time))
 
 
 IMAGE_TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=30), st.integers(300, 3000).map(lambda n: "m" * n))
