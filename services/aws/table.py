@@ -6,10 +6,11 @@
 | setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect (BatchGetItem)  |
 | outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
+| signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
 
-Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``) so that the stream's
-filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is the TTL
-attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
+Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``, ``SALESFORCE_JWT``) so
+that the stream's filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is
+the TTL attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
 the outcome item's key is the de-duplication key, so a conditional put both records the outcome and
 refuses a second delivery.
 
@@ -25,6 +26,8 @@ Attributes besides the keys (camelCase):
   seconds: a heal is under way until then), ``alerted`` (SS: alert kinds sent in that hour), ``lastOutcome``,
   ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision). See
   :class:`FlowHealth`; the logic is ``services.flow_health``.
+- signed JWT (``itemType`` ``SALESFORCE_JWT``): ``jwtExpires`` (N, epoch seconds: the ``exp`` of the JWT the
+  connection signed and gave AppFlow), ``changedAt``.
 """
 
 from __future__ import annotations
@@ -533,3 +536,33 @@ def _dynamodb() -> Any:
 
     config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=5)
     return aws.client("dynamodb", purpose="inbound-write", config=config)
+
+
+# --- The Salesforce connection's JWT (services.salesforce_connection, services.salesforce_token) -------------------
+
+SALESFORCE_JWT: Final = "SALESFORCE_JWT"
+
+
+def salesforce_jwt_key(profile_name: str, sort_key: str) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"CONNECTION#{profile_name}"}, "SK": {"S": sort_key}}
+
+
+def record_signed_jwt(profile_name: str, expires: int, changed_at: str) -> None:
+    """Notes when the JWT the connection signed and gave AppFlow expires (AppFlow never shows it back)."""
+    from services.aws import client
+
+    item = salesforce_jwt_key(profile_name, "JWT") | {
+        "itemType": {"S": SALESFORCE_JWT},
+        "jwtExpires": {"N": str(expires)},
+        "changedAt": {"S": changed_at},
+    }
+    client("dynamodb").put_item(TableName=table_name(), Item=item)
+
+
+def read_signed_jwt(profile_name: str) -> int:
+    """When the JWT last signed for the connection expires (epoch seconds); 0 when none was recorded."""
+    from services.aws import client
+
+    key = salesforce_jwt_key(profile_name, "JWT")
+    item = client("dynamodb").get_item(TableName=table_name(), Key=key, ConsistentRead=True).get("Item", {})
+    return int(item.get("jwtExpires", {}).get("N", "0"))
