@@ -132,9 +132,12 @@ def on_appflow_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The ``health-check`` route: the EventBridge schedule looks at every owned flow."""
+    """The ``health-check`` route: the EventBridge schedule looks at every owned flow, then at the Salesforce JWT."""
+    from services import salesforce_token
+
     trigger_id = str(event.get("id") or "")
-    return _report(check_flows(get_settings().owned_flow_names, "schedule", trigger_id, get_settings(), _now()))
+    report = _report(check_flows(get_settings().owned_flow_names, "schedule", trigger_id, get_settings(), _now()))
+    return report | {"salesforceJwt": salesforce_token.check(get_settings(), _now())}
 
 
 def check_flows_operation(request: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@
 | outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
 | signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
+| JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
 
 Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``, ``SALESFORCE_JWT``) so
 that the stream's filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is
@@ -27,7 +28,9 @@ Attributes besides the keys (camelCase):
   ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision). See
   :class:`FlowHealth`; the logic is ``services.flow_health``.
 - signed JWT (``itemType`` ``SALESFORCE_JWT``): ``jwtExpires`` (N, epoch seconds: the ``exp`` of the JWT the
-  connection signed and gave AppFlow), ``changedAt``.
+  connection signed and gave AppFlow), ``changedAt``. JWT alerts: ``alerted_<threshold>`` (S, the id of the write
+  that claimed the alert: ``14d``, ``3d``, ``expired``, ``unknown``), ``expiresAt``. The logic is
+  ``services.salesforce_token``.
 """
 
 from __future__ import annotations
@@ -566,3 +569,48 @@ def read_signed_jwt(profile_name: str) -> int:
     key = salesforce_jwt_key(profile_name, "JWT")
     item = client("dynamodb").get_item(TableName=table_name(), Key=key, ConsistentRead=True).get("Item", {})
     return int(item.get("jwtExpires", {}).get("N", "0"))
+
+
+def mark_jwt_alert(profile_name: str, expires: int, threshold: str, keep_until: int) -> bool:
+    """Notes that the alert for this JWT (by its expiry) and this threshold is being sent; False when it was.
+
+    One conditional write per threshold, so that of two concurrent checks only one alerts. A write whose answer
+    was lost and that botocore retried finds its own id there: that is this check's mark, not someone else's.
+    """
+    from botocore.exceptions import ClientError
+
+    from services.aws import client
+
+    write_id = uuid.uuid4().hex
+    key = salesforce_jwt_key(profile_name, f"ALERT#{expires}")
+    try:
+        client("dynamodb").update_item(
+            TableName=table_name(),
+            Key=key,
+            UpdateExpression="SET #mark = :id, itemType = :type, expiresAt = :keep",
+            ConditionExpression="attribute_not_exists(#mark)",
+            ExpressionAttributeNames={"#mark": f"alerted_{threshold}"},
+            ExpressionAttributeValues={
+                ":id": {"S": write_id},
+                ":type": {"S": SALESFORCE_JWT},
+                ":keep": {"N": str(keep_until)},
+            },
+        )
+    except ClientError as error:
+        if _code(error) != "ConditionalCheckFailedException":
+            raise
+        item = client("dynamodb").get_item(TableName=table_name(), Key=key, ConsistentRead=True).get("Item", {})
+        return bool(item.get(f"alerted_{threshold}", {}).get("S") == write_id)
+    return True
+
+
+def unmark_jwt_alert(profile_name: str, expires: int, threshold: str) -> None:
+    """Forgets a mark whose alert could not be published, so that the next check sends it."""
+    from services.aws import client
+
+    client("dynamodb").update_item(
+        TableName=table_name(),
+        Key=salesforce_jwt_key(profile_name, f"ALERT#{expires}"),
+        UpdateExpression="REMOVE #mark",
+        ExpressionAttributeNames={"#mark": f"alerted_{threshold}"},
+    )
