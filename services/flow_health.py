@@ -132,13 +132,15 @@ def on_appflow_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The ``health-check`` route: the EventBridge schedule looks at every owned flow, then at the write-back."""
+    """The ``health-check`` route: every owned flow, then the write-back, then the Salesforce JWT."""
+    from services import salesforce_token
     from services.writeback import check_writeback
 
     trigger_id = str(event.get("id") or "")
     settings, now = get_settings(), _now()
     report = _report(check_flows(settings.owned_flow_names, "schedule", trigger_id, settings, now))
     report["writeback"] = check_writeback(settings, now).to_dict()
+    report["salesforceJwt"] = salesforce_token.check(settings, now)
     return report
 
 

@@ -19,6 +19,7 @@ from services.custom_resources import ResponseNotDeliveredError
 from services.settings import get_settings
 from tests.appflow_stubs import PROFILE, described_flow, profile_arn, started_flow
 from tests.conftest import LambdaContext
+from tests.jwt_keys import pem
 from tests.sample_events import load_event
 
 IN_FLOW = "config-bridge-local-config-change-in"
@@ -80,9 +81,8 @@ def request(name: str, endpoint: CloudFormationEndpoint, **changes: Any) -> dict
 def test_the_connection_resource_answers_success_with_the_profile(
     aws: Any, local_stage: None, appflow: Any, cloudformation: CloudFormationEndpoint, lambda_context: Any
 ) -> None:
-    boto3.client("secretsmanager").create_secret(
-        Name=aws.secret_name, SecretString=json.dumps({"clientId": "id-ECHIDNA", "clientSecret": "secret-ECHIDNA"})
-    )
+    secret = {"clientId": "id-ECHIDNA", "clientSecret": "secret-ECHIDNA", "privateKey": pem(), "username": "ECHIDNA"}
+    boto3.client("secretsmanager").create_secret(Name=aws.secret_name, SecretString=json.dumps(secret))
     appflow.add_response("describe_connector_profiles", {"connectorProfileDetails": []})
     appflow.add_response("create_connector_profile", {"connectorProfileArn": profile_arn(PROFILE)})
     event = request("custom-resource--refused-salesforce-connection-create", cloudformation)

@@ -13,9 +13,11 @@ import pytest
 from botocore.stub import ANY
 
 import handler
+from services.aws.table import read_signed_jwt
 from services.salesforce_connection import SalesforceConnectionError, connect, is_sandbox
 from services.settings import get_settings
 from tests.appflow_stubs import PROFILE, connector_profiles, profile_arn
+from tests.jwt_keys import pem, verified_claims
 
 CLIENT_ID = "3MVG9-client-id-QUOKKA-7f3a"
 CLIENT_SECRET = "client-secret-WOMBAT-91c2e"
@@ -32,6 +34,11 @@ def jwt(claims: dict[str, Any]) -> str:
 JWT = jwt(
     {"iss": CLIENT_ID, "sub": "integration@acme.example", "aud": "https://login.salesforce.com", "exp": 4102444800}
 )
+USERNAME = "integration-ECHIDNA@acme.example"
+JWT_SECRET = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "jwtToken": JWT}
+KEY_SECRET = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "privateKey": pem(), "username": USERNAME}
+KEY_BODY = pem().splitlines()[5]
+"""A line of the private key's PEM, to look for in logs and answers."""
 
 
 @pytest.fixture
@@ -65,14 +72,16 @@ def profile_request(secret_arn: str, grant: str, **extra: Any) -> dict[str, Any]
 
 def assert_no_secret_in(*texts: str) -> None:
     for text in texts:
-        for value in (CLIENT_ID, CLIENT_SECRET, JWT, "QUOKKA", "WOMBAT", "PLATYPUS"):
+        for value in (CLIENT_ID, CLIENT_SECRET, JWT, "QUOKKA", "WOMBAT", "PLATYPUS", KEY_BODY, "ECHIDNA"):
             assert value not in text
 
 
-def test_the_connection_is_created_from_client_credentials_in_the_secret(
+def test_client_credentials_only_when_the_secret_asks_for_them_with_botocores_warning(
     aws: Any, aws_calls: Any, key_arn: str, appflow: Any, lambda_context: Any, logs: Any, capsys: Any
 ) -> None:
-    secret_arn = put_secret(aws, key_arn, {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    secret_arn = put_secret(
+        aws, key_arn, {"grantType": "CLIENT_CREDENTIALS", "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}
+    )
     appflow.add_response(
         "describe_connector_profiles", {"connectorProfileDetails": []}, {"connectorProfileNames": [PROFILE]}
     )
@@ -87,6 +96,9 @@ def test_the_connection_is_created_from_client_credentials_in_the_secret(
     assert answer["action"] == "created" and answer["grantType"] == "CLIENT_CREDENTIALS"
     assert answer["connectorProfile"] == PROFILE and answer["connectorProfileArn"] == profile_arn(PROFILE)
     assert aws_calls.counts()["appflow.CreateConnectorProfile"] == 1
+    quoted = '"The CLIENT_CREDENTIALS value is not supported for Salesforce."'
+    assert quoted in answer["warning"] and "jwtExpiresAt" not in answer
+    assert [line["message"] for line in logs.lines("WARNING")] == [answer["warning"]]
     assert_no_secret_in(json.dumps(answer), logs.text, capsys.readouterr().out)
 
 
@@ -106,11 +118,65 @@ def test_an_existing_connection_is_updated_with_a_jwt_bearer_grant(
     answer = handler.handler({"operation": "connect-salesforce"}, lambda_context)
 
     assert answer["action"] == "updated" and answer["grantType"] == "JWT_BEARER"
+    assert answer["jwtExpiresAt"] == "2100-01-01T00:00:00Z" and answer["jwtSignedBy"] == "the secret's jwtToken"
+    assert "warning" not in answer and logs.lines("WARNING") == []
+    assert read_signed_jwt(PROFILE) == 0, "only a JWT signed here is noted for renewal"
     assert_no_secret_in(json.dumps(answer), logs.text, capsys.readouterr().out)
 
 
+def test_a_secret_with_the_private_key_makes_the_connection_sign_its_own_jwt(
+    aws: Any, aws_calls: Any, key_arn: str, appflow: Any, lambda_context: Any, logs: Any, capsys: Any
+) -> None:
+    secret_arn = put_secret(aws, key_arn, {**KEY_SECRET, "jwtToken": JWT})
+    signed: list[str] = []
+    appflow.add_response("describe_connector_profiles", {"connectorProfileDetails": []})
+    appflow.add_response(
+        "create_connector_profile",
+        {"connectorProfileArn": profile_arn(PROFILE)},
+        {**profile_request(secret_arn, "JWT_BEARER", jwtToken=ANY), "connectorType": "Salesforce", "kmsArn": key_arn},
+    )
+    appflow.client.meta.events.register(
+        "provide-client-params.appflow.CreateConnectorProfile",
+        lambda params, **_: signed.append(
+            params["connectorProfileConfig"]["connectorProfileCredentials"]["Salesforce"]["jwtToken"]
+        ),
+    )
+    now = datetime.now(UTC)
+
+    answer = handler.handler({"operation": "connect-salesforce"}, lambda_context)
+
+    claims = verified_claims(signed[0])
+    expires = int(now.timestamp()) + 30 * 86400
+    assert claims["iss"] == CLIENT_ID and claims["sub"] == USERNAME and claims["aud"] == "https://login.salesforce.com"
+    assert expires - 5 <= claims["exp"] <= expires + 5, "valid 30 days; the secret's own jwtToken is ignored"
+    assert answer["jwtSignedBy"] == "connect-salesforce" and answer["grantType"] == "JWT_BEARER"
+    assert read_signed_jwt(PROFILE) == claims["exp"], "noted, so that the scheduled check renews it in time"
+    assert_no_secret_in(json.dumps(answer), logs.text, capsys.readouterr().out, signed[0])
+
+
+def test_a_sandbox_jwt_is_for_the_sandbox_login_host(
+    aws: Any, key_arn: str, appflow: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put_secret(aws, key_arn, KEY_SECRET)
+    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", "https://acme--uat.sandbox.my.salesforce.com")
+    get_settings.cache_clear()
+    signed: list[str] = []
+    appflow.add_response("describe_connector_profiles", connector_profiles(PROFILE))
+    appflow.add_response("update_connector_profile", {"connectorProfileArn": profile_arn(PROFILE)})
+    appflow.client.meta.events.register(
+        "provide-client-params.appflow.UpdateConnectorProfile",
+        lambda params, **_: signed.append(
+            params["connectorProfileConfig"]["connectorProfileCredentials"]["Salesforce"]["jwtToken"]
+        ),
+    )
+
+    connect(get_settings(), datetime.now(UTC))
+
+    assert verified_claims(signed[0])["aud"] == "https://test.salesforce.com"
+
+
 def test_the_same_secret_version_gives_the_same_client_token(aws: Any, key_arn: str, appflow: Any) -> None:
-    put_secret(aws, key_arn, {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    put_secret(aws, key_arn, JWT_SECRET)
     tokens: list[str] = []
     for _ in range(2):
         appflow.add_response("describe_connector_profiles", connector_profiles(PROFILE))
@@ -125,8 +191,25 @@ def test_the_same_secret_version_gives_the_same_client_token(aws: Any, key_arn: 
     assert len(tokens) == 2 and tokens[0] == tokens[1]
 
 
+def test_a_jwt_signed_anew_from_the_same_secret_gets_a_new_client_token(aws: Any, key_arn: str, appflow: Any) -> None:
+    """A renewal changes the request: AppFlow must not take it for a retry of the last one."""
+    put_secret(aws, key_arn, KEY_SECRET)
+    tokens: list[str] = []
+    for _ in range(2):
+        appflow.add_response("describe_connector_profiles", connector_profiles(PROFILE))
+        appflow.add_response("update_connector_profile", {"connectorProfileArn": profile_arn(PROFILE)})
+    appflow.client.meta.events.register(
+        "provide-client-params.appflow.UpdateConnectorProfile", lambda params, **_: tokens.append(params["clientToken"])
+    )
+
+    connect(get_settings(), datetime(2026, 11, 27, 10, 15, tzinfo=UTC))
+    connect(get_settings(), datetime(2026, 12, 11, 10, 15, tzinfo=UTC))
+
+    assert len(tokens) == 2 and tokens[0] != tokens[1]
+
+
 def test_a_profile_created_meanwhile_is_updated(aws: Any, key_arn: str, appflow: Any) -> None:
-    put_secret(aws, key_arn, {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    put_secret(aws, key_arn, JWT_SECRET)
     appflow.add_response("describe_connector_profiles", {"connectorProfileDetails": []})
     appflow.add_client_error("create_connector_profile", "ConflictException", "already exists", 409)
     appflow.add_response("update_connector_profile", {"connectorProfileArn": profile_arn(PROFILE)})
@@ -137,12 +220,12 @@ def test_a_profile_created_meanwhile_is_updated(aws: Any, key_arn: str, appflow:
 def test_a_refused_connection_says_why_and_what_to_do_without_the_secret(
     aws: Any, key_arn: str, appflow: Any, lambda_context: Any, logs: Any, capsys: Any
 ) -> None:
-    put_secret(aws, key_arn, {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    put_secret(aws, key_arn, KEY_SECRET)
     appflow.add_response("describe_connector_profiles", {"connectorProfileDetails": []})
     appflow.add_client_error(
         "create_connector_profile",
         "ConnectorAuthenticationException",
-        f"Error authenticating to connector: invalid_client_id for client {CLIENT_ID}",
+        f"Error authenticating to connector: invalid_client_id for client {CLIENT_ID} user {USERNAME}",
         401,
     )
 
@@ -161,10 +244,26 @@ def test_a_refused_connection_says_why_and_what_to_do_without_the_secret(
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
-        ({"clientId": CLIENT_ID}, "CLIENT_CREDENTIALS needs: clientSecret is missing"),
-        ({"grantType": "JWT_BEARER", "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}, "jwtToken is missing"),
-        ({"clientId": f" {CLIENT_ID}", "clientSecret": CLIENT_SECRET}, "clientId must be text without surrounding"),
-        ({"grantType": "PASSWORD", "clientId": CLIENT_ID}, "grantType must be JWT_BEARER or CLIENT_CREDENTIALS"),
+        ({"clientId": CLIENT_ID, "jwtToken": JWT}, "JWT_BEARER needs: clientSecret is missing"),
+        (
+            {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET},
+            "JWT_BEARER needs: a JWT: put privateKey .* and username .* or a jwtToken you signed yourself",
+        ),
+        (
+            {"grantType": "JWT_BEARER", "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET},
+            "JWT_BEARER needs: a JWT: put privateKey",
+        ),
+        ({"grantType": "CLIENT_CREDENTIALS", "clientId": CLIENT_ID}, "CLIENT_CREDENTIALS needs: clientSecret is"),
+        ({**JWT_SECRET, "clientId": f" {CLIENT_ID}"}, "clientId must be text without surrounding"),
+        ({"grantType": "PASSWORD", "clientId": CLIENT_ID}, "grantType must be JWT_BEARER .* or CLIENT_CREDENTIALS"),
+        ({**KEY_SECRET, "username": ""}, "username is missing .*the integration user's username"),
+        ({**KEY_SECRET, "privateKey": pem(password=b"ECHIDNA")}, "privateKey is encrypted"),
+        ({**KEY_SECRET, "privateKey": KEY_BODY}, "privateKey is not a PEM RSA private key"),
+        ({**KEY_SECRET, "privateKey": ["not", "text"]}, "privateKey must be the PEM text"),
+        (
+            {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "jwtToken": jwt({"iss": CLIENT_ID, "sub": "u"})},
+            r"jwtToken needs an expiry \(exp",
+        ),
         ({"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "jwtToken": "not-a-jwt"}, "jwtToken is not a JWT"),
         (
             {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "jwtToken": jwt({"iss": "x", "sub": "u", "exp": 1})},
@@ -208,7 +307,7 @@ def test_a_missing_secret_and_a_secret_without_value_get_clear_errors(aws: Any, 
 def test_an_instance_url_that_is_not_https_is_refused(
     aws: Any, key_arn: str, appflow: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    put_secret(aws, key_arn, {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET})
+    put_secret(aws, key_arn, JWT_SECRET)
     monkeypatch.setenv("SALESFORCE_INSTANCE_URL", "http://acme.my.salesforce.com")
     get_settings.cache_clear()
 

@@ -6,10 +6,12 @@
 | setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect (BatchGetItem)  |
 | outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
+| signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
+| JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
 
-Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``) so that the stream's
-filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is the TTL
-attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
+Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``, ``SALESFORCE_JWT``) so
+that the stream's filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is
+the TTL attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
 the outcome item's key is the de-duplication key, so a conditional put both records the outcome and
 refuses a second delivery.
 
@@ -27,6 +29,10 @@ Attributes besides the keys (camelCase):
   ``failuresReportedUntil`` and ``failuresReportedKeys`` (SS) (the output flow: the write-back check's cursor over
   failed-records files, the newest modification time alerted and the files of that time). See
   :class:`FlowHealth`; the logic is ``services.flow_health``.
+- signed JWT (``itemType`` ``SALESFORCE_JWT``): ``jwtExpires`` (N, epoch seconds: the ``exp`` of the JWT the
+  connection signed and gave AppFlow), ``changedAt``. JWT alerts: ``alerted_<threshold>`` (S, the id of the write
+  that claimed the alert: ``14d``, ``3d``, ``expired``, ``unknown``), ``expiresAt``. The logic is
+  ``services.salesforce_token``.
 """
 
 from __future__ import annotations
@@ -544,3 +550,78 @@ def _dynamodb() -> Any:
 
     config = Config(retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=5)
     return aws.client("dynamodb", purpose="inbound-write", config=config)
+
+
+# --- The Salesforce connection's JWT (services.salesforce_connection, services.salesforce_token) -------------------
+
+SALESFORCE_JWT: Final = "SALESFORCE_JWT"
+
+
+def salesforce_jwt_key(profile_name: str, sort_key: str) -> dict[str, dict[str, str]]:
+    return {"PK": {"S": f"CONNECTION#{profile_name}"}, "SK": {"S": sort_key}}
+
+
+def record_signed_jwt(profile_name: str, expires: int, changed_at: str) -> None:
+    """Notes when the JWT the connection signed and gave AppFlow expires (AppFlow never shows it back)."""
+    from services.aws import client
+
+    item = salesforce_jwt_key(profile_name, "JWT") | {
+        "itemType": {"S": SALESFORCE_JWT},
+        "jwtExpires": {"N": str(expires)},
+        "changedAt": {"S": changed_at},
+    }
+    client("dynamodb").put_item(TableName=table_name(), Item=item)
+
+
+def read_signed_jwt(profile_name: str) -> int:
+    """When the JWT last signed for the connection expires (epoch seconds); 0 when none was recorded."""
+    from services.aws import client
+
+    key = salesforce_jwt_key(profile_name, "JWT")
+    item = client("dynamodb").get_item(TableName=table_name(), Key=key, ConsistentRead=True).get("Item", {})
+    return int(item.get("jwtExpires", {}).get("N", "0"))
+
+
+def mark_jwt_alert(profile_name: str, expires: int, threshold: str, keep_until: int) -> bool:
+    """Notes that the alert for this JWT (by its expiry) and this threshold is being sent; False when it was.
+
+    One conditional write per threshold, so that of two concurrent checks only one alerts. A write whose answer
+    was lost and that botocore retried finds its own id there: that is this check's mark, not someone else's.
+    """
+    from botocore.exceptions import ClientError
+
+    from services.aws import client
+
+    write_id = uuid.uuid4().hex
+    key = salesforce_jwt_key(profile_name, f"ALERT#{expires}")
+    try:
+        client("dynamodb").update_item(
+            TableName=table_name(),
+            Key=key,
+            UpdateExpression="SET #mark = :id, itemType = :type, expiresAt = :keep",
+            ConditionExpression="attribute_not_exists(#mark)",
+            ExpressionAttributeNames={"#mark": f"alerted_{threshold}"},
+            ExpressionAttributeValues={
+                ":id": {"S": write_id},
+                ":type": {"S": SALESFORCE_JWT},
+                ":keep": {"N": str(keep_until)},
+            },
+        )
+    except ClientError as error:
+        if _code(error) != "ConditionalCheckFailedException":
+            raise
+        item = client("dynamodb").get_item(TableName=table_name(), Key=key, ConsistentRead=True).get("Item", {})
+        return bool(item.get(f"alerted_{threshold}", {}).get("S") == write_id)
+    return True
+
+
+def unmark_jwt_alert(profile_name: str, expires: int, threshold: str) -> None:
+    """Forgets a mark whose alert could not be published, so that the next check sends it."""
+    from services.aws import client
+
+    client("dynamodb").update_item(
+        TableName=table_name(),
+        Key=salesforce_jwt_key(profile_name, f"ALERT#{expires}"),
+        UpdateExpression="REMOVE #mark",
+        ExpressionAttributeNames={"#mark": f"alerted_{threshold}"},
+    )

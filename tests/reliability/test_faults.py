@@ -24,6 +24,7 @@ import boto3
 import pytest
 
 from services import flow_health
+from tests.jwt_keys import pem
 from tests.lookup_support import ConfigTable
 from tests.reliability.config_requests import (
     PRECONDITIONS,
@@ -264,7 +265,12 @@ def seed_lookups(world: World) -> None:
 def put_connected_app_secret(world: World) -> None:
     secrets = boto3.client("secretsmanager", region_name="us-east-1")
     if not secrets.list_secrets(Filters=[{"Key": "name", "Values": [world.stack.secret_name]}])["SecretList"]:
-        value = {"clientId": "3MVG9-client-id-QUOKKA", "clientSecret": "client-secret-WOMBAT"}
+        value = {
+            "clientId": "3MVG9-client-id-QUOKKA",
+            "clientSecret": "client-secret-WOMBAT",
+            "privateKey": pem(),
+            "username": "integration@acme.example",
+        }
         secrets.create_secret(Name=world.stack.secret_name, SecretString=json.dumps(value))
 
 

@@ -4,8 +4,10 @@ The function's logger is set to DEBUG, and so is the root logger (what Lambda's 
 so that botocore's own lines would show too. Then every route runs, its failures included: Salesforce requests that
 succeed, repeat, come late, break the rules, cannot be answered, point elsewhere, meet an outage and are redriven;
 status files and e-mails, one of them failing; Connect lookups whose answers carry the holiday's name and the
-setting's value; the Salesforce connection, made and refused (AppFlow echoing the credentials it was given); the
-custom resource; an unroutable event carrying the payload.
+setting's value; the Salesforce connection, made and refused (AppFlow echoing the credentials it was given), and
+signing its own JWT from the secret's private key; the scheduled check renewing that JWT (refused, AppFlow echoing
+the user) and telling support of a JWT about to expire; the custom resource; an unroutable event carrying the
+payload.
 
 What may be logged of a Salesforce request (``ALLOWED_KEYS``): its record id, route and correlation id, what became
 of it (``result``, ``status``), and what it is about (``configType``, ``action``, ``region``, ``subject`` = the
@@ -21,12 +23,15 @@ import copy
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
+from services import flow_health
 from services.observability import AWS_SDK_LOGGERS, logger
+from tests.jwt_keys import pem
 from tests.lookup_support import ConfigTable
 from tests.reliability.harness import FakeAppFlow, Fault, FaultKind, Lasting, World, cloudformation
 from tests.sample_events import load_event
@@ -45,12 +50,15 @@ JWT = jwt(
     {"iss": CLIENT_ID, "sub": "integration@acme.example", "aud": "https://login.salesforce.com", "exp": 4102444800}
 )
 SECRET = {"grantType": "JWT_BEARER", "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "jwtToken": JWT}
+USERNAME = "integration-NUMBAT@acme.example"
+KEY_SECRET = {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "privateKey": pem(), "username": USERNAME}
+KEY_LINES = pem().splitlines()[1:-1]
 
 NAME, VALUE, EMAIL = "Festival of the KOALA", "Closed for the EMU parade", "dingo.DINGO@example.com"
 BAD_REGION, BAD_DATE, OLD_NAME = "Region/KANGAROO", "2026-13-45-WALLABY", "Old QUOLL name"
 FOREIGN_BUCKET = "bucket-of-the-BILBY"
 FORBIDDEN = [CLIENT_ID, CLIENT_SECRET, JWT, "QUOKKA", "WOMBAT", "PLATYPUS", "KOALA", "EMU parade", "DINGO", "dingo"]
-FORBIDDEN += ["KANGAROO", "WALLABY", "QUOLL", "BILBY"]
+FORBIDDEN += ["KANGAROO", "WALLABY", "QUOLL", "BILBY", "NUMBAT", *KEY_LINES]
 """Every secret value and every free-text or rule-breaking value the requests below carry."""
 
 POWERTOOLS_KEYS = {
@@ -105,6 +113,7 @@ ALLOWED_KEYS = POWERTOOLS_KEYS | {
     "reason",
     "connector_profile",
     "grant_type",
+    "jwt_expires_at",
     "request_type",
     "logical_resource_id",
     "resource_type",
@@ -154,7 +163,8 @@ def salesforce(name: str, **fields: Any) -> dict[str, Any]:
     return event
 
 
-def every_route(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def every_route(world: World, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Runs them all; returns the JWTs AppFlow was given or the secret held last (forbidden in the logs too)."""
     monkeypatch.setenv("OWNED_FLOW_NAMES", "config-bridge-local-config-change-in,config-bridge-local-status-out")
     monkeypatch.setenv("SALESFORCE_INSTANCE_URL", "https://acme.my.salesforce.com")
     world.reset(FakeAppFlow(refuse_profiles=None))
@@ -226,15 +236,45 @@ def every_route(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     world.lam.sync({"operation": "connect-salesforce"})
     secrets.put_secret_value(SecretId=world.stack.secret_name, SecretString=json.dumps(SECRET))
 
+    # The connection signing its own JWT; the scheduled check renewing it (refused), then a JWT about to expire.
+    signed = signed_jwts(world, monkeypatch)
+    world.http.appflow.refuse_profiles = None
+    secrets.put_secret_value(SecretId=world.stack.secret_name, SecretString=json.dumps(KEY_SECRET))
+    world.lam.sync({"operation": "connect-salesforce"})
+    world.lam.asynchronous(load_event("health-check--scheduled"))
+    world.http.appflow.refuse_profiles = ("ConnectorAuthenticationException", f"user {USERNAME} for {CLIENT_ID}")
+    monkeypatch.setattr(flow_health, "_now", lambda: datetime.now(UTC) + timedelta(days=20))
+    world.lam.asynchronous(load_event("health-check--scheduled"))
+    soon = jwt({"iss": CLIENT_ID, "sub": USERNAME, "exp": int((datetime.now(UTC) + timedelta(days=2)).timestamp())})
+    secrets.put_secret_value(SecretId=world.stack.secret_name, SecretString=json.dumps({**SECRET, "jwtToken": soon}))
+    world.lam.asynchronous(load_event("health-check--scheduled"))
+    secrets.put_secret_value(SecretId=world.stack.secret_name, SecretString=json.dumps(SECRET))
+
     # An event no route takes, carrying the payload at its top level.
     world.lam.sync({**add["detail"], "detail-type": "Config_Change__e"})
+    return [*signed, soon]
+
+
+def signed_jwts(world: World, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The JWTs AppFlow is given from now on."""
+    given: list[str] = []
+    answer = world.http.appflow.answer
+
+    def noting(operation: str, body: dict[str, Any]) -> Any:
+        credentials = body.get("connectorProfileConfig", {}).get("connectorProfileCredentials", {})
+        if token := credentials.get("Salesforce", {}).get("jwtToken"):
+            given.append(token)
+        return answer(operation, body)
+
+    monkeypatch.setattr(world.http.appflow, "answer", noting)
+    return given
 
 
 def test_no_log_line_at_any_level_holds_a_secret_or_a_salesforce_payload(
     world: World, everything_logged: tuple[Any, Records], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logs, records = everything_logged
-    every_route(world, monkeypatch)
+    given = every_route(world, monkeypatch)
 
     lines = logs.lines()
     text = logs.text + "\n".join(records.lines)
@@ -249,7 +289,8 @@ def test_no_log_line_at_any_level_holds_a_secret_or_a_salesforce_payload(
     }
     sdk_levels = {name: logging.getLogger(name).getEffectiveLevel() for name in AWS_SDK_LOGGERS}
     assert all(level >= logging.INFO for level in sdk_levels.values()), f"the AWS SDK would log bodies: {sdk_levels}"
-    leaked = [value for value in FORBIDDEN if value in text]
+    assert len(given) >= 3, "JWTs: signed for a connection and for a renewal, and one about to expire"
+    leaked = [value for value in [*FORBIDDEN, *given] if value in text]
     assert leaked == [], f"logged: {leaked}"
     unexpected = {key for line in lines for key in line} - ALLOWED_KEYS
     assert unexpected == set(), f"log keys not judged yet: {unexpected}"
