@@ -190,6 +190,10 @@ class FakeAppFlow:
                 self.flows[name] = "Active"
                 self.activations[name] += 1
             return 200, {"flowArn": f"arn:aws:appflow:{REGION}:123456789012:flow/{name}", "flowStatus": "Active"}
+        if operation == "DescribeFlowExecutionRecords":
+            if body["flowName"] not in self.flows:
+                return 404, {"__error": "ResourceNotFoundException"}
+            return 200, {"flowExecutions": []}  # no run yet: nothing to say about a stall
         if operation == "DescribeConnectorProfiles":
             names = body.get("connectorProfileNames") or list(self.profiles)
             return 200, {"connectorProfileDetails": [self.profiles[n] for n in names if n in self.profiles]}

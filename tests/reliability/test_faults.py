@@ -318,6 +318,31 @@ def redriven_or_kept(world: World, invocation: Invocation) -> Ending:
     return Ending("dead-lettered" if kept else "lost", detail=repr(invocation.error or invocation.answer))
 
 
+REFUSED_RECORD = "a0B5g00000Gone1AAB"
+
+
+def a_record_refused(world: World) -> None:
+    """The output flow kept one record Salesforce refused (the stand-in's layout, local_aws/output_flow.py)."""
+    line = {"record": {"Id": REFUSED_RECORD}, "errors": [{"statusCode": "ENTITY_IS_DELETED", "message": "deleted"}]}
+    key = f"writeback-failures/{OUT_FLOW}/run-1/failed-records.json"
+    world.s3.put_object(Bucket=world.stack.status_bucket, Key=key, Body=json.dumps(line).encode())
+
+
+def refused_record_told(world: World, invocation: Invocation) -> Ending:
+    """The refused record named in one alert; or the operator told that the check could not finish (the next
+    scheduled check tries again: its cursor moves only once the alert is out)."""
+    alerts = [a for a in world.alerts() if a["attributes"].get("kind") == "refused-records"]
+    allowed = min(max(len(alerts) - 1, 0), support_answers_lost(world))
+    doubled = len(alerts) - 1 > allowed
+    if alerts:
+        named = all(REFUSED_RECORD in alert["body"] for alert in alerts)
+        return Ending("done" if named else "lost", doubled, allowed, str(alerts))
+    if invocation.error is not None:
+        return Ending("done", detail=f"the operator is told: {type(invocation.error).__name__}")
+    notes = (invocation.answer or {}).get("notes", [])
+    return Ending("done" if notes else "lost", detail=f"the operator is told: {notes}")
+
+
 def christmas_dead_lettered(world: World) -> None:
     event = load_event("config-change--holiday-add-christmas")
     world.dead_letter_invocation(event, RuntimeError("ProvisionedThroughputExceededException"))
@@ -359,6 +384,14 @@ SCENARIOS = (
     scenario(
         "custom-resource--refused-salesforce-connection-create", {}, "async", answered_once, put_connected_app_secret
     ),
+    scenario(
+        "operator--check-writeback",
+        {IN_FLOW: "Active", OUT_FLOW: "Active"},
+        "sync",
+        refused_record_told,
+        a_record_refused,
+        event=lambda world: {"operation": "check-writeback"},
+    ),
 )
 """One scenario per route (two for the routes with two paths). The flow activation resource and the operator's
 ``check-flows`` heal flows exactly as ``health-check`` does: they run with ``RELIABILITY_FULL=1``."""
@@ -383,6 +416,7 @@ if FULL:
 def deployment(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     """The sample events name the local stage's flows; this deployment owns them, at a fixed time."""
     monkeypatch.setenv("OWNED_FLOW_NAMES", f"{IN_FLOW},{OUT_FLOW}")
+    monkeypatch.setenv("OUTPUT_FLOW_NAME", OUT_FLOW)
     monkeypatch.setenv("SALESFORCE_INSTANCE_URL", "https://acme.my.salesforce.com")
     monkeypatch.setattr(flow_health, "_now", world.clock(NOW))
     return world

@@ -124,6 +124,14 @@ ALLOWED_KEYS = POWERTOOLS_KEYS | {
     "alerted",
     "detail",
     "tried",
+    # The write-back check: counts, Salesforce record ids, and why a read failed (never Salesforce's reasons, which
+    # go to the support topic only).
+    "refused",
+    "refused_record_ids",
+    "put_failures",
+    "stalled",
+    "waiting_files",
+    "notes",
 }
 """The keys a log line may carry. A new key fails the test until it is judged and listed here."""
 
