@@ -98,3 +98,16 @@ def test_the_flows_map_one_list_of_names_each() -> None:
         names = custom[key]
         assert names and len(set(names)) == len(names), key
     assert custom["statusColumns"] == ["Id", "Status__c", "Status_Message__c", "Processed_At__c"]
+
+
+def test_the_appflow_rule_sends_only_the_detail_types_flow_healing_acts_on() -> None:
+    """CloudTrail's records of AppFlow calls, start reports and periodic reports never invoke the function (the
+    router would only acknowledge them)."""
+    from services.models.flow_event import ACTED_ON
+
+    rule = load_serverless()["resources"]["Resources"]["AppFlowStatusRule"]["Properties"]
+    pattern = rule["EventPattern"]
+    assert set(pattern) == {"source", "detail-type"}
+    assert pattern["source"] == ["aws.appflow"]
+    assert sorted(pattern["detail-type"]) == sorted(ACTED_ON)
+    assert "AWS API Call via CloudTrail" not in pattern["detail-type"]
