@@ -659,6 +659,8 @@ def custom_resource_event(draw: st.DrawFn) -> dict[str, Any]:
                     "https://attacker.example/collect",
                     "https://s3.amazonaws.com.attacker.example/x",
                     "https://amazonaws.com@attacker.example/x",
+                    "https://attackers-bucket.s3.amazonaws.com/x",
+                    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.attacker.example/x",
                     "http://169.254.169.254/latest/meta-data",
                     "http://127.0.0.1:9/local",
                     "file:///etc/passwd",
@@ -692,7 +694,10 @@ def test_a_custom_resource_request_of_any_shape_answers_only_to_amazon_s3(
     raised(invocation.error, ResponseNotDeliveredError, UnroutableEventError)  # unroutable: no ResponseURL at all
 
     assert strict.problems == []
-    assert all(h.endswith(".amazonaws.com") or h == "127.0.0.1" for h in outbound.hosts), outbound.hosts
+    cloudformation = ("cloudformation-custom-resource-response-", ".amazonaws.com")
+    assert all(
+        (h.startswith(cloudformation[0]) and h.endswith(cloudformation[1])) or h == "127.0.0.1" for h in outbound.hosts
+    ), outbound.hosts
     count("custom-resource", outcomes=bool(outbound.hosts), refused=not outbound.hosts)
 
 
