@@ -21,6 +21,7 @@ deleting a flow deletes its activation).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -41,7 +42,16 @@ RESPONSE_SECONDS = 12
 """Kept back from the function's remaining time to send the answer (two tries of five seconds)."""
 SEND_TIMEOUT_SECONDS = 5
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-_AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
+_RESPONSE_HOST = re.compile(
+    r"cloudformation-custom-resource-response-(?P<bucket_region>[a-z0-9]+)"
+    r"\.s3(?:[.-](?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+))?"
+    r"\.amazonaws\.com(?P<china>\.cn)?"
+)
+"""CloudFormation's own response bucket, ``cloudformation-custom-resource-response-<region without dashes>``
+(CloudFormation User Guide, "Access CloudFormation using an interface endpoint (AWS PrivateLink)": "When using
+custom resources, AWS Region names don't contain dashes. For example, uswest2"), in S3's three virtual-hosted
+forms seen in real requests: ``<bucket>.s3.amazonaws.com``, ``<bucket>.s3.<region>.amazonaws.com`` and the older
+``<bucket>.s3-<region>.amazonaws.com``; in the China partition ``<bucket>.s3.cn-north-1.amazonaws.com.cn``."""
 
 
 class ResponseNotDeliveredError(RuntimeError):
@@ -237,15 +247,35 @@ def send(request: CustomResourceRequest, answer: Answer, log_stream: str = "") -
 
 
 def _check_url(url: str) -> None:
-    """https to Amazon S3 (CloudFormation's pre-signed URLs), or http to this machine only (the local emulator and
+    """https to CloudFormation's response bucket in S3, or http to this machine only (the local emulator and
     tests): an event cannot make the function send its answer, with the stack's names, anywhere else."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and host.endswith(_AWS_DOMAINS):
-        return
+    refused = ResponseNotDeliveredError(
+        "the response URL must be https, on CloudFormation's response bucket "
+        "(cloudformation-custom-resource-response-<region>.s3...amazonaws.com)"
+    )
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unclosed bracket, a port that is not a number
+        raise refused from None
+    host = parts.hostname or ""
     if parts.scheme == "http" and host in _LOCAL_HOSTS:
         return
-    raise ResponseNotDeliveredError("the response URL must be https, on an amazonaws.com host")
+    no_userinfo = parts.username is None and parts.password is None
+    if parts.scheme == "https" and no_userinfo and port in {None, 443} and _is_response_bucket(host):
+        return
+    raise refused
+
+
+def _is_response_bucket(host: str) -> bool:
+    found = _RESPONSE_HOST.fullmatch(host)
+    if found is None:
+        return False
+    region = found["region"] or ""
+    if region and found["bucket_region"] != region.replace("-", ""):
+        return False  # the bucket of one region on the endpoint of another
+    # China's regions answer on amazonaws.com.cn, and only on a regional endpoint; every other region on .com.
+    return bool(found["china"]) == region.startswith("cn-")
 
 
 def _seconds_left(context: Any) -> float:

@@ -120,15 +120,47 @@ class HealResult:
 
 
 def on_appflow_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The ``flow-health`` route: one AppFlow status event.
+    """The ``flow-health`` route: one AppFlow event, of any shape (contract section 5).
+
+    Only a failed run or a deactivation is validated and goes on to :func:`handle_status_event`. Every other event
+    (start reports, successful runs, periodic reports, ``AWS API Call via CloudTrail`` records, shapes not seen
+    before) is acknowledged and counted, ``FlowEventAcknowledged`` by detail-type, with no action and no error. So
+    is a failure or deactivation that does not validate (no ``flow-name``, a ``detail`` that is not an object):
+    ``FlowEventMalformed``, logged with the names of the bad fields. Raising would only have Lambda retry the same
+    event twice and then dead-letter it, which cannot fix it; the scheduled check heals an owned flow that is not
+    Active whatever its events said.
 
     Only this route validates an event with pydantic: the model is imported here, so that the scheduled check,
     the operator and the custom resources, which share this module, start without pydantic (about 0.25 s of a
     cold start).
     """
-    from services.models.flow_event import FlowStatusEvent
+    from pydantic import ValidationError
 
-    return handle_status_event(FlowStatusEvent.model_validate(event), get_settings(), _now()).to_dict()
+    from services.models.flow_event import FlowStatusEvent, detail_type_label, may_ask_for_healing
+
+    label = detail_type_label(event)
+    if not may_ask_for_healing(event):
+        return _acknowledge(event, "FlowEventAcknowledged", label, label)
+    try:
+        status_event = FlowStatusEvent.model_validate(event)
+    except ValidationError as error:
+        problems = sorted({".".join(str(part) for part in problem["loc"])[:128] for problem in error.errors()})
+        return _acknowledge(event, "FlowEventMalformed", label, f"malformed {label}", problems)
+    return handle_status_event(status_event, get_settings(), _now()).to_dict()
+
+
+def _acknowledge(
+    event: dict[str, Any], metric: str, detail_type: str, detail: str, problems: Sequence[str] = ()
+) -> dict[str, Any]:
+    """An AppFlow event that asks for nothing: one count by detail-type (a bounded dimension), one log line."""
+    with single_metric(name=metric, unit=MetricUnit.Count, value=1) as counted:
+        counted.add_dimension(name="detailType", value=detail_type)
+    body = event.get("detail")
+    flow_name = body.get("flow-name") if isinstance(body, dict) else None
+    result = HealResult(flow_name[:256] if isinstance(flow_name, str) else "", Outcome.ACKNOWLEDGED, detail=detail)
+    log = logger.warning if problems else logger.info
+    log("AppFlow event acknowledged", extra={"flow": result.flow_name, "detail": detail, "problems": list(problems)})
+    return result.to_dict()
 
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -10,7 +10,10 @@ after the queue's visibility timeout); one that succeeds is deleted.
 shard and sequence numbers are all the message holds) and handed to the status fan-out again. Status files are
 written once and e-mails sent once, so outcomes that had gone out meanwhile are not sent twice. When the stream no
 longer holds the records (24 hours), the message stays and the answer says so: the outcome items are still in the
-table (90 days), and the requester can resend the request from Salesforce (set it back to Pending).
+table (90 days), and the requester can resend the request from Salesforce (set it back to Pending). When the read
+back stops before the batch's last record (a page limit; empty pages are read through), the records read are sent
+and the message stays too, the answer naming the sequence numbers not read: a letter is deleted only once every
+record of its batch has been read back and handled.
 
 Both take ``"max"`` (messages per call, default 10, at most 50) and stop early when the call has run 20 seconds, so
 that an answer always comes back within the function's 30-second timeout; run them again until ``left`` is 0.
@@ -37,6 +40,24 @@ TIME_BUDGET_SECONDS: Final = 20.0
 
 class RedriveError(RuntimeError):
     """The redrive cannot run (a queue is not configured, or the request is malformed)."""
+
+
+class StreamReadIncompleteError(RedriveError):
+    """The failed batch was read back from the stream only in part: the records read were sent again, and the dead
+    letter stays, since deleting it would lose the records not read. The message says which were not read."""
+
+    def __init__(self, read: table_stream.StreamRead, first: str, last: str, failed: int) -> None:
+        if read.records:
+            done = (
+                f"{len(read.records)} records read back, sequence numbers {first} to {read.last_read}, and sent again"
+            )
+            missing = f"the batch's records after {read.last_read} through {last}"
+        else:
+            done, missing = "no record read back", f"the batch's records {first} through {last}"
+        again = f"; {failed} of those sent failed again" if failed else ""
+        super().__init__(
+            f"{done}{again}; not read: {missing} ({read.why_not}); the letter stays, run the redrive again"
+        )
 
 
 @dataclass
@@ -131,24 +152,25 @@ def _redrive_batch(letter: DeadLetter) -> str:
     if not isinstance(info, dict):
         raise RedriveError("not a stream batch description (no DDBStreamBatchInfo)")
     try:
-        records = table_stream.records_between(
-            str(info["streamArn"]),
-            str(info["shardId"]),
-            str(info["startSequenceNumber"]),
-            str(info["endSequenceNumber"]),
-        )
+        stream_arn, shard = str(info["streamArn"]), str(info["shardId"])
+        first, last = str(info["startSequenceNumber"]), str(info["endSequenceNumber"])
     except KeyError as missing:
         raise RedriveError(f"the batch description has no {missing}") from None
-    if not records:
+    read = table_stream.records_between(stream_arn, shard, first, last)
+    if read.complete and not read.records:
         raise table_stream.StreamRecordsGoneError("the stream holds none of the batch's records")
-    with _own_log_keys():
-        try:
-            answer = resolve({"Records": records}, None)
-        finally:
-            metrics.flush_metrics()
-    failures = answer.get("batchItemFailures", []) if isinstance(answer, dict) else []
+    failures = 0
+    if read.records:  # sent again even when the read is incomplete: a record already sent is not sent twice
+        with _own_log_keys():
+            try:
+                answer = resolve({"Records": read.records}, None)
+            finally:
+                metrics.flush_metrics()
+        failures = len(answer.get("batchItemFailures", [])) if isinstance(answer, dict) else 0
+    if not read.complete:
+        raise StreamReadIncompleteError(read, first, last, failures)
     if failures:
-        raise RedriveError(f"{len(failures)} of {len(records)} records failed again")
+        raise RedriveError(f"{failures} of {len(read.records)} records failed again")
     return "status-fanout"
 
 

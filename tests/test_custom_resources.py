@@ -269,6 +269,9 @@ def test_a_failure_outside_the_work_is_answered_too(
     assert answer["Reason"].startswith("settings missing")
 
 
+RESPONSE_BUCKET = "cloudformation-custom-resource-response-useast1"
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -276,22 +279,62 @@ def test_a_failure_outside_the_work_is_answered_too(
         "https://s3.amazonaws.com.attacker.example/x",
         "https://amazonaws.com@attacker.example/x",
         "ftp://s3.amazonaws.com/x",
+        # any other host of amazonaws.com, which anyone can put a bucket or an API behind
+        "https://evil.amazonaws.com/x",
+        "https://attackers-bucket.s3.amazonaws.com/x",
+        "https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/x",
+        "https://abc123.execute-api.us-east-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-useast1.evil.amazonaws.com/x",
+        "https://my-cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-use-ast1.s3.amazonaws.com/x",
+        # the right name, followed or preceded by someone else's host
+        f"https://{RESPONSE_BUCKET}.s3.amazonaws.com.evil.com/x",
+        f"https://{RESPONSE_BUCKET}.s3.amazonaws.com./x",
+        f"https://{RESPONSE_BUCKET}.s3.amazonaws.com@evil.com/",
+        f"https://{RESPONSE_BUCKET}.s3.amazonaws.com:pw@evil.com/",
+        f"https://evil.com\\@{RESPONSE_BUCKET}.s3.amazonaws.com/",
+        f"https://evil.com#@{RESPONSE_BUCKET}.s3.amazonaws.com/",
+        f"https://evil.com/{RESPONSE_BUCKET}.s3.amazonaws.com/x",
+        f"https://{RESPONSE_BUCKET}.s3.amazonaws.com:8443/x",
+        f"https://{RESPONSE_BUCKET}.s3.amazonaws.com:notaport/x",
+        f"https://[{RESPONSE_BUCKET}.s3.amazonaws.com/x",
+        # a region's bucket on another region's endpoint, or on the other partition's domain
+        f"https://{RESPONSE_BUCKET}.s3.eu-west-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com/x",
+        f"https://{RESPONSE_BUCKET}.s3.us-east-1.amazonaws.com.cn/x",
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.amazonaws.com.cn/x",
+        # plain http to a real host
+        f"http://{RESPONSE_BUCKET}.s3.amazonaws.com/x",
+        "http://169.254.169.254/latest/meta-data",
     ],
 )
-def test_a_response_url_off_amazon_s3_is_refused_before_any_work(
+def test_a_response_url_off_cloudformation_s_bucket_is_refused_before_any_work(
     aws: Any, aws_calls: Any, local_stage: None, lambda_context: Any, url: str
 ) -> None:
-    """Found by tests/reliability/test_hostile_input.py: an https URL of any host used to get the answer."""
+    """Found by tests/reliability/test_hostile_input.py: an https URL of any host used to get the answer; then any
+    host of amazonaws.com (any bucket, any API Gateway) did."""
     event = load_event("custom-resource--refused-salesforce-connection-create")
     event["ResponseURL"] = url
 
-    with pytest.raises(ResponseNotDeliveredError, match=r"on an amazonaws\.com host"):
+    with pytest.raises(ResponseNotDeliveredError, match="on CloudFormation's response bucket"):
         handler.handler(event, lambda_context)
     assert len(aws_calls) == 0
 
 
-def test_a_response_url_of_amazon_s3_is_taken(local_stage: None) -> None:
-    custom_resources._check_url("https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn?sig=1")
-    custom_resources._check_url(
-        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x"
-    )
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws?X-Amz-Signature=1",
+        "https://cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-apnortheast1.s3.ap-northeast-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-usgovwest1.s3.us-gov-west-1.amazonaws.com/x",
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1.amazonaws.com.cn/x",
+        "https://cloudformation-custom-resource-response-cnnorthwest1.s3-cn-northwest-1.amazonaws.com.cn/x",
+        "https://CloudFormation-Custom-Resource-Response-USEast1.S3.amazonaws.com:443/x",
+        "http://127.0.0.1:4566/cfn-response?X-Amz-Signature=abc",
+        "http://localhost:4566/cfn-response",
+    ],
+)
+def test_a_response_url_of_cloudformation_s_bucket_is_taken(local_stage: None, url: str) -> None:
+    custom_resources._check_url(url)

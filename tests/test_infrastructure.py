@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +20,70 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
     "dynamodb:ListStreams",
     "appflow:CreateConnectorProfile",
     "appflow:DescribeConnectorProfiles",
+}
+
+
+# Who uses each action the function's role grants, as (file, the text in it that makes the call): a module of
+# services/ that calls the API, or serverless.yml where an AWS service acts with the role (the stream mapping reads
+# the stream and sends to its on-failure queue; AppFlow, creating the connector profile, uses the caller's rights on
+# the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a new call
+# adds its line here and its grant in serverless.yml. TransactWriteItems is authorised per part (Put -> PutItem,
+# Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound write's are Puts.
+ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
+    "dynamodb:GetItem": [("services/aws/table.py", ".get_item(")],
+    "dynamodb:PutItem": [
+        ("services/aws/table.py", ".put_item("),
+        ("services/aws/table.py", '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])'),
+    ],
+    "dynamodb:BatchGetItem": [("services/aws/table.py", ".batch_get_item(")],
+    "dynamodb:DescribeStream": [("serverless.yml", "StatusStreamMapping:")],
+    "dynamodb:GetRecords": [
+        ("serverless.yml", "StatusStreamMapping:"),
+        ("services/aws/table_stream.py", ".get_records("),
+    ],
+    "dynamodb:GetShardIterator": [
+        ("serverless.yml", "StatusStreamMapping:"),
+        ("services/aws/table_stream.py", ".get_shard_iterator("),
+    ],
+    "dynamodb:ListStreams": [("serverless.yml", "StatusStreamMapping:")],
+    "s3:PutObject": [("services/aws/status_bucket.py", ".put_object(")],
+    "s3:GetObject": [
+        ("services/aws/status_bucket.py", ".head_object("),  # HeadObject is authorised as s3:GetObject
+        ("services/aws/large_event_bucket.py", ".get_object("),
+    ],
+    "s3:PutObjectTagging": [("services/aws/status_bucket.py", ".put_object_tagging(")],
+    "s3:GetObjectTagging": [("services/aws/status_bucket.py", ".get_object_tagging(")],
+    "s3:DeleteObjectTagging": [("services/aws/status_bucket.py", ".delete_object_tagging(")],
+    "sns:Publish": [
+        ("services/aws/notification_topic.py", ".publish("),
+        ("services/aws/support_topic.py", ".publish("),
+    ],
+    "sqs:SendMessage": [("serverless.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
+    "sqs:ReceiveMessage": [("services/aws/dead_letter_queues.py", ".receive_message(")],
+    "sqs:DeleteMessage": [("services/aws/dead_letter_queues.py", ".delete_message(")],
+    # The key encrypts the secret, the queues, the topics and both buckets: reading any of them decrypts,
+    # writing to them generates a data key.
+    "kms:Decrypt": [
+        ("services/aws/salesforce_secret.py", ".get_secret_value("),
+        ("services/aws/dead_letter_queues.py", ".receive_message("),
+        ("services/aws/large_event_bucket.py", ".get_object("),
+    ],
+    "kms:GenerateDataKey": [
+        ("services/aws/status_bucket.py", ".put_object("),
+        ("services/aws/support_topic.py", ".publish("),
+        ("serverless.yml", "Destination: !GetAtt StreamFailureQueue.Arn"),
+    ],
+    "kms:DescribeKey": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "kms:CreateGrant": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "kms:ListGrants": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
+    "secretsmanager:CreateSecret": [("services/aws/flows.py", ".create_connector_profile(")],
+    "secretsmanager:PutResourcePolicy": [("services/aws/flows.py", ".create_connector_profile(")],
+    "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
+    "appflow:StartFlow": [("services/aws/flows.py", ".start_flow(")],
+    "appflow:CreateConnectorProfile": [("services/aws/flows.py", ".create_connector_profile(")],
+    "appflow:UpdateConnectorProfile": [("services/aws/flows.py", ".update_connector_profile(")],
+    "appflow:DescribeConnectorProfiles": [("services/aws/flows.py", ".describe_connector_profiles(")],
 }
 
 
@@ -98,3 +163,41 @@ def test_the_flows_map_one_list_of_names_each() -> None:
         names = custom[key]
         assert names and len(set(names)) == len(names), key
     assert custom["statusColumns"] == ["Id", "Status__c", "Status_Message__c", "Processed_At__c"]
+
+
+def test_the_appflow_rule_sends_only_the_detail_types_flow_healing_acts_on() -> None:
+    """CloudTrail's records of AppFlow calls, start reports and periodic reports never invoke the function (the
+    router would only acknowledge them)."""
+    from services.models.flow_event import ACTED_ON
+
+    rule = load_serverless()["resources"]["Resources"]["AppFlowStatusRule"]["Properties"]
+    pattern = rule["EventPattern"]
+    assert set(pattern) == {"source", "detail-type"}
+    assert pattern["source"] == ["aws.appflow"]
+    assert sorted(pattern["detail-type"]) == sorted(ACTED_ON)
+    assert "AWS API Call via CloudTrail" not in pattern["detail-type"]
+
+
+def test_every_granted_action_has_a_caller_and_every_caller_a_grant() -> None:
+    granted = {action for statement in role_statements() for action in as_list(statement["Action"])}
+    assert sorted(granted - set(ROLE_ACTION_CALLERS)) == [], "granted, but nothing calls it: remove the grant"
+    assert sorted(set(ROLE_ACTION_CALLERS) - granted) == [], "called, but not granted"
+
+
+@pytest.mark.parametrize("action", sorted(ROLE_ACTION_CALLERS))
+def test_each_caller_still_makes_its_call(action: str) -> None:
+    for path, call in ROLE_ACTION_CALLERS[action]:
+        assert call in (ROOT / path).read_text(), f"{action}: {path} no longer has {call!r}"
+
+
+def test_no_action_is_granted_twice_on_one_resource() -> None:
+    """Counting the statement the Serverless Framework adds for the function's own on-failure destination."""
+    on_failure = load_serverless()["functions"]["router"]["destinations"]["onFailure"]
+    assert on_failure["type"] == "sqs"
+    seen = {("sqs:SendMessage", repr(on_failure["arn"])): "the framework's (destinations.onFailure)"}
+    for statement in role_statements():
+        for action in as_list(statement["Action"]):
+            for resource in as_list(statement["Resource"]):
+                key = (action, repr(resource))
+                assert key not in seen, f"{action} on {resource}: in {seen.get(key)} and {statement['Sid']}"
+                seen[key] = statement["Sid"]

@@ -206,7 +206,7 @@ def test_a_batch_the_stream_no_longer_holds_or_that_fails_again_stays(
     assert sorted(entry["error"].split(":")[0] for entry in answer["failed"]) == [
         "RedriveError",
         "RedriveError",
-        "StreamRecordsGoneError",
+        "StreamReadIncompleteError",  # moto: empty pages past the stream's last record, up to the page limit
     ]
     assert waiting(aws.stream_failure_queue_url) == (0, 3)
 
@@ -232,6 +232,118 @@ def test_a_batch_that_fails_again_stays(aws: Stack, lambda_context: Any, monkeyp
 
     assert answer["redriven"] == [] and "BatchProcessingError" in answer["failed"][0]["error"]
     assert waiting(aws.stream_failure_queue_url) == (0, 1)
+
+
+class PagedStream:
+    """A streams client that serves the shard's records in the pages given; past them, empty pages of an open
+    shard (``closed``: no next iterator, as at the end of a closed shard)."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]], closed: bool = False) -> None:
+        self.pages = pages
+        self.closed = closed
+        self.calls = 0
+
+    def get_shard_iterator(self, **_: Any) -> Any:
+        return {"ShardIterator": "0"}
+
+    def get_records(self, ShardIterator: str, Limit: int) -> Any:
+        self.calls += 1
+        index = int(ShardIterator)
+        page: dict[str, Any] = {"Records": self.pages[index] if index < len(self.pages) else []}
+        if index + 1 < len(self.pages) or not self.closed:
+            page["NextShardIterator"] = str(index + 1)
+        return page
+
+
+def raw_stream(stack: Stack) -> list[dict[str, Any]]:
+    """The shard's records as GetRecords answers them."""
+    streams = boto3.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=stack.stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stack.stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return list(streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"])
+
+
+def two_outcomes_in_pages(
+    stack: Stack, lambda_context: Any, *gaps: int, closed: bool = False
+) -> tuple[PagedStream, str, str]:
+    """Two requests' records, served from the first outcome on: up to the first outcome, ``gaps`` empty pages, then
+    the rest (no rest when ``gaps`` is empty). Also the failed batch's first and last sequence numbers."""
+    handler.handler(load_event(CHRISTMAS), lambda_context)
+    handler.handler(load_event("config-change--setting-add-timezone"), lambda_context)
+    first, last = outcome_numbers(stack)
+    records = [r for r in raw_stream(stack) if int(r["dynamodb"]["SequenceNumber"]) >= int(first)]
+    head = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) <= int(first)]
+    rest = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) > int(first)]
+    pages = [head, *([[]] * gaps[0] + [rest] if gaps else [])]
+    stream = PagedStream(pages, closed)
+    aws_clients.set_client("dynamodbstreams", stream)
+    send(stack.stream_failure_queue_url, failed_batch(stack, first, last))
+    return stream, first, last
+
+
+def status_files(stack: Stack) -> int:
+    return len(boto3.client("s3").list_objects_v2(Bucket=stack.status_bucket).get("Contents", []))
+
+
+def test_empty_pages_are_read_through_to_the_batch_s_last_record(aws: Stack, lambda_context: Any) -> None:
+    """DynamoDB Streams may answer empty pages before the records that follow: the read goes on."""
+    stream, _, _ = two_outcomes_in_pages(aws, lambda_context, 3)
+
+    answer = handler.handler({"operation": "redrive-stream-failures"}, lambda_context)
+
+    assert len(answer["redriven"]) == 1 and answer["failed"] == []
+    assert stream.calls == 5 and status_files(aws) == 2
+    assert waiting(aws.stream_failure_queue_url) == (0, 0)
+
+
+def test_a_batch_read_back_in_part_sends_what_was_read_and_keeps_the_letter(aws: Stack, lambda_context: Any) -> None:
+    """The page limit is reached before the batch's last record: deleting the letter would lose the rest."""
+    stream, first, last = two_outcomes_in_pages(aws, lambda_context, table_stream.MAX_PAGES)
+
+    answer = handler.handler({"operation": "redrive-stream-failures"}, lambda_context)
+
+    assert answer["redriven"] == []
+    [failed] = answer["failed"]
+    assert failed["error"].startswith("StreamReadIncompleteError: ")
+    assert f"sequence numbers {first} to {first}, and sent again" in failed["error"]
+    assert f"not read: the batch's records after {first} through {last}" in failed["error"]
+    assert f"({table_stream.MAX_PAGES} pages read without reaching it)" in failed["error"]
+    assert stream.calls == table_stream.MAX_PAGES
+    assert status_files(aws) == 1, "the record read was sent"
+    assert waiting(aws.stream_failure_queue_url) == (0, 1), "the letter stays"
+
+
+def test_a_shard_that_ends_before_the_batch_s_last_record_keeps_the_letter(aws: Stack, lambda_context: Any) -> None:
+    two_outcomes_in_pages(aws, lambda_context, closed=True)
+
+    answer = handler.handler({"operation": "redrive-stream-failures"}, lambda_context)
+
+    assert answer["redriven"] == []
+    assert "the shard ended before the batch's last record" in answer["failed"][0]["error"]
+    assert waiting(aws.stream_failure_queue_url) == (0, 1)
+
+
+def test_a_batch_none_of_whose_records_could_be_read_says_which_were_not(aws: Stack, lambda_context: Any) -> None:
+    _, first, last = two_outcomes_in_pages(aws, lambda_context)
+    aws_clients.set_client("dynamodbstreams", PagedStream([]))
+
+    answer = handler.handler({"operation": "redrive-stream-failures"}, lambda_context)
+
+    assert f"no record read back; not read: the batch's records {first} through {last}" in answer["failed"][0]["error"]
+    assert status_files(aws) == 0 and waiting(aws.stream_failure_queue_url) == (0, 1)
+
+
+def test_a_batch_the_stream_has_passed_over_is_gone(aws: Stack, lambda_context: Any) -> None:
+    """The first record read lies past the batch's last one: the batch's records are no longer there."""
+    _, _, last = two_outcomes_in_pages(aws, lambda_context)
+    [record] = [r for r in raw_stream(aws) if r["dynamodb"]["SequenceNumber"] == last]
+    later = {**record, "dynamodb": {**record["dynamodb"], "SequenceNumber": str(int(last) + 1)}}
+    aws_clients.set_client("dynamodbstreams", PagedStream([[later]]))
+
+    answer = handler.handler({"operation": "redrive-stream-failures"}, lambda_context)
+
+    assert answer["failed"][0]["error"].startswith("StreamRecordsGoneError: the stream holds none")
+    assert status_files(aws) == 0 and waiting(aws.stream_failure_queue_url) == (0, 1)
 
 
 class RefusingStreams:

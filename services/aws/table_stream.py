@@ -7,6 +7,7 @@ mapping gives up after ``streamMaxRecordAgeSeconds``, 6 hours, so they are there
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from services.aws import client
@@ -15,14 +16,36 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 MAX_PAGES: Final = 20
+"""GetRecords calls per read. A read that has not reached the batch's last record by then is incomplete."""
 
 
 class StreamRecordsGoneError(Exception):
     """The stream no longer holds the records (older than its 24-hour retention, or the shard is gone)."""
 
 
-def records_between(stream_arn: str, shard_id: str, first: str, last: str) -> list[dict[str, Any]]:
-    """The records of ``shard_id`` from sequence number ``first`` to ``last``, in Lambda's event format."""
+@dataclass(frozen=True)
+class StreamRead:
+    """The records read back, and whether the read reached the batch's last sequence number."""
+
+    records: list[dict[str, Any]]
+    complete: bool
+    why_not: str = ""
+    """For an incomplete read: the page limit, or the shard ending before the last record."""
+
+    @property
+    def last_read(self) -> str:
+        """The sequence number of the last record read (empty when none was)."""
+        return str(self.records[-1]["dynamodb"]["SequenceNumber"]) if self.records else ""
+
+
+def records_between(stream_arn: str, shard_id: str, first: str, last: str) -> StreamRead:
+    """The records of ``shard_id`` from sequence number ``first`` to ``last``, in Lambda's event format.
+
+    An empty page is not the end: DynamoDB Streams' GetRecords "returns an empty list" where "there are no stream
+    records available in the portion of the shard that the iterator points to", and "it might take multiple calls
+    to get to a portion of the shard that contains stream records" (DynamoDB Streams API reference, GetRecords).
+    So the read goes on through empty pages, up to ``MAX_PAGES`` calls, and says whether it reached ``last``.
+    """
     from botocore.exceptions import ClientError
 
     streams: DynamoDBStreamsClient = client("dynamodbstreams")
@@ -38,16 +61,17 @@ def records_between(stream_arn: str, shard_id: str, first: str, last: str) -> li
     records: list[dict[str, Any]] = []
     for _ in range(MAX_PAGES):
         if not iterator:
-            break
+            return StreamRead(records, complete=False, why_not="the shard ended before the batch's last record")
         page = streams.get_records(ShardIterator=iterator, Limit=1000)
         for record in page.get("Records", []):
-            if int(record["dynamodb"]["SequenceNumber"]) > int(last):
-                return records
+            number = int(record["dynamodb"]["SequenceNumber"])
+            if number > int(last):
+                return StreamRead(records, complete=True)
             records.append(_as_lambda_record(dict(record), stream_arn))
-        if not page.get("Records"):
-            break
+            if number == int(last):
+                return StreamRead(records, complete=True)
         iterator = page.get("NextShardIterator")
-    return records
+    return StreamRead(records, complete=False, why_not=f"{MAX_PAGES} pages read without reaching it")
 
 
 def _as_lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

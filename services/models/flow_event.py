@@ -1,6 +1,9 @@
-"""AppFlow's status events (``source`` = ``aws.appflow`` on the default bus), validated at the edge.
+"""AppFlow's events (``source`` = ``aws.appflow`` on the default bus): which ones flow healing reads, validated.
 
-Only the fields flow healing reads are modelled; AppFlow's counts, times and other fields are ignored.
+Only the three detail-types that can ask for healing (contract section 5) are validated, and only the fields flow
+healing reads are modelled; AppFlow's counts, times and other fields are ignored. Every other detail-type (start
+reports, the five-minute event-flow reports, ``AWS API Call via CloudTrail`` records of AppFlow calls, whatever
+AppFlow adds later) is never validated: its shape is not ours to rely on.
 """
 
 from __future__ import annotations
@@ -14,6 +17,36 @@ END_RUN_REPORT = "AppFlow End Flow Run Report"
 EVENT_FLOW_DEACTIVATED = "AppFlow Event Flow Deactivated"
 SCHEDULED_FLOW_DEACTIVATED = "AppFlow Scheduled Flow Deactivated"
 EXECUTION_FAILED = "Execution Failed"
+ACTED_ON = frozenset({END_RUN_REPORT, EVENT_FLOW_DEACTIVATED, SCHEDULED_FLOW_DEACTIVATED})
+"""The detail-types that can ask for healing; an event of any other detail-type is only counted."""
+
+KNOWN_DETAIL_TYPES = ACTED_ON | {
+    # https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-appflow.html
+    "AppFlow Start Flow Run Report",
+    "AppFlow Event Flow Report",
+    "AppFlow Automatic Field Import Report",
+    "AWS API Call via CloudTrail",
+}
+OTHER_DETAIL_TYPE = "other"
+"""What any other detail-type is counted as: a metric dimension must stay bounded, whatever arrives."""
+
+
+def detail_type_label(event: Any) -> str:
+    """The event's detail-type when it is one AppFlow documents, else ``other``."""
+    detail_type = event.get("detail-type") if isinstance(event, dict) else None
+    return detail_type if isinstance(detail_type, str) and detail_type in KNOWN_DETAIL_TYPES else OTHER_DETAIL_TYPE
+
+
+def may_ask_for_healing(event: Any) -> bool:
+    """A cheap look before validation: one of the three detail-types, and a run report only when it failed.
+
+    A run report whose status is not ``Execution Failed`` is only counted, whatever else it holds (or lacks).
+    """
+    detail_type = detail_type_label(event)
+    if detail_type == END_RUN_REPORT:
+        detail = event.get("detail")
+        return not isinstance(detail, dict) or detail.get("status") == EXECUTION_FAILED
+    return detail_type in ACTED_ON
 
 
 class FlowEventDetail(BaseModel):

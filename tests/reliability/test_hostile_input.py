@@ -643,6 +643,7 @@ def appflow_event(draw: st.DrawFn) -> dict[str, Any]:
                     "flow-health--execution-failed-transient-error",
                     "flow-health--execution-failed-expired-credentials",
                     "flow-health--successful-run",
+                    "flow-health--cloudtrail-start-flow",
                 ]
             )
         )
@@ -668,7 +669,7 @@ def test_an_appflow_event_of_any_shape_heals_only_the_deployments_own_flows(
     world = deployment
     strict = fresh(world, FakeAppFlow({IN_FLOW: "Suspended", OUT_FLOW: "Active"}))
     invocation = world.lam.sync(event)
-    raised(invocation.error, ValidationError, FlowHealthStateError)
+    raised(invocation.error, FlowHealthStateError)  # any shape is acknowledged, never refused
 
     assert strict.problems == []
     assert strict.flows_called <= {IN_FLOW, OUT_FLOW}, "AppFlow is asked about this deployment's flows only"
@@ -718,6 +719,8 @@ def custom_resource_event(draw: st.DrawFn) -> dict[str, Any]:
                     "https://attacker.example/collect",
                     "https://s3.amazonaws.com.attacker.example/x",
                     "https://amazonaws.com@attacker.example/x",
+                    "https://attackers-bucket.s3.amazonaws.com/x",
+                    "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com.attacker.example/x",
                     "http://169.254.169.254/latest/meta-data",
                     "http://127.0.0.1:9/local",
                     "file:///etc/passwd",
@@ -751,7 +754,10 @@ def test_a_custom_resource_request_of_any_shape_answers_only_to_amazon_s3(
     raised(invocation.error, ResponseNotDeliveredError, UnroutableEventError)  # unroutable: no ResponseURL at all
 
     assert strict.problems == []
-    assert all(h.endswith(".amazonaws.com") or h == "127.0.0.1" for h in outbound.hosts), outbound.hosts
+    cloudformation = ("cloudformation-custom-resource-response-", ".amazonaws.com")
+    assert all(
+        (h.startswith(cloudformation[0]) and h.endswith(cloudformation[1])) or h == "127.0.0.1" for h in outbound.hosts
+    ), outbound.hosts
     count("custom-resource", outcomes=bool(outbound.hosts), refused=not outbound.hosts)
 
 
