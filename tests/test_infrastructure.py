@@ -49,9 +49,15 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "s3:PutObject": [("services/aws/status_bucket.py", ".put_object(")],
     "s3:GetObject": [
         ("services/aws/status_bucket.py", ".head_object("),  # HeadObject is authorised as s3:GetObject
+        ("services/aws/status_bucket.py", ".get_object("),  # the write-back check reads refused records
         ("services/aws/large_event_bucket.py", ".get_object("),
     ],
-    "s3:PutObjectTagging": [("services/aws/status_bucket.py", ".put_object_tagging(")],
+    "s3:ListBucket": [
+        ("services/aws/status_bucket.py", ".list_objects_v2("),
+        ("services/aws/status_bucket.py", ".head_object("),  # a missing key is 404, not 403, only with ListBucket
+    ],
+    # PutObject with Tagging needs s3:PutObjectTagging too (PutObject, Amazon S3 API Reference).
+    "s3:PutObjectTagging": [("services/aws/status_bucket.py", "Tagging=PENDING_TAGGING,")],
     "s3:GetObjectTagging": [("services/aws/status_bucket.py", ".get_object_tagging(")],
     "s3:DeleteObjectTagging": [("services/aws/status_bucket.py", ".delete_object_tagging(")],
     "sns:Publish": [
@@ -67,6 +73,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/salesforce_secret.py", ".get_secret_value("),
         ("services/aws/dead_letter_queues.py", ".receive_message("),
         ("services/aws/large_event_bucket.py", ".get_object("),
+        ("services/aws/status_bucket.py", ".get_object("),
     ],
     "kms:GenerateDataKey": [
         ("services/aws/status_bucket.py", ".put_object("),
@@ -80,6 +87,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "secretsmanager:CreateSecret": [("services/aws/flows.py", ".create_connector_profile(")],
     "secretsmanager:PutResourcePolicy": [("services/aws/flows.py", ".create_connector_profile(")],
     "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
+    "appflow:DescribeFlowExecutionRecords": [("services/aws/flows.py", ".describe_flow_execution_records(")],
     "appflow:StartFlow": [("services/aws/flows.py", ".start_flow(")],
     "appflow:CreateConnectorProfile": [("services/aws/flows.py", ".create_connector_profile(")],
     "appflow:UpdateConnectorProfile": [("services/aws/flows.py", ".update_connector_profile(")],
