@@ -209,3 +209,30 @@ def test_no_action_is_granted_twice_on_one_resource() -> None:
                 key = (action, repr(resource))
                 assert key not in seen, f"{action} on {resource}: in {seen.get(key)} and {statement['Sid']}"
                 seen[key] = statement["Sid"]
+
+
+def test_the_output_flow_goes_on_past_a_refused_record_and_keeps_it_in_the_status_bucket() -> None:
+    """Contract section 2: one refused record never holds back the files after it (FailOnFirstError would)."""
+    document = load_serverless()
+    resources = document["resources"]["Resources"]
+    salesforce = resources["OutputFlow"]["Properties"]["DestinationFlowConfigList"][0]["DestinationConnectorProperties"]
+    handling = salesforce["Salesforce"]["ErrorHandlingConfig"]
+    assert handling == {
+        "FailOnFirstError": False,
+        "BucketName": {"Ref": "StatusBucket"},
+        "BucketPrefix": "${param:writebackFailurePrefix}",
+    }
+    policy = resources["StatusBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (writes,) = [statement for statement in policy if statement.get("Sid") == "AppFlowWritesRefusedRecords"]
+    assert writes["Principal"] == {"Service": "appflow.amazonaws.com"} and "s3:PutObject" in writes["Action"]
+    assert writes["Resource"] == {"Sub": "${StatusBucket.Arn}/${param:writebackFailurePrefix}/*"}
+    environment = document["provider"]["environment"]
+    assert environment["WRITEBACK_FAILURE_PREFIX"] == "${param:writebackFailurePrefix}/"
+    assert environment["OUTPUT_FLOW_NAME"] == "${self:custom.outputFlowName}"
+    rules = resources["StatusBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert {
+        "Id": "ExpireWritebackFailures",
+        "Status": "Enabled",
+        "Prefix": "${param:writebackFailurePrefix}/",
+        "ExpirationInDays": "${param:writebackFailureExpiryDays}",
+    } in rules
