@@ -35,8 +35,9 @@ def main() -> int:
     function = session.client("lambda").get_function_configuration(FunctionName=FUNCTION)
     environment = function["Environment"]["Variables"]
     os.environ.update(environment)
-    # The function's JSON logs and metrics would bury the trace: warnings and errors only, no EMF lines.
-    os.environ.update(POWERTOOLS_LOG_LEVEL="WARNING", POWERTOOLS_METRICS_DISABLED="true")
+    # The function's JSON logs and metrics would bury the trace: errors only (the trace shows what the warnings
+    # say, such as the refused record), no EMF lines.
+    os.environ.update(POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
     # With metrics disabled Powertools never flushes, so each invocation's `route` dimension "overwrites" the
     # last one's: a warning about the demo's own switch, not about the function.
     warnings.filterwarnings("ignore", message="Dimension 'route' has already been added")
