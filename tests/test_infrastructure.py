@@ -35,6 +35,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/table.py", ".put_item("),
         ("services/aws/table.py", '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])'),
     ],
+    "dynamodb:UpdateItem": [("services/aws/table.py", ".update_item(")],
     "dynamodb:BatchGetItem": [("services/aws/table.py", ".batch_get_item(")],
     "dynamodb:DescribeStream": [("serverless.yml", "StatusStreamMapping:")],
     "dynamodb:GetRecords": [
