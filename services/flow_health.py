@@ -32,7 +32,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from services.aws import flows, support_topic
 from services.aws.flows import AppFlowCallError, FlowState
-from services.aws.table import FlowHealth, read_flow_health, write_flow_health
+from services.aws.table.health import FlowHealth, read_flow_health, write_flow_health
 from services.flow_errors import Problem, diagnose
 from services.observability import logger, metrics
 from services.settings import Settings, get_settings

@@ -26,7 +26,9 @@ from typing import Any, Final, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.aws import large_event_bucket, table
+from services.aws import large_event_bucket
+from services.aws.table import config_items, request_key
+from services.aws.table.outcomes import outcome_item
 from services.models.config_change import (
     MESSAGE_LIMIT,
     ConfigChange,
@@ -47,7 +49,7 @@ MAX_ATTEMPTS: Final = 4
 Result = Literal["applied", "superseded", "nothing-to-delete", "refused", "duplicate"]
 Plan = Literal["applied", "superseded", "nothing-to-delete"]
 Clock = Callable[[], datetime]
-Recorder = Callable[[dict[str, dict[str, Any]], table.DataPut | None], table.WriteResult]
+Recorder = Callable[[dict[str, dict[str, Any]], config_items.DataPut | None], config_items.WriteResult]
 
 
 class MalformedEventError(ValueError):
@@ -118,15 +120,17 @@ def config_change_detail(event: Any) -> dict[str, Any]:
     return large_event_bucket.read_event_detail(pointer.bucket, pointer.key)
 
 
-def apply_change(change: ConfigChange, *, record: Recorder = table.record_change, clock: Clock | None = None) -> Answer:
+def apply_change(
+    change: ConfigChange, *, record: Recorder = config_items.record_change, clock: Clock | None = None
+) -> Answer:
     """Apply one valid change and record its outcome, both in one write in the usual path."""
     now = clock or _now
     plan: Plan = "applied"
-    current: table.CurrentItem | None = None
+    current: config_items.CurrentItem | None = None
     for _ in range(MAX_ATTEMPTS):
         moment = now()
         data, outcome = _write_for(plan, change, current, moment)
-        written = record(outcome.to_attributes(), data)
+        written = record(outcome_item(outcome), data)
         if written.kind == "duplicate":
             return _duplicate(change.record_id)
         if written.kind == "written":
@@ -137,12 +141,12 @@ def apply_change(change: ConfigChange, *, record: Recorder = table.record_change
 
 
 def refuse_change(
-    request: InvalidConfigChange, *, record: Recorder = table.record_change, clock: Clock | None = None
+    request: InvalidConfigChange, *, record: Recorder = config_items.record_change, clock: Clock | None = None
 ) -> Answer:
     """Record the Fail of a request that breaks the contract (one conditional put); nothing else changes."""
     moment = (clock or _now)()
     outcome = Outcome(
-        request_key=table.request_key(request.record_id, request.created_date, request.event_uuid),
+        request_key=request_key(request.record_id, request.created_date, request.event_uuid),
         record_id=request.record_id,
         status="Fail",
         message=request.problems,
@@ -155,12 +159,12 @@ def refuse_change(
         requester_email=request.requester_email,
         expires_at=_outcome_expiry(moment),
     )
-    if record(outcome.to_attributes(), None).kind == "duplicate":
+    if record(outcome_item(outcome), None).kind == "duplicate":
         return _duplicate(request.record_id)
     return _answered(outcome, "refused")
 
 
-def _next_plan(change: ConfigChange, current: table.CurrentItem | None) -> Plan:
+def _next_plan(change: ConfigChange, current: config_items.CurrentItem | None) -> Plan:
     """What to write after the data guard refused, given the item as the table held it."""
     if current is not None and current.changed_at >= change.changed_at:
         return "superseded"
@@ -170,57 +174,44 @@ def _next_plan(change: ConfigChange, current: table.CurrentItem | None) -> Plan:
 
 
 def _write_for(
-    plan: Plan, change: ConfigChange, current: table.CurrentItem | None, moment: datetime
-) -> tuple[table.DataPut | None, Outcome]:
-    subject = f"holiday on {change.holiday_date}" if change.config_type == "Holiday" else f"setting {change.subject}"
+    plan: Plan, change: ConfigChange, current: config_items.CurrentItem | None, moment: datetime
+) -> tuple[config_items.DataPut | None, Outcome]:
+    kind, values = change.kind, change.values
     if plan == "superseded":
         newer = _readable(current.changed_at if current else "")
         return None, _outcome(change, "Fail", f"superseded by a newer change made at {newer}", moment)
     if plan == "nothing-to-delete":
-        tombstone = table.DataPut(_tombstone(change, moment), table.Guard.ABSENT_OR_OLDER_TOMBSTONE)
-        return tombstone, _outcome(change, "Fail", f"no {subject} for {change.region}", moment)
+        tombstone = config_items.DataPut(_tombstone(change, moment), config_items.Guard.ABSENT_OR_OLDER_TOMBSTONE)
+        return tombstone, _outcome(change, "Fail", kind.nothing_to_remove(change.region, values), moment)
     if change.action == "Delete":
-        tombstone = table.DataPut(_tombstone(change, moment), table.Guard.LIVE_AND_OLDER)
-        message = f"{subject[0].upper()}{subject[1:]} removed for {change.region}"
-        return tombstone, _outcome(change, "Success", message, moment, summary=f"{subject} removed")
-    if change.config_type == "Holiday":
-        return _holiday_added(change, moment)
-    return _setting_added(change, moment)
-
-
-def _holiday_added(change: ConfigChange, moment: datetime) -> tuple[table.DataPut, Outcome]:
-    date_iso, name = change.holiday_date or "", change.holiday_name or ""
-    item = table.holiday_item(
+        tombstone = config_items.DataPut(_tombstone(change, moment), config_items.Guard.LIVE_AND_OLDER)
+        message, summary = kind.removed(change.region, values)
+        return tombstone, _outcome(change, "Success", message, moment, summary=summary)
+    item = config_items.config_item(
+        item_type=kind.item_type,
         region=change.region,
-        date_iso=date_iso,
-        name=name,
-        start_time=change.start_time,
-        end_time=change.end_time,
+        sort_key=kind.sort_key(values),
+        attributes=kind.stored(values),
         changed_at=change.changed_at,
         request=_request_key(change),
     )
-    closed = f"closed {change.start_time} to {change.end_time}" if change.start_time else "closed all day"
-    message = f"Holiday {name} added for {change.region} on {date_iso}, {closed}"
-    outcome = _outcome(change, "Success", message, moment, summary=f"{name} on {date_iso}, {closed}")
-    return table.DataPut(item, table.Guard.OLDER_OR_ABSENT), outcome
-
-
-def _setting_added(change: ConfigChange, moment: datetime) -> tuple[table.DataPut, Outcome]:
-    key, value = change.setting_key or "", change.setting_value or ""
-    item = table.setting_item(
-        region=change.region, key=key, value=value, changed_at=change.changed_at, request=_request_key(change)
+    message, summary = kind.added(change.region, values)
+    return config_items.DataPut(item, config_items.Guard.OLDER_OR_ABSENT), _outcome(
+        change, "Success", message, moment, summary=summary
     )
-    message = f"Setting {key} set for {change.region}"
-    outcome = _outcome(change, "Success", message, moment, summary=f'{key} set to "{value}"')
-    return table.DataPut(item, table.Guard.OLDER_OR_ABSENT), outcome
 
 
 def _tombstone(change: ConfigChange, moment: datetime) -> dict[str, dict[str, Any]]:
-    expires_at = int((moment + timedelta(days=table.TOMBSTONE_DAYS)).timestamp())
-    common = {"region": change.region, "changed_at": change.changed_at, "request": _request_key(change)}
-    if change.config_type == "Holiday":
-        return table.holiday_tombstone(date_iso=change.holiday_date or "", expires_at=expires_at, **common)
-    return table.setting_tombstone(key=change.setting_key or "", expires_at=expires_at, **common)
+    kind = change.kind
+    return config_items.config_tombstone(
+        item_type=kind.item_type,
+        region=change.region,
+        sort_key=kind.sort_key(change.values),
+        identity=kind.identity(change.values),
+        changed_at=change.changed_at,
+        request=_request_key(change),
+        expires_at=int((moment + timedelta(days=config_items.TOMBSTONE_DAYS)).timestamp()),
+    )
 
 
 def _outcome(change: ConfigChange, status: Status, message: str, moment: datetime, summary: str = "") -> Outcome:
@@ -242,7 +233,7 @@ def _outcome(change: ConfigChange, status: Status, message: str, moment: datetim
 
 
 def _request_key(change: ConfigChange) -> str:
-    return table.request_key(change.record_id, change.created_date, change.event_uuid)
+    return request_key(change.record_id, change.created_date, change.event_uuid)
 
 
 def _answered(outcome: Outcome, result: Result) -> Answer:

@@ -4,7 +4,7 @@ The contact flow's "Invoke AWS Lambda function" block waits for the answer while
 so this path is short: it reads ``Details.Parameters`` and the contact attribute ``region`` and nothing
 else of the event, answers from an in-memory cache of what the table said (per container, for
 ``LOOKUP_CACHE_TTL_SECONDS``), and on a miss reads every item the answer needs in ONE call through the
-read-only :class:`~services.aws.table.ConfigReader`. Its own deadline (``LOOKUP_DEADLINE_SECONDS``, counted
+read-only :class:`~services.aws.table.reader.ConfigReader`. Its own deadline (``LOOKUP_DEADLINE_SECONDS``, counted
 from the moment the event reaches the edge, less a cold container's one-off client creation) turns a slow or
 failing table into ``errorCode=Unavailable``.
 
@@ -24,13 +24,16 @@ from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from services.aws import table
-from services.aws.table import ConfigReader, ConfigRecord, Holiday, Setting, StoreUnavailableError
+from services import kinds
+from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
+from services.kinds.holiday import Holiday, sort_key_on
+from services.kinds.setting import TIME_ZONE_KEY, Setting, sort_key_of
 from services.observability import logger, metrics
 from services.settings import get_settings
 from services.timezones import UnknownZoneError, zone
 
-TIME_ZONE_KEY = "TimeZone"
+ConfigRecord = object
+"""A live item's record as its kind reads it (:class:`Holiday`, :class:`Setting`, ...)."""
 UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 
 _REGION = re.compile(r"[A-Za-z0-9 _-]{1,64}")
@@ -210,7 +213,7 @@ class Lookups:
         self.cache = ItemCache(cache_ttl_seconds, clock.monotonic)
         self.deadline_seconds = deadline_seconds
         self._reader_factory = reader_factory or (
-            lambda seconds, monotonic: table.config_reader(seconds, monotonic=monotonic)
+            lambda seconds, monotonic: config_reader(seconds, kinds.read_attributes(), monotonic=monotonic)
         )
         self._reader: ConfigReader | None = None
         self.reads = 0
@@ -233,7 +236,7 @@ class Lookups:
             return error_answer("Unavailable", str(error))
 
     def _setting(self, query: SettingQuery, deadline: float) -> Answer:
-        sort_key = table.setting_sk(query.key)
+        sort_key = sort_key_of(query.key)
         record = self._records(query.region, [sort_key], deadline)[sort_key]
         found = isinstance(record, Setting)
         return {
@@ -254,7 +257,7 @@ class Lookups:
         """
         now = self.clock.now()
         utc_today = now.astimezone(UTC).date()
-        zone_sk = table.setting_sk(TIME_ZONE_KEY)
+        zone_sk = sort_key_of(TIME_ZONE_KEY)
         needs_zone = query.date is None or abs(query.date - utc_today) <= _ONE_DAY
         zone_known, zone_record = self.cache.get(query.region, zone_sk) if needs_zone else (True, None)
         keys = [] if zone_known else [zone_sk]
@@ -264,14 +267,14 @@ class Lookups:
             days = [_region_now(now, zone_record, query.region).date()]
         else:
             days = [utc_today - _ONE_DAY, utc_today, utc_today + _ONE_DAY]
-        keys += [table.holiday_sk(day.isoformat()) for day in days]
+        keys += [sort_key_on(day) for day in days]
 
         records = self._records(query.region, keys, deadline)
         if not zone_known:
             zone_record = records[zone_sk]
         local_now = _region_now(now, zone_record, query.region) if needs_zone else None
         day = query.date or (local_now or now).date()
-        holiday = records[table.holiday_sk(day.isoformat())]
+        holiday = records[sort_key_on(day)]
         closed_now = (
             isinstance(holiday, Holiday)
             and local_now is not None
@@ -305,7 +308,8 @@ class Lookups:
                 self._reader = self._reader_factory(self.deadline_seconds, self.clock.monotonic)
                 deadline += self.clock.monotonic() - created
             self.reads += 1
-            for sort_key, record in self._reader.read(region, missing, deadline=deadline).items():
+            for sort_key, attributes in self._reader.read(region, missing, deadline=deadline).items():
+                record = None if attributes is None else kinds.record_of(sort_key, attributes)
                 self.cache.put(region, sort_key, record)
                 records[sort_key] = record
         return records

@@ -20,9 +20,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.aws import flows, salesforce_secret, table
+from services.aws import flows, salesforce_secret
 from services.aws.flows import AppFlowCallError, SalesforceProfile
 from services.aws.salesforce_secret import SecretUnavailableError
+from services.aws.table import jwt as jwt_records
 from services.models.salesforce_credentials import ConnectedAppCredentials, CredentialsError
 from services.models.salesforce_jwt import bearer_claims, expiry, read_claims, sign
 from services.observability import logger
@@ -172,7 +173,7 @@ def _note_signed_jwt(name: str, expires: datetime, now: datetime) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        table.record_signed_jwt(name, int(expires.timestamp()), now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        jwt_records.record_signed_jwt(name, int(expires.timestamp()), now.strftime("%Y-%m-%dT%H:%M:%SZ"))
     except (BotoCoreError, ClientError):
         logger.warning("the signed JWT's expiry could not be noted", extra={"connector_profile": name}, exc_info=True)
 

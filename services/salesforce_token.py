@@ -28,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import salesforce_connection
-from services.aws import salesforce_secret, support_topic, table
+from services.aws import salesforce_secret, support_topic
 from services.aws.salesforce_secret import SecretUnavailableError
+from services.aws.table import jwt as jwt_records
 from services.models.salesforce_credentials import CLIENT_CREDENTIALS, CLIENT_CREDENTIALS_WARNING, JWT_FIELDS_ADVICE
 from services.models.salesforce_jwt import JwtError, expiry, read_claims
 from services.observability import logger
@@ -105,7 +106,7 @@ def _check(settings: Settings, now: datetime) -> JwtCheck:
 
 
 def _renew_when_due(settings: Settings, now: datetime) -> JwtCheck:
-    noted = table.read_signed_jwt(settings.salesforce_connector_profile)
+    noted = jwt_records.read_signed_jwt(settings.salesforce_connector_profile)
     expires = datetime.fromtimestamp(noted, UTC) if noted else None
     if expires and expires - now > timedelta(days=RENEW_DAYS):
         return JwtCheck("valid", expires, signed_here=True)
@@ -185,12 +186,12 @@ def _alert_once(alert: Alert) -> bool:
     profile = alert.settings.salesforce_connector_profile
     expires = int(alert.expires_at.timestamp()) if alert.expires_at else 0
     keep_until = int((max(alert.expires_at or alert.at, alert.at) + timedelta(days=MARK_DAYS_AFTER_EXPIRY)).timestamp())
-    if not table.mark_jwt_alert(profile, expires, alert.threshold, keep_until):
+    if not jwt_records.mark_jwt_alert(profile, expires, alert.threshold, keep_until):
         return False
     try:
         support_topic.publish(alert.subject, alert.message, {"kind": f"salesforce-jwt-{alert.threshold}"})
     except Exception:
-        table.unmark_jwt_alert(profile, expires, alert.threshold)
+        jwt_records.unmark_jwt_alert(profile, expires, alert.threshold)
         raise
     return True
 

@@ -43,6 +43,7 @@ from services.aws import POOLED_CALL_WORST_SECONDS
 from services.aws.notification_topic import NotificationTopic, notification_topic
 from services.aws.status_bucket import StatusBucket, Stored, status_bucket
 from services.aws.table import OUTCOME
+from services.aws.table.outcomes import outcome_from_image
 from services.models.outcome import Outcome
 from services.notification import notification_for, subject_for
 from services.observability import logger, metrics
@@ -196,7 +197,7 @@ def outcome_in(record: DynamoDBRecord) -> Outcome | Skipped:
     image = (raw.get("dynamodb") or {}).get("NewImage") or {}
     if (image.get("itemType") or {}).get("S") != OUTCOME:
         return Skipped("data-item")
-    return Outcome.from_attributes(image)
+    return outcome_from_image(image)
 
 
 def send_outcome(

@@ -38,7 +38,7 @@ from typing import Any
 from services.aws import flows
 from services.aws.flows import AppFlowCallError, FlowRun
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
-from services.aws.table import read_flow_health
+from services.aws.table.health import read_flow_health
 from services.flow_health import Alert, record_failures_reported, send_alert_once
 from services.observability import logger
 from services.settings import Settings, get_settings

@@ -33,7 +33,8 @@ class FakeClock:
 
 
 class ConfigTable:
-    """Writes holiday and setting items the way the inbound leg stores them (services/aws/table.py)."""
+    """Writes holiday and setting items the way the inbound leg stores them (services/aws/table/config_items.py and
+    the kinds in services/kinds/), spelled out here so that a change of the stored format fails the tests."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client

@@ -13,7 +13,7 @@ from botocore.stub import ANY
 
 import handler
 from services import flow_health
-from services.aws.table import FlowHealth, read_flow_health
+from services.aws.table.health import FlowHealth, read_flow_health
 from services.flow_health import Outcome, client_token
 from services.settings import get_settings
 from tests.appflow_stubs import described_flow, flow_execution_records, flow_run, started_flow
@@ -345,7 +345,7 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
 
 
 def test_a_heal_under_way_holds_the_flow(aws: Any, appflow: Any, lambda_context: Any) -> None:
-    from services.aws.table import write_flow_health
+    from services.aws.table.health import write_flow_health
 
     held = FlowHealth(IN_FLOW, window="2026-11-27T10", attempts=1, lease_until=int(NOW.timestamp()) + 30)
     assert write_flow_health(FlowHealth(IN_FLOW), held, 0)

@@ -22,7 +22,8 @@ from botocore.exceptions import ClientError
 
 import handler
 from services import aws as aws_clients
-from services.aws import table
+from services.aws.table import config_items
+from services.aws.table.outcomes import outcome_from_image
 from services.aws.large_event_bucket import ForeignBucketError
 from services.inbound import MalformedEventError
 from services.models.config_change import UnusableRecordIdError
@@ -57,7 +58,7 @@ def items(stack: Stack) -> list[dict[str, Any]]:
 
 
 def outcomes(stack: Stack) -> list[Outcome]:
-    return [Outcome.from_attributes(item) for item in items(stack) if item["itemType"]["S"] == "OUTCOME"]
+    return [outcome_from_image(item) for item in items(stack) if item["itemType"]["S"] == "OUTCOME"]
 
 
 def item(stack: Stack, key: dict[str, Any] = HOLIDAY_KEY) -> dict[str, Any] | None:
@@ -584,10 +585,10 @@ def test_a_throttled_or_failed_write_raises_and_writes_nothing(
 
 def test_the_write_client_retries_briefly_so_that_eventbridge_retries_take_over(aws: Stack) -> None:
     """A lasting fault must fail well inside the function's 30 s timeout (not botocore's 10 DynamoDB retries)."""
-    client = table._dynamodb()
+    client = config_items.inbound_client()
     assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 3}
     assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (3, 5)
-    assert table._dynamodb() is client, "one client per container"
+    assert config_items.inbound_client() is client, "one client per container"
 
 
 def test_a_throttled_fail_outcome_raises_too(aws: Stack, lambda_context: Any) -> None:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from services.aws.table import CurrentItem, DataPut, Guard, WriteResult
+from services.aws.table.config_items import CurrentItem, DataPut, Guard, WriteResult
 from services.inbound import MAX_ATTEMPTS, ConcurrentChangeError, apply_change
-from services.models.config_change import ConfigChange
+from services.models.config_change import ConfigChange, parse_config_change
 from tests.aws_stack import Stack
 
 NOW = datetime(2026, 11, 27, 22, 0, 0, tzinfo=UTC)
@@ -24,7 +24,7 @@ def settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def change(action: str = "Add", created: str = "2026-11-27T10:00:00.000Z") -> ConfigChange:
-    return ConfigChange.model_validate(
+    parsed = parse_config_change(
         {
             "Record_Id__c": "a0B5g00000XyZ12AAB",
             "Action__c": action,
@@ -36,6 +36,8 @@ def change(action: str = "Add", created: str = "2026-11-27T10:00:00.000Z") -> Co
             "CreatedDate": created,
         }
     )
+    assert isinstance(parsed, ConfigChange)
+    return parsed
 
 
 class ScriptedTable:

@@ -15,7 +15,7 @@ from moto import mock_aws
 import handler
 from services import aws as aws_clients
 from services import lookup
-from services.aws.table import ConfigReader
+from services.aws.table.reader import ConfigReader
 from services.settings import get_settings
 from tests.aws_stack import Stack, create_stack
 from tests.lookup_support import ConfigTable, FakeClock, contact_flow_event
@@ -548,7 +548,7 @@ def test_any_parameters_and_contact_data_get_a_flat_string_map_with_a_status(
             cache_ttl_seconds=60,
             deadline_seconds=2,
             reader_factory=lambda seconds, monotonic: ConfigReader(
-                empty_table, "t", attempt_seconds=0.8, monotonic=monotonic
+                empty_table, "t", attributes=(), attempt_seconds=0.8, monotonic=monotonic
             ),
         )
     )
@@ -568,7 +568,7 @@ def test_a_cold_containers_client_creation_does_not_count_against_the_deadline(
 
     def slow_cold_start(seconds: float, monotonic: Callable[[], float]) -> ConfigReader:
         clock.advance(1.5)  # boto3's import and client creation on a small, cold Lambda
-        return ConfigReader(EmptyTable(), "t", attempt_seconds=0.8, monotonic=monotonic)
+        return ConfigReader(EmptyTable(), "t", attributes=(), attempt_seconds=0.8, monotonic=monotonic)
 
     lookup.use_lookups(
         lookup.Lookups(clock=clock, cache_ttl_seconds=60, deadline_seconds=2, reader_factory=slow_cold_start)

@@ -20,8 +20,8 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 import handler
 from services import aws as aws_clients
 from services import timezones
-from services.aws import table
-from services.aws.table import ConfigReader, Holiday, Setting, StoreUnavailableError
+from services import kinds
+from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
 from services.settings import get_settings
 from services.timezones import UnknownZoneError, zone
 from tests.lookup_support import ConfigTable, contact_flow_event
@@ -57,7 +57,7 @@ def closed_endpoint(monkeypatch: pytest.MonkeyPatch) -> str:
 
 def timed_lookup(lambda_context: Any, **parameters: str) -> tuple[dict[str, str], float]:
     """The answer and its wall time in a warm container (the lookup client already created)."""
-    table.config_reader(get_settings().lookup_deadline_seconds)
+    config_reader(get_settings().lookup_deadline_seconds, kinds.read_attributes())
     started = time.monotonic()
     answer: dict[str, str] = handler.handler(contact_flow_event(**parameters), lambda_context)
     return answer, time.monotonic() - started
@@ -129,7 +129,7 @@ def test_one_read_timeout_is_retried_and_answered_in_time(
 
 
 def test_the_lookup_client_is_timed_by_the_deadline_with_botocores_retries_off(aws: Any) -> None:
-    reader = table.config_reader(2.0)
+    reader = config_reader(2.0, kinds.read_attributes())
     config = aws_clients.client("dynamodb", purpose="lookup").meta.config
     assert (config.connect_timeout, config.read_timeout) == (0.3, 0.5)
     assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
@@ -168,6 +168,7 @@ def reader_for(client: ScriptedClient, sleeps: list[float] | None = None) -> Con
     return ConfigReader(
         client,
         "t",
+        attributes=kinds.read_attributes(),
         attempt_seconds=0.8,
         monotonic=lambda: client.clock[0],
         sleep=(sleeps if sleeps is not None else []).append,
@@ -186,10 +187,10 @@ def test_the_reader_maps_the_items_asked_for_and_treats_tombstones_and_strangers
     asked = ["HOLIDAY#2026-12-25", "SETTING#Closed", "SETTING#TimeZone", "OTHER#x"]
     found = reader_for(client).read("R", asked, deadline=2)
     assert found == {
-        "HOLIDAY#2026-12-25": Holiday("2026-12-25", "Christmas Day", "09:00", "12:00"),
+        "HOLIDAY#2026-12-25": {"name": "Christmas Day", "startTime": "09:00", "endTime": "12:00"},
         "SETTING#Closed": None,
         "SETTING#TimeZone": None,
-        "OTHER#x": None,
+        "OTHER#x": {},
     }
 
 
@@ -202,7 +203,7 @@ def test_throttling_is_retried_after_a_short_backoff() -> None:
     ]
     client = ScriptedClient([0.0], script)
     found = reader_for(client, sleeps).read("R", ["SETTING#TimeZone"], deadline=2)
-    assert found == {"SETTING#TimeZone": Setting("TimeZone", "UTC")}
+    assert found == {"SETTING#TimeZone": {"value": "UTC"}}
     assert sleeps == [0.025, 0.05]
 
 
@@ -219,7 +220,7 @@ def test_unprocessed_keys_are_read_again_and_only_they() -> None:
     ]
     client = ScriptedClient([0.0], script)
     found = reader_for(client).read("R", ["SETTING#TimeZone", "HOLIDAY#2026-01-01"], deadline=2)
-    assert found["HOLIDAY#2026-01-01"] == Holiday("2026-01-01", "New Year")
+    assert found["HOLIDAY#2026-01-01"] == {"name": "New Year"}
     assert client.requests == [["SETTING#TimeZone", "HOLIDAY#2026-01-01"], ["HOLIDAY#2026-01-01"]]
 
 
@@ -383,6 +384,11 @@ CONNECT_PATH_SERVICES = [
     "services",
     "services.aws",
     "services.aws.table",
+    "services.aws.table.reader",
+    "services.kinds",
+    "services.kinds.base",
+    "services.kinds.holiday",
+    "services.kinds.setting",
     "services.lookup",
     "services.observability",
     "services.settings",

@@ -13,7 +13,7 @@ import pytest
 from botocore.stub import ANY
 
 import handler
-from services.aws.table import read_signed_jwt
+from services.aws.table.jwt import read_signed_jwt
 from services.salesforce_connection import SalesforceConnectionError, connect, is_sandbox
 from services.settings import get_settings
 from tests.appflow_stubs import PROFILE, connector_profiles, profile_arn

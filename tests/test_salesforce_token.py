@@ -13,7 +13,7 @@ import pytest
 
 import handler
 from services import flow_health, salesforce_token
-from services.aws.table import read_signed_jwt, record_signed_jwt
+from services.aws.table.jwt import read_signed_jwt, record_signed_jwt
 from services.settings import get_settings
 from tests.appflow_stubs import PROFILE, connector_profiles, described_flow, profile_arn
 from tests.aws_stack import drain

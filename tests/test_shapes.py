@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from router import shapes
 from services.aws import table
+from services.aws.table.health import flow_health_key
+from services.aws.table.outcomes import outcome_key
+from services.kinds import holiday, setting
 
 SALESFORCE = {
     "source": "aws.partner/appflow/salesforce.com/123456789012/config-bridge-dev-config-change-in",
@@ -56,11 +60,11 @@ def test_a_partner_event_from_another_saas_is_not_salesforce() -> None:
 
 def test_table_keys_follow_the_single_table_design() -> None:
     assert table.region_pk("US-East") == "REGION#US-East"
-    assert table.holiday_sk("2026-12-25") == "HOLIDAY#2026-12-25"
-    assert table.setting_sk("TimeZone") == "SETTING#TimeZone"
+    assert holiday.sort_key_on(date(2026, 12, 25)) == "HOLIDAY#2026-12-25"
+    assert setting.sort_key_of("TimeZone") == "SETTING#TimeZone"
     assert table.request_key("a0B5g00000ABCDE", "2026-11-27T10:00:00Z", "e-1") == "uuid:e-1"
     assert table.request_key("a0B5g00000ABCDE", "2026-11-27T10:00:00Z", None) == (
         "record:a0B5g00000ABCDE@2026-11-27T10:00:00Z"
     )
-    assert table.outcome_key("uuid:e-1") == {"PK": "REQUEST#uuid:e-1", "SK": "OUTCOME"}
-    assert table.flow_health_key("f") == {"PK": "FLOW#f", "SK": "HEALTH"}
+    assert outcome_key("uuid:e-1") == {"PK": "REQUEST#uuid:e-1", "SK": "OUTCOME"}
+    assert flow_health_key("f") == {"PK": "FLOW#f", "SK": "HEALTH"}

@@ -19,6 +19,7 @@ from botocore.exceptions import ReadTimeoutError
 
 import handler
 from services import aws as aws_clients
+from services.aws.table.outcomes import outcome_item
 from services.models.outcome import Outcome
 from services.status_file import STATUS_COLUMNS
 from tests.aws_stack import Stack, drain
@@ -54,7 +55,7 @@ def key_of(item: Outcome, copy: int = 1) -> str:
 
 def insert_record(item: Outcome, sequence: int) -> dict[str, Any]:
     """The INSERT record of an outcome item, as Lambda delivers it (without going through the table)."""
-    attributes = item.to_attributes()
+    attributes = outcome_item(item)
     return {
         "eventID": f"{sequence:032x}",
         "eventName": "INSERT",
@@ -76,7 +77,7 @@ def insert_record(item: Outcome, sequence: int) -> dict[str, Any]:
 def put_items(stack: Stack, *items: Outcome | dict[str, Any]) -> None:
     dynamodb = boto3.client("dynamodb")
     for item in items:
-        attributes = item.to_attributes() if isinstance(item, Outcome) else item
+        attributes = outcome_item(item) if isinstance(item, Outcome) else item
         dynamodb.put_item(TableName=stack.table_name, Item=attributes)
 
 

@@ -1,8 +1,11 @@
 """The ``Config_Change__e`` platform event (CONTRACT.md section 1), as the AppFlow event flow maps it.
 
-Each field's ``alias`` is its Salesforce API name: the same names appear in the Salesforce metadata and the
-AppFlow field mappings, and a test holds the three together. The contract's rules are the fields' constraints
-and validators, so that one validation names every bad field at once; fields not listed are ignored.
+The fields every request has (``Record_Id__c``, ``Action__c``, ``Config_Type__c``, ``Region__c``, the requester,
+the event's id and time) are this model's, each ``alias`` its Salesforce API name. The fields of a kind
+(``Holiday_Date__c``, ``Setting_Key__c``, ...) and their rules are the kind's (:mod:`services.kinds`): the model
+keeps them as :attr:`ConfigChange.values`, and ``Config_Type__c`` takes exactly the registry's kinds. The same
+names appear in the Salesforce metadata and the AppFlow field mappings, and a test holds the three together. One
+validation names every bad field at once; fields no kind and no rule knows are ignored.
 
 :func:`parse_config_change` turns the event's ``detail`` into a :class:`ConfigChange`, or into an
 :class:`InvalidConfigChange` whose ``problems`` say in a business user's words what is wrong with which field
@@ -14,73 +17,37 @@ queue after EventBridge's retries.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from services.timezones import UnknownZoneError, zone
+from services.kinds import KIND_FIELDS, KINDS, kind_named
+from services.kinds.base import ACTIONS, FieldSpec, Kind
 
 MESSAGE_LIMIT: Final = 255
 """``Status_Message__c`` holds at most 255 characters."""
 
 SALESFORCE_ID: Final = r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$"
 REGION: Final = r"^[A-Za-z0-9 _-]{1,64}$"
-SETTING_KEY: Final = r"^[A-Za-z0-9_]{1,64}$"
-DATE: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-"""Digits are ASCII ``[0-9]`` in every pattern: ``\\d`` also takes other scripts' digits (``1\u0969:00``)."""
-TIME_OF_DAY: Final = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 EMAIL: Final = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 """No control characters: the address becomes the e-mail's ``requester`` attribute, which filter policies match."""
 DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
-TIME_ZONE_KEY: Final = "TimeZone"
-"""The setting whose value is the region's IANA time zone."""
-CLOSED_KEY: Final = "Closed"
-"""The setting whose value says whether the region is closed for an emergency."""
-CLOSED_VALUES: Final = ("true", "false")
-"""Exactly these, lower case, as the contract writes them and a Salesforce checkbox sends them: a contact flow
-compares the stored value as text, so ``True`` or ``yes`` would be stored and never match its ``true``."""
+"""Digits are ASCII ``[0-9]`` in every pattern: ``\\d`` also takes other scripts' digits (``1\u0969:00``)."""
 
 RULES: Final[dict[str, str]] = {
     "Record_Id__c": "must be a Salesforce Id (15 or 18 letters and digits)",
     "Action__c": "must be Add or Delete",
-    "Config_Type__c": "must be Holiday or Setting",
+    "Config_Type__c": f"must be {' or '.join(KINDS)}",
     "Region__c": "must be 1 to 64 letters, digits, spaces, _ or -",
-    "Holiday_Date__c": "must be a date YYYY-MM-DD",
-    "Holiday_Name__c": "must be text of at most 255 characters",
-    "Start_Time__c": "must be a time HH:MM (24-hour)",
-    "End_Time__c": "must be a time HH:MM (24-hour)",
-    "Setting_Key__c": "must be 1 to 64 letters, digits or _",
-    "Setting_Value__c": "must be text of at most 4000 characters",
     "Requester_Email__c": "must be an e-mail address",
     "EventUuid": "must be text of at most 255 characters",
     "CreatedDate": "must be an ISO 8601 date-time",
     "CreatedById": "must be a Salesforce Id (15 or 18 letters and digits)",
 }
-"""What each field allows, in a business user's words (the message of a Fail for that field)."""
-
-
-NOT_FOR_TYPE: Final[dict[str, tuple[str, ...]]] = {
-    "Holiday": ("Setting_Key__c", "Setting_Value__c"),
-    "Setting": ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"),
-}
-"""Fields a type does not use: each must be empty (contract section 1), else a Fail names it."""
-NOT_FOR_ACTION: Final[dict[str, tuple[str, ...]]] = {
-    "Delete": ("Holiday_Name__c", "Start_Time__c", "End_Time__c", "Setting_Value__c"),
-}
-"""Fields only an Add uses. A Delete is by date or key alone; a Delete that names a holiday, a closure window or a
-value reads as "only if it is this one" (or "only this window"), which it is not: a Fail names the field, so
-that the user learns what a Delete does instead of removing more than they meant."""
+"""What each field every request has allows, in a business user's words (a kind's fields: their ``rule``)."""
 
 
 class UnusableRecordIdError(ValueError):
@@ -103,15 +70,6 @@ def _stripped(value: Any) -> str:
 
 def _rule(message: str) -> PydanticCustomError:
     return PydanticCustomError("config_rule", message)
-
-
-def _real_date(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise _rule(RULES["Holiday_Date__c"]) from None
-    return value
 
 
 def as_utc(value: str) -> datetime:
@@ -149,24 +107,8 @@ class ConfigChange(BaseModel):
 
     record_id: Annotated[str, Required] = Field(alias="Record_Id__c", pattern=SALESFORCE_ID)
     action: Annotated[Literal["Add", "Delete"], Required] = Field(alias="Action__c")
-    config_type: Annotated[Literal["Holiday", "Setting"], Required] = Field(alias="Config_Type__c")
+    config_type: Annotated[str, Required] = Field(alias="Config_Type__c")
     region: Annotated[str, Required] = Field(alias="Region__c", pattern=REGION)
-    holiday_date: Annotated[str | None, AbsentIfBlank] = Field(
-        None, alias="Holiday_Date__c", pattern=DATE, validate_default=True
-    )
-    holiday_name: Annotated[str | None, AbsentIfBlank] = Field(
-        None, alias="Holiday_Name__c", max_length=255, validate_default=True
-    )
-    start_time: Annotated[str | None, AbsentIfBlank] = Field(None, alias="Start_Time__c", pattern=TIME_OF_DAY)
-    end_time: Annotated[str | None, AbsentIfBlank] = Field(
-        None, alias="End_Time__c", pattern=TIME_OF_DAY, validate_default=True
-    )
-    setting_key: Annotated[str | None, AbsentIfBlank] = Field(
-        None, alias="Setting_Key__c", pattern=SETTING_KEY, validate_default=True
-    )
-    setting_value: Annotated[str | None, AbsentIfBlank] = Field(
-        None, alias="Setting_Value__c", max_length=4000, validate_default=True
-    )
     requester_email: Annotated[str | None, AbsentIfBlank] = Field(
         None, alias="Requester_Email__c", max_length=254, pattern=EMAIL
     )
@@ -174,97 +116,24 @@ class ConfigChange(BaseModel):
     created_date: Annotated[str, Required] = Field(alias="CreatedDate", max_length=64)
     """As Salesforce sent it; :attr:`changed_at` is the same instant, normalised for ordering."""
     created_by_id: Annotated[str | None, AbsentIfBlank] = Field(None, alias="CreatedById", pattern=SALESFORCE_ID)
+    values: Mapping[str, str] = Field(default_factory=dict, exclude=True)
+    """The kind's fields by Salesforce name, trimmed, only those given (set by :func:`parse_config_change`)."""
 
-    @model_validator(mode="before")
+    @field_validator("config_type")
     @classmethod
-    def _trimmed(cls, data: Any) -> Any:
-        """Every text value trimmed before any rule sees it.
-
-        Surrounding spaces are not part of any value (contract section 1): ``" Delete "`` is ``Delete``, and
-        an all-space optional field is empty. Trimming is :meth:`str.strip` (Unicode white space), the same
-        as the Connect lookup's, so that what is stored is what a lookup compares with.
-        """
-        if not isinstance(data, dict):
-            return data
-        return {name: value.strip() if isinstance(value, str) else value for name, value in data.items()}
-
-    @field_validator(
-        "holiday_date", "holiday_name", "start_time", "end_time", "setting_key", "setting_value", mode="before"
-    )
-    @classmethod
-    def _empty_unless_used(cls, value: Any, info: ValidationInfo) -> Any:
-        """A field that the request's type (:data:`NOT_FOR_TYPE`) or action (:data:`NOT_FOR_ACTION`) does not use
-        must be empty: a Setting with a ``Holiday_Date__c`` is a mistake the user hears about, not a silent drop.
-
-        Checked before the field's own rules (its value means nothing here), against ``Config_Type__c`` and
-        ``Action__c`` when they are valid (otherwise their own errors are reported).
-        """
-        if _blank_is_absent(value) is None or info.field_name is None:
-            return value
-        name = cls.model_fields[info.field_name].alias
-        config_type, action = info.data.get("config_type"), info.data.get("action")
-        if config_type is not None and name in NOT_FOR_TYPE.get(config_type, ()):
-            raise _rule(f"not used by a {config_type}: leave it empty")
-        if action is not None and name in NOT_FOR_ACTION.get(action, ()):
-            raise _rule(f"not used to {action.lower()} a {config_type or 'request'}: leave it empty")
-        return value
-
-    # Rules that join fields. A validator sees in ``info.data`` only the fields before it that were valid,
-    # so a rule is checked only when the fields it depends on are good (their own errors are reported).
-
-    @field_validator("holiday_date")
-    @classmethod
-    def _holiday_needs_a_date(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("config_type") == "Holiday":
-            raise _rule("required for a Holiday")
-        return _real_date(value)
-
-    @field_validator("holiday_name")
-    @classmethod
-    def _holiday_add_needs_a_name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("config_type") == "Holiday" and info.data.get("action") == "Add":
-            raise _rule("required to add a Holiday")
-        return value
-
-    @field_validator("end_time")
-    @classmethod
-    def _closure_window(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if "start_time" not in info.data:
-            return value  # Start_Time__c itself is bad and reported
-        start = info.data["start_time"]
-        if start is not None and value is None:
-            raise _rule("required when Start_Time__c is given")
-        if start is None and value is not None:
-            raise _rule("given without Start_Time__c (give both or neither)")
-        if start is not None and value is not None and value <= start:
-            raise _rule("must be after Start_Time__c")
-        return value
-
-    @field_validator("setting_key")
-    @classmethod
-    def _setting_needs_a_key(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and info.data.get("config_type") == "Setting":
-            raise _rule("required for a Setting")
-        return value
-
-    @field_validator("setting_value")
-    @classmethod
-    def _setting_add_needs_a_value(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("config_type") != "Setting" or info.data.get("action") != "Add":
-            return value
-        if value is None:
-            raise _rule("required to add a Setting")
-        key = info.data.get("setting_key")
-        if key == TIME_ZONE_KEY and not is_time_zone(value):
-            raise _rule("must be a time zone name such as America/New_York")
-        if key == CLOSED_KEY and value not in CLOSED_VALUES:
-            raise _rule("must be true or false")
+    def _a_known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise _rule(RULES["Config_Type__c"])
         return value
 
     @field_validator("created_date")
     @classmethod
     def _created_date_is_a_date_time(cls, value: str) -> str:
         return _date_time(value)
+
+    @property
+    def kind(self) -> Kind:
+        return kind_named(self.config_type)
 
     @property
     def created_at(self) -> datetime:
@@ -278,8 +147,8 @@ class ConfigChange(BaseModel):
 
     @property
     def subject(self) -> str:
-        """What the change is about: the holiday's date or the setting's key."""
-        return (self.holiday_date if self.config_type == "Holiday" else self.setting_key) or ""
+        """What the change is about within its region (the holiday's date, the setting's key)."""
+        return self.kind.subject(self.values)
 
 
 class InvalidConfigChange(BaseModel):
@@ -319,23 +188,102 @@ class LargeEventPointer(BaseModel):
         return "Record_Id__c" not in detail and ("s3Bucket" in detail or "s3Key" in detail)
 
 
+_COMMON_FIELDS: Final = tuple(str(field.alias) for name, field in ConfigChange.model_fields.items() if name != "values")
+FIELD_ORDER: Final = (*_COMMON_FIELDS[:4], *KIND_FIELDS, *_COMMON_FIELDS[4:])
+"""Every field a request may carry, in the order a Fail message names them: the four every request has, the
+kinds' fields, then the requester and the event's own."""
+
+
 def parse_config_change(detail: dict[str, Any]) -> ConfigChange | InvalidConfigChange:
-    """Validate the event's fields; :class:`UnusableRecordIdError` when no outcome could be written back."""
-    try:
-        return ConfigChange.model_validate(detail)
-    except ValidationError as error:
-        errors = error.errors(include_url=False, include_input=False)
+    """Validate the event's fields; :class:`UnusableRecordIdError` when no outcome could be written back.
+
+    Every text value is trimmed before any rule sees it: surrounding spaces are not part of any value (contract
+    section 1), ``" Delete "`` is ``Delete``, and an all-space optional field is empty. Trimming is
+    :meth:`str.strip` (Unicode white space), the same as the Connect lookup's, so that what is stored is what a
+    lookup compares with.
+    """
+    data = {name: value.strip() if isinstance(value, str) else value for name, value in detail.items()}
+    data.pop("values", None)
     by_field: dict[str, list[str]] = {}
-    for problem in errors:
-        field = _salesforce_name(problem["loc"][0]) if problem["loc"] else "event"
-        by_field.setdefault(field, [])
-        reason = explain(field, problem)
-        if reason not in by_field[field]:
-            by_field[field].append(reason)
+    change: ConfigChange | None = None
+    try:
+        change = ConfigChange.model_validate(data)
+    except ValidationError as error:
+        for problem in error.errors(include_url=False, include_input=False):
+            field = _salesforce_name(problem["loc"][0]) if problem["loc"] else "event"
+            _add(by_field, field, explain(field, problem))
     if "Record_Id__c" in by_field:
         absent = _blank_is_absent(detail.get("Record_Id__c")) is None
         raise UnusableRecordIdError("Record_Id__c is missing" if absent else f"Record_Id__c {RULES['Record_Id__c']}")
-    return _invalid(detail, by_field)
+    config_type = data.get("Config_Type__c") if "Config_Type__c" not in by_field else None
+    action = data.get("Action__c") if "Action__c" not in by_field else None
+    values = _kind_values(data, KINDS.get(config_type) if isinstance(config_type, str) else None, action, by_field)
+    if change is None or by_field:
+        return _invalid(detail, data, values, {name: by_field[name] for name in _ordered(by_field)})
+    return change.model_copy(update={"values": values})
+
+
+def _kind_values(
+    data: Mapping[str, Any], kind: Kind | None, action: str | None, by_field: dict[str, list[str]]
+) -> dict[str, str]:
+    """The kind fields' valid values; every problem with them added to ``by_field``.
+
+    A field of another kind, or one the action does not use, must be empty: a Setting with a ``Holiday_Date__c``
+    is a mistake the user hears about, not a silent drop (checked against ``Config_Type__c`` and ``Action__c``
+    when they are valid; otherwise their own errors are reported). A Delete is by its item alone: a Delete that
+    names a holiday, a closure window or a value reads as "only if it is this one", which it is not.
+    """
+    values: dict[str, str] = {}
+    broken: set[str] = set()
+    for name in KIND_FIELDS:
+        value = _blank_is_absent(data.get(name))
+        if value is None:
+            continue
+        spec = kind.field_named(name) if kind else None
+        if kind is not None and spec is None:
+            _add(by_field, name, f"not used by a {kind.name}: leave it empty")
+        elif kind is not None and spec is not None and action is not None and action not in spec.actions:
+            _add(by_field, name, f"not used to {action.lower()} a {kind.name}: leave it empty")
+        elif not isinstance(value, str) or not _spec_of(name, spec).valid(value):
+            _add(by_field, name, _spec_of(name, spec).rule)
+        else:
+            values[name] = value
+            continue
+        broken.add(name)
+    if kind is None:
+        return values
+    for spec in kind.fields:
+        if spec.name in values or spec.name in broken:
+            continue
+        if spec.required == ACTIONS:
+            _add(by_field, spec.name, f"required for a {kind.name}")
+        elif action is not None and action in spec.required:
+            _add(by_field, spec.name, f"required to {action.lower()} a {kind.name}")
+        else:
+            continue
+        broken.add(spec.name)
+    if action is not None:
+        for name, why in kind.rules(action, values, frozenset(broken)).items():
+            _add(by_field, name, why)
+    return values
+
+
+def _spec_of(name: str, spec: FieldSpec | None) -> FieldSpec:
+    """The field's own rule: its kind's, or, when the kind is unknown, the first kind's that has the field."""
+    if spec is not None:
+        return spec
+    return next(found for kind in KINDS.values() if (found := kind.field_named(name)) is not None)
+
+
+def _add(by_field: dict[str, list[str]], field: str, reason: str) -> None:
+    reasons = by_field.setdefault(field, [])
+    if reason not in reasons:
+        reasons.append(reason)
+
+
+def _ordered(by_field: Mapping[str, list[str]]) -> list[str]:
+    known = [name for name in FIELD_ORDER if name in by_field]
+    return known + [name for name in by_field if name not in FIELD_ORDER]
 
 
 def _salesforce_name(location: str | int) -> str:
@@ -371,25 +319,18 @@ def utc_iso(moment: datetime, timespec: str = "seconds") -> str:
     return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
-def is_time_zone(name: str) -> bool:
-    """Whether the lookup can load ``name`` as the region's clock: the same test, :func:`services.timezones.zone`."""
-    try:
-        zone(name)
-    except UnknownZoneError:
-        return False
-    return True
-
-
-def _invalid(detail: dict[str, Any], by_field: dict[str, list[str]]) -> InvalidConfigChange:
+def _invalid(
+    detail: Mapping[str, Any], data: Mapping[str, Any], values: Mapping[str, str], by_field: dict[str, list[str]]
+) -> InvalidConfigChange:
     def good(name: str) -> str:
-        return _stripped(detail.get(name)) if name not in by_field else ""
+        return _stripped(data.get(name)) if name not in by_field else ""
 
     config_type = good("Config_Type__c")
-    subject = good("Setting_Key__c") if config_type == "Setting" else good("Holiday_Date__c")
+    kind = KINDS.get(config_type)
     event_uuid = good("EventUuid") or None
     raw_created = detail.get("CreatedDate")
     return InvalidConfigChange(
-        record_id=detail["Record_Id__c"].strip(),
+        record_id=str(data["Record_Id__c"]),
         problems=summarise(by_field),
         # The de-duplication key of a Fail comes from the values as sent (bounded: it is part of a table key, and
         # well-formed: a lone surrogate cannot be stored, and would keep the request from ever getting its Fail).
@@ -398,7 +339,7 @@ def _invalid(detail: dict[str, Any], by_field: dict[str, list[str]]) -> InvalidC
         action=good("Action__c"),
         config_type=config_type,
         region=good("Region__c"),
-        subject=subject,
+        subject=kind.subject(values) if kind else "",
         requester_email=good("Requester_Email__c"),
     )
 

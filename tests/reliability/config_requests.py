@@ -95,8 +95,7 @@ def item_of(event: dict[str, Any], world: World) -> tuple[str, str] | None:
         return None
     if not isinstance(parsed, ConfigChange):
         return None
-    sort_key = table.holiday_sk(parsed.holiday_date or "") if parsed.config_type == "Holiday" else None
-    return (table.region_pk(parsed.region), sort_key or table.setting_sk(parsed.setting_key or ""))
+    return (table.region_pk(parsed.region), parsed.kind.sort_key(parsed.values))
 
 
 @dataclass

@@ -490,7 +490,8 @@ def test_an_accepted_date_or_time_is_ascii_digits(day: str, start: str, end: str
     }
     change = parse_config_change(detail)
     if isinstance(change, ConfigChange):
-        assert all(v is not None and v.isascii() for v in (change.holiday_date, change.start_time, change.end_time))
+        fields = ("Holiday_Date__c", "Start_Time__c", "End_Time__c")
+        assert all(change.values[name].isascii() for name in fields)
 
 
 IMAGE_TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=30), st.integers(300, 3000).map(lambda n: "m" * n))

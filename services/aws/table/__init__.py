@@ -1,0 +1,80 @@
+"""The configuration table: one DynamoDB table for the whole system (single-table design), one module per item
+family: :mod:`~services.aws.table.config_items` (the inbound write), :mod:`~services.aws.table.reader` (the
+Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services.aws.table.health` (flow health),
+:mod:`~services.aws.table.jwt` (the Salesforce connection's JWT).
+
+| item          | PK                   | SK                    | written by        | read by                 |
+| ------------- | -------------------- | --------------------- | ----------------- | ----------------------- |
+| holiday       | ``REGION#<region>``  | ``HOLIDAY#<date>``    | inbound write     | Connect (BatchGetItem)  |
+| setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect (BatchGetItem)  |
+| outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
+| flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
+| signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
+| JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
+
+Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``, ``SALESFORCE_JWT``) so
+that the stream's filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is
+the TTL attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
+the outcome item's key is the de-duplication key, so a conditional put both records the outcome and
+refuses a second delivery.
+
+Attributes besides the keys (camelCase):
+Holiday and setting items are config items: what each kind stores is its module's (``services.kinds``); this
+package writes them with the bookkeeping every config item has, whatever its kind:
+- holiday: ``region``, ``date`` (``YYYY-MM-DD``), ``name``, ``startTime`` and ``endTime`` (``HH:MM``, only for a
+  part-day closure), ``changedAt`` (the ``CreatedDate`` of the last change applied, ISO 8601 UTC),
+  ``requestKey``, ``deleted`` (BOOL: a tombstone kept after a Delete so that an older, late Add cannot bring the
+  item back; readers treat it as absent), ``expiresAt`` (tombstones only).
+- setting: ``region``, ``key``, ``value``, ``changedAt``, ``requestKey``, ``deleted``, ``expiresAt``.
+- outcome: see :mod:`services.aws.table.outcomes`.
+- flow health: ``flowName``, ``revision`` (N: every write is conditioned on the previous one), ``window`` (the UTC
+  hour ``YYYY-MM-DDTHH`` the counters belong to), ``attempts`` (N: restarts in that hour), ``leaseUntil`` (N, epoch
+  seconds: a heal is under way until then), ``alerted`` (SS: alert kinds sent in that hour), ``lastOutcome``,
+  ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision),
+  ``failuresReportedUntil`` and ``failuresReportedKeys`` (SS) (the output flow: the write-back check's cursor over
+  failed-records files, the newest modification time alerted and the files of that time). See
+  :class:`FlowHealth`; the logic is ``services.flow_health``.
+- signed JWT (``itemType`` ``SALESFORCE_JWT``): ``jwtExpires`` (N, epoch seconds: the ``exp`` of the JWT the
+  connection signed and gave AppFlow), ``changedAt``. JWT alerts: ``alerted_<threshold>`` (S, the id of the write
+  that claimed the alert: ``14d``, ``3d``, ``expired``, ``unknown``), ``expiresAt``. The logic is
+  ``services.salesforce_token``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from services.settings import get_settings
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
+
+OUTCOME: Final = "OUTCOME"
+FLOW_HEALTH: Final = "FLOW_HEALTH"
+SALESFORCE_JWT: Final = "SALESFORCE_JWT"
+
+
+def region_pk(region: str) -> str:
+    return f"REGION#{region}"
+
+
+def request_key(record_id: str, created_date: str, event_uuid: str | None) -> str:
+    """The de-duplication key of one Salesforce event (contract section 1)."""
+    if event_uuid:
+        return f"uuid:{event_uuid}"
+    return f"record:{record_id}@{created_date}"
+
+
+def table_name() -> str:
+    return get_settings().table_name
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def dynamodb() -> Any:
+    """The shared client of the table's writes and reads outside the Connect path."""
+    from services.aws import client
+
+    return client("dynamodb")

@@ -1,0 +1,49 @@
+"""The registry of config kinds: one module per kind (:mod:`~services.kinds.holiday`,
+:mod:`~services.kinds.setting`), listed once in :data:`KINDS`.
+
+The request model takes its ``Config_Type__c`` values and its kind fields from here, the inbound write its items
+and messages, the lookup its records. Adding a kind is its module, a line in :data:`KINDS`, its tests, its
+Salesforce metadata and the field list in serverless.yml; nothing else names a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from services.kinds.base import Kind
+from services.kinds.holiday import HOLIDAY
+from services.kinds.setting import SETTING
+
+KINDS: Final[Mapping[str, Kind]] = {kind.name: kind for kind in (HOLIDAY, SETTING)}
+"""Every kind by its ``Config_Type__c`` value, in the order their fields are listed."""
+
+KIND_FIELDS: Final[tuple[str, ...]] = tuple(dict.fromkeys(spec.name for kind in KINDS.values() for spec in kind.fields))
+"""Every kind field's Salesforce name, kind by kind; a field two kinds share is listed once."""
+
+_BY_ITEM_TYPE: Final[Mapping[str, Kind]] = {kind.item_type: kind for kind in KINDS.values()}
+
+
+class UnknownKindError(ValueError):
+    """A ``Config_Type__c`` or a stored item type that no kind has: never silently taken for another."""
+
+
+def kind_named(name: str) -> Kind:
+    kind = KINDS.get(name)
+    if kind is None:
+        raise UnknownKindError(f"no config kind {name[:64]!r}; known: {', '.join(KINDS)}")
+    return kind
+
+
+def record_of(sort_key: str, attributes: Mapping[str, str]) -> object:
+    """The record of a live item read back by its sort key (``HOLIDAY#2026-12-25``)."""
+    item_type, _, subject = sort_key.partition("#")
+    kind = _BY_ITEM_TYPE.get(item_type)
+    if kind is None:
+        raise UnknownKindError(f"no config kind stores items of type {item_type[:64]!r}")
+    return kind.record(subject, attributes)
+
+
+def read_attributes() -> tuple[str, ...]:
+    """What the lookup reads of any kind's items (the projection of its one read)."""
+    return tuple(dict.fromkeys(name for kind in KINDS.values() for name in kind.read_attributes))

@@ -1,0 +1,110 @@
+"""What a config kind is: its request fields and their rules, its stored item, its record, its messages.
+
+A kind module (``holiday.py``, ``setting.py``) says everything about one kind of configuration; the registry
+(:mod:`services.kinds`) drives the request model's type list and field rules, the inbound write, the table's item
+builders and the lookup, so that nothing else branches on a kind's name. No pydantic here: the Connect route reads
+records through these modules on its cold path.
+
+Values travel as plain strings by Salesforce API name (``Holiday_Date__c``), trimmed, absent when empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+Values = Mapping[str, str]
+"""A request's kind fields by Salesforce API name: trimmed, only the non-empty ones."""
+Attributes = Mapping[str, str]
+"""A stored item's attributes (besides keys and bookkeeping) as plain strings."""
+
+ACTIONS: Final = frozenset({"Add", "Delete"})
+
+DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+TIME_OF_DAY: Final = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One request field a kind uses."""
+
+    name: str
+    """The Salesforce API name (``Holiday_Date__c``)."""
+    rule: str
+    """What the field allows, in a business user's words: the Fail message when ``valid`` refuses a value."""
+    valid: Callable[[str], bool]
+    actions: frozenset[str] = ACTIONS
+    """The actions that use the field; with any other, a value is a Fail naming it."""
+    required: frozenset[str] = frozenset()
+    """The actions that need it."""
+
+
+def text_of_at_most(limit: int) -> Callable[[str], bool]:
+    return lambda value: len(value) <= limit
+
+
+def matching(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda value: pattern.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of configuration. Subclasses fill in the hooks; the generic parts live here."""
+
+    name: str
+    """The ``Config_Type__c`` value (``Holiday``)."""
+    item_type: str
+    """The stored item's ``itemType`` and its sort key's prefix (``HOLIDAY``)."""
+    fields: tuple[FieldSpec, ...]
+    read_attributes: tuple[str, ...] = field(default=())
+    """What a lookup reads of the stored item (besides its keys)."""
+
+    # --- the request ------------------------------------------------------------------------------------------
+
+    def field_named(self, name: str) -> FieldSpec | None:
+        return next((spec for spec in self.fields if spec.name == name), None)
+
+    def rules(self, action: str, values: Values, broken: frozenset[str]) -> dict[str, str]:
+        """Rules that join fields: ``{field: why}``. ``values`` holds the fields that are valid alone; a rule that
+        involves a field in ``broken`` (its own error is reported) is not checked."""
+        return {}
+
+    def subject(self, values: Values) -> str:
+        """What a change is about within its region (a date, a key): the item's identity."""
+        raise NotImplementedError
+
+    # --- the stored item --------------------------------------------------------------------------------------
+
+    def sort_key(self, values: Values) -> str:
+        return f"{self.item_type}#{self.subject(values)}"
+
+    def identity(self, values: Values) -> dict[str, str]:
+        """The attributes that name the item (kept on its tombstone too)."""
+        raise NotImplementedError
+
+    def stored(self, values: Values) -> dict[str, str]:
+        """The attributes an Add stores, its identity included."""
+        raise NotImplementedError
+
+    def record(self, subject: str, attributes: Attributes) -> object:
+        """The record a lookup reads back from a live item (``subject``: the sort key after ``#``)."""
+        raise NotImplementedError
+
+    # --- what a business user reads ---------------------------------------------------------------------------
+
+    def described(self, values: Values) -> str:
+        """``holiday on 2026-12-25``: the item in a sentence."""
+        raise NotImplementedError
+
+    def added(self, region: str, values: Values) -> tuple[str, str]:
+        """The Success message of an Add and the summary of what changed."""
+        raise NotImplementedError
+
+    def removed(self, region: str, values: Values) -> tuple[str, str]:
+        described = self.described(values)
+        return f"{described[0].upper()}{described[1:]} removed for {region}", f"{described} removed"
+
+    def nothing_to_remove(self, region: str, values: Values) -> str:
+        return f"no {self.described(values)} for {region}"

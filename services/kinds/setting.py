@@ -1,0 +1,93 @@
+"""Settings: a named value per region. ``TimeZone`` is the region's clock (an IANA zone the lookup can load from
+the bundled tzdata), ``Closed`` an emergency closure (``true`` or ``false``); any other key is stored as is."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from services.kinds.base import Attributes, FieldSpec, Kind, Values, matching, text_of_at_most
+from services.timezones import UnknownZoneError, zone
+
+KEY_FIELD: Final = "Setting_Key__c"
+VALUE_FIELD: Final = "Setting_Value__c"
+TIME_ZONE_KEY: Final = "TimeZone"
+"""The setting whose value is the region's IANA time zone."""
+CLOSED_KEY: Final = "Closed"
+"""The setting that switches an emergency closure on (``true``) and off (``false``)."""
+CLOSED_VALUES: Final = frozenset({"true", "false"})
+"""Exactly these, lower case: a contact flow compares the stored text, so ``True`` would never match."""
+KEY: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A live setting item as the lookup reads it."""
+
+    key: str
+    value: str
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether the lookup can load ``name`` as the region's clock: the same test, :func:`services.timezones.zone`."""
+    try:
+        zone(name)
+    except UnknownZoneError:
+        return False
+    return True
+
+
+class SettingKind(Kind):
+    def rules(self, action: str, values: Values, broken: frozenset[str]) -> dict[str, str]:
+        if action != "Add" or broken & {KEY_FIELD, VALUE_FIELD}:
+            return {}
+        key, value = values.get(KEY_FIELD), values.get(VALUE_FIELD, "")
+        if key == TIME_ZONE_KEY and not is_time_zone(value):
+            return {VALUE_FIELD: "must be a time zone name such as America/New_York"}
+        if key == CLOSED_KEY and value not in CLOSED_VALUES:
+            return {VALUE_FIELD: "must be true or false"}
+        return {}
+
+    def subject(self, values: Values) -> str:
+        return values.get(KEY_FIELD, "")
+
+    def identity(self, values: Values) -> dict[str, str]:
+        return {"key": self.subject(values)}
+
+    def stored(self, values: Values) -> dict[str, str]:
+        return {**self.identity(values), "value": values.get(VALUE_FIELD, "")}
+
+    def record(self, subject: str, attributes: Attributes) -> Setting:
+        return Setting(key=subject, value=attributes.get("value", ""))
+
+    def described(self, values: Values) -> str:
+        return f"setting {self.subject(values)}"
+
+    def added(self, region: str, values: Values) -> tuple[str, str]:
+        key = self.subject(values)
+        return f"Setting {key} set for {region}", f'{key} set to "{values.get(VALUE_FIELD, "")}"'
+
+
+SETTING: Final = SettingKind(
+    name="Setting",
+    item_type="SETTING",
+    fields=(
+        FieldSpec(
+            KEY_FIELD, "must be 1 to 64 letters, digits or _", matching(KEY), required=frozenset({"Add", "Delete"})
+        ),
+        FieldSpec(
+            VALUE_FIELD,
+            "must be text of at most 4000 characters",
+            text_of_at_most(4000),
+            actions=frozenset({"Add"}),
+            required=frozenset({"Add"}),
+        ),
+    ),
+    read_attributes=("value",),
+)
+
+
+def sort_key_of(key: str) -> str:
+    """The sort key of a region's setting ``key`` (what the lookup asks for)."""
+    return SETTING.sort_key({KEY_FIELD: key})
