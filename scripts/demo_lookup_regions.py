@@ -1,7 +1,8 @@
 """make demo: the regions that the Connect lookup sample events ask about, written into the local table.
 
 A stand-in for the inbound leg (Salesforce -> AppFlow -> router) until the demo drives the whole loop: the
-items follow services/aws/table/config_items.py and services/kinds/. Sydney gets a whole-day holiday on today's Sydney date, so one lookup
+items follow services/aws/table/config_items.py and services/kinds/.
+Sydney gets a whole-day holiday on today's Sydney date, so one lookup
 answers closedNow=true whenever the demo runs.
 """
 

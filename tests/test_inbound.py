@@ -22,9 +22,9 @@ from botocore.exceptions import ClientError
 
 import handler
 from services import aws as aws_clients
+from services.aws.large_event_bucket import ForeignBucketError
 from services.aws.table import config_items
 from services.aws.table.outcomes import outcome_from_image
-from services.aws.large_event_bucket import ForeignBucketError
 from services.inbound import MalformedEventError
 from services.models.config_change import UnusableRecordIdError
 from services.models.outcome import Outcome

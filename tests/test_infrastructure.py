@@ -30,13 +30,16 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # adds its line here and its grant in serverless.yml. TransactWriteItems is authorised per part (Put -> PutItem,
 # Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound write's are Puts.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
-    "dynamodb:GetItem": [("services/aws/table.py", ".get_item(")],
+    "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
     "dynamodb:PutItem": [
-        ("services/aws/table.py", ".put_item("),
-        ("services/aws/table.py", '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])'),
+        ("services/aws/table/config_items.py", ".put_item("),
+        (
+            "services/aws/table/config_items.py",
+            '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])',
+        ),
     ],
-    "dynamodb:UpdateItem": [("services/aws/table.py", ".update_item(")],
-    "dynamodb:BatchGetItem": [("services/aws/table.py", ".batch_get_item(")],
+    "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
+    "dynamodb:BatchGetItem": [("services/aws/table/reader.py", ".batch_get_item(")],
     "dynamodb:DescribeStream": [("serverless.yml", "StatusStreamMapping:")],
     "dynamodb:GetRecords": [
         ("serverless.yml", "StatusStreamMapping:"),

@@ -19,8 +19,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 
 import handler
 from services import aws as aws_clients
-from services import timezones
-from services import kinds
+from services import kinds, timezones
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
 from services.settings import get_settings
 from services.timezones import UnknownZoneError, zone
