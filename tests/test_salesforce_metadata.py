@@ -2,19 +2,25 @@
 
 Every metadata file must parse; the platform event and the request object must carry each contract field with
 the type and length the contract allows; the flow must publish every event field; the integration user's
-permission set must stay limited to the request object and the event. (Holding the event's three definitions,
-metadata, the router's model and the AppFlow mappings, against each other is a separate test.)
+permission set must stay limited to the request object and the event. Salesforce's own library
+(scripts/check_salesforce_source.js) must recognise and convert the whole source, and refuse a broken file.
+(Holding the event's three definitions, metadata, the router's model and the AppFlow mappings, against each other
+is a separate test.)
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-SALESFORCE = Path(__file__).resolve().parent.parent / "salesforce"
+ROOT = Path(__file__).resolve().parent.parent
+SALESFORCE = ROOT / "salesforce"
+SOURCE_CHECK = ROOT / "scripts" / "check_salesforce_source.js"
 SOURCE = SALESFORCE / "force-app" / "main" / "default"
 EVENT = SOURCE / "objects" / "Config_Change__e"
 REQUEST = SOURCE / "objects" / "Config_Request__c"
@@ -174,3 +180,49 @@ def test_the_integration_permission_set_is_limited_to_the_request_and_the_event(
     assert all(text(f, "readable") == "true" for f in fields.values())
     user_permissions = {text(p, "name") for p in permissions.findall("md:userPermissions", NS)}
     assert user_permissions == {"ApiEnabled"}
+
+
+def check_source(force_app: Path) -> subprocess.CompletedProcess[str]:
+    """The `make salesforce-check` script on a force-app directory; run from the root, where its node_modules are."""
+    command = ["node", str(SOURCE_CHECK), str(force_app)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_salesforce_s_own_library_recognises_every_file_and_converts_the_source() -> None:
+    result = check_source(SALESFORCE / "force-app")
+    assert result.returncode == 0, result.stderr
+    assert "all recognised; converts to the Metadata API format" in result.stdout
+    counts = dict(line.split() for line in result.stdout.splitlines()[1:])
+    assert counts["CustomObject"] == "2"
+    assert int(counts["CustomField"]) == len(EVENT_FIELDS) + len(REQUEST_FIELDS)
+
+
+BROKEN_FILES = {
+    "a file Salesforce has no type for": ("widgets/Banner.widget-meta.xml", '<?xml version="1.0"?><Widget/>\n'),
+    "a misspelt child suffix": ("objects/Config_Request__c/fields/Note__c.fieldd-meta.xml", "<CustomField/>\n"),
+    "malformed XML": (
+        "objects/Config_Request__c/fields/Note__c.field-meta.xml",
+        '<?xml version="1.0"?>\n<CustomField xmlns="http://soap.sforce.com/2006/04/metadata"><label>Note</label>\n',
+    ),
+    "a stray file": ("objects/Config_Request__c/notes.txt", "to do\n"),
+}
+
+
+@pytest.mark.parametrize(("relative", "content"), BROKEN_FILES.values(), ids=BROKEN_FILES.keys())
+def test_the_source_check_fails_on_a_broken_file(tmp_path: Path, relative: str, content: str) -> None:
+    copy = tmp_path / "salesforce"
+    shutil.copytree(SALESFORCE, copy)
+    broken = copy / "force-app" / "main" / "default" / relative
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text(content)
+    result = check_source(copy / "force-app")
+    assert result.returncode == 1
+    assert broken.name in result.stderr
+
+
+def test_the_source_check_passes_over_a_forceignored_file(tmp_path: Path) -> None:
+    copy = tmp_path / "salesforce"
+    shutil.copytree(SALESFORCE, copy)
+    (copy / ".forceignore").write_text("**/notes.txt\n")
+    (copy / "force-app" / "main" / "default" / "notes.txt").write_text("to do\n")
+    assert check_source(copy / "force-app").returncode == 0
