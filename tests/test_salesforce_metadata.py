@@ -226,3 +226,25 @@ def test_the_source_check_passes_over_a_forceignored_file(tmp_path: Path) -> Non
     (copy / ".forceignore").write_text("**/notes.txt\n")
     (copy / "force-app" / "main" / "default" / "notes.txt").write_text("to do\n")
     assert check_source(copy / "force-app").returncode == 0
+
+
+@pytest.mark.parametrize("name", sorted(REQUEST_FIELDS))
+def test_every_request_field_has_help_text_and_a_description(name: str) -> None:
+    field = parse(REQUEST / "fields" / f"{name}.field-meta.xml")
+    help_text = text(field, "inlineHelpText") or ""
+    assert 0 < len(help_text) <= 510  # Salesforce's limit for help text
+    assert text(field, "description")
+
+
+def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_for_the_user() -> None:
+    help_texts = {name: text(field, "inlineHelpText") or "" for name, field in fields_of(REQUEST).items()}
+    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"):
+        assert help_texts[name].startswith("Holiday only"), name
+    for name in ("Setting_Key__c", "Setting_Value__c"):
+        assert help_texts[name].startswith("Setting only"), name
+    for name in OUTCOME_FIELDS:
+        assert help_texts[name].startswith("Filled in for you"), name
+
+
+def test_every_event_field_has_a_description() -> None:
+    assert all(text(field, "description") for field in fields_of(EVENT).values())
