@@ -248,3 +248,137 @@ def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_
 
 def test_every_event_field_has_a_description() -> None:
     assert all(text(field, "description") for field in fields_of(EVENT).values())
+
+
+# What a requester fills in; Action__c, Config_Type__c and Region__c are required fields, which every user who can
+# create a request can edit and which a permission set therefore cannot list (a deploy refuses it).
+REQUIRED_FIELDS = {"Action__c", "Config_Type__c", "Region__c"}
+HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"}
+SETTING_FIELDS = {"Setting_Key__c", "Setting_Value__c"}
+REQUESTER = SOURCE / "permissionsets" / "Config_Bridge_Requester.permissionset-meta.xml"
+
+
+def test_the_requester_creates_and_reads_requests_and_never_edits_or_deletes_them() -> None:
+    permissions = parse(REQUESTER)
+    [grant] = permissions.findall("md:objectPermissions", NS)
+    assert text(grant, "object") == "Config_Request__c"
+    assert text(grant, "allowCreate") == text(grant, "allowRead") == "true"
+    # Sharing is public read/write, so Edit would let a requester change anyone's request, and its outcome trail.
+    assert text(grant, "allowEdit") == text(grant, "allowDelete") == "false"
+    assert text(grant, "viewAllRecords") == text(grant, "modifyAllRecords") == "false"
+    assert permissions.findall("md:userPermissions", NS) == []
+
+
+def test_the_requester_fills_in_the_request_fields_and_only_reads_the_outcome() -> None:
+    fields = {text(f, "field"): f for f in parse(REQUESTER).findall("md:fieldPermissions", NS)}
+    names = {str(name).removeprefix("Config_Request__c.") for name in fields}
+    assert names == set(REQUEST_FIELDS) - REQUIRED_FIELDS
+    for name, grant in fields.items():
+        assert text(grant, "readable") == "true", name
+        outcome = str(name).removeprefix("Config_Request__c.") in OUTCOME_FIELDS
+        assert text(grant, "editable") == ("false" if outcome else "true"), name
+
+
+def test_the_requester_sees_the_app_and_its_tab() -> None:
+    permissions = parse(REQUESTER)
+    apps = {text(a, "application"): text(a, "visible") for a in permissions.findall("md:applicationVisibilities", NS)}
+    assert apps == {"Config_Bridge": "true"}
+    tabs = {text(t, "tab"): text(t, "visibility") for t in permissions.findall("md:tabSettings", NS)}
+    assert tabs == {"Config_Request__c": "Visible"}
+
+
+def test_the_app_is_a_lightning_app_holding_the_request_tab() -> None:
+    app = parse(SOURCE / "applications" / "Config_Bridge.app-meta.xml")
+    assert text(app, "uiType") == "Lightning"
+    assert [t.text for t in app.findall("md:tabs", NS)] == ["Config_Request__c"]
+    tab = parse(SOURCE / "tabs" / "Config_Request__c.tab-meta.xml")
+    assert text(tab, "customObject") == "true"
+
+
+def list_view(name: str) -> tuple[ET.Element, list[str], list[tuple[str | None, str | None, str | None]]]:
+    view = parse(REQUEST / "listViews" / f"{name}.listView-meta.xml")
+    columns = [c.text or "" for c in view.findall("md:columns", NS)]
+    filters = [(text(f, "field"), text(f, "operation"), text(f, "value")) for f in view.findall("md:filters", NS)]
+    return view, columns, filters
+
+
+def test_my_pending_requests_are_mine_and_pending() -> None:
+    view, _, filters = list_view("My_Pending_Requests")
+    assert text(view, "label") == "My pending requests"
+    assert text(view, "filterScope") == "Mine"
+    assert filters == [("Status__c", "equals", "Pending")]
+    assert text(view, "booleanFilter") is None
+
+
+def test_failed_in_the_last_7_days_is_every_fail_processed_within_a_week() -> None:
+    view, columns, filters = list_view("Failed_Last_7_Days")
+    assert text(view, "label") == "Failed in the last 7 days"
+    assert text(view, "filterScope") == "Everything"
+    assert sorted(filters) == [("Processed_At__c", "equals", "LAST_N_DAYS:7"), ("Status__c", "equals", "Fail")]
+    assert text(view, "booleanFilter") is None  # both filters hold
+    assert "Status_Message__c" in columns  # why each one failed
+
+
+def test_all_by_region_shows_every_request_with_the_region_first() -> None:
+    # A list view cannot group, and its metadata has no sort order: region comes first, one click sorts by it.
+    view, columns, filters = list_view("All_By_Region")
+    assert text(view, "label") == "All by region"
+    assert text(view, "filterScope") == "Everything"
+    assert filters == []
+    assert columns[0] == "Region__c"
+    assert "Status__c" in columns
+
+
+def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
+    """The record page's field sections by label: (the Config_Type__c value it is shown for, {field: behaviour})."""
+    page = parse(SOURCE / "flexipages" / "Config_Request_Record_Page.flexipage-meta.xml")
+    facets = {text(r, "name"): r for r in page.findall("md:flexiPageRegions", NS)}
+
+    def props(component: ET.Element) -> dict[str, str | None]:
+        return {text(p, "name"): text(p, "value") for p in component.findall("md:componentInstanceProperties", NS)}
+
+    def fields_in(facet: str) -> dict[str, str]:
+        found = {}
+        for column in facets[facet].findall("md:itemInstances/md:componentInstance", NS):
+            for instance in facets[props(column)["body"]].findall("md:itemInstances/md:fieldInstance", NS):
+                name = (text(instance, "fieldItem") or "").removeprefix("Record.")
+                found[name] = instance.findtext("md:fieldInstanceProperties/md:value", namespaces=NS) or ""
+        return found
+
+    sections = {}
+    for region in ("main", "sidebar"):
+        for section in facets[region].findall("md:itemInstances/md:componentInstance", NS):
+            assert text(section, "componentName") == "flexipage:fieldSection"
+            criteria = section.findall("md:visibilityRule/md:criteria", NS)
+            shown_for = None
+            if criteria:
+                [criterion] = criteria
+                assert text(criterion, "leftValue") == "{!Record.Config_Type__c}"
+                assert text(criterion, "operator") == "EQUAL"
+                shown_for = text(criterion, "rightValue")
+            sections[str(props(section)["label"])] = (shown_for, fields_in(str(props(section)["columns"])))
+    return sections
+
+
+def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
+    sections = page_sections()
+    by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
+    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Setting": SETTING_FIELDS}
+    placed = [name for _, fields in sections.values() for name in fields]
+    assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
+    behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}
+    assert {name for name, b in behaviours.items() if b == "readonly"} == OUTCOME_FIELDS
+    assert {name for name, b in behaviours.items() if b == "required"} == REQUIRED_FIELDS
+
+
+def test_the_record_page_is_the_org_default_for_a_request() -> None:
+    [override] = parse(REQUEST / "Config_Request__c.object-meta.xml").findall("md:actionOverrides", NS)
+    assert (text(override, "actionName"), text(override, "type")) == ("View", "Flexipage")
+    assert text(override, "content") == "Config_Request_Record_Page"
+
+
+def test_the_page_layout_for_new_requests_shows_the_outcome_read_only() -> None:
+    layout = parse(SOURCE / "layouts" / "Config_Request__c-Config Request Layout.layout-meta.xml")
+    items = {text(i, "field"): text(i, "behavior") for i in layout.iter(f"{{{NS['md']}}}layoutItems")}
+    assert set(REQUEST_FIELDS) <= set(items)
+    assert {name for name in REQUEST_FIELDS if items[name] == "Readonly"} == OUTCOME_FIELDS
