@@ -77,7 +77,14 @@ security-scan: package-stages $(SCAN_VENV)/.installed
 	$(SCAN_VENV)/bin/checkov --framework cloudformation --compact --quiet --skip-download \
 		$(addprefix -f ,$(TEMPLATES))
 
-test: lint typecheck unit cfn-lint security-scan
+# The Salesforce source (salesforce/force-app) read by Salesforce's own library, @salesforce/source-deploy-retrieve:
+# every file belongs to a component it recognises, and the whole converts to the Metadata API format that a deploy
+# sends. Offline, no org: an org may still refuse what converts (a bad field reference, a missing licence).
+.PHONY: salesforce-check
+salesforce-check: node_modules/.installed
+	node scripts/check_salesforce_source.js
+
+test: lint typecheck unit salesforce-check cfn-lint security-scan
 
 emulator-start: setup
 	scripts/emulator.sh start

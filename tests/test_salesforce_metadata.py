@@ -2,19 +2,25 @@
 
 Every metadata file must parse; the platform event and the request object must carry each contract field with
 the type and length the contract allows; the flow must publish every event field; the integration user's
-permission set must stay limited to the request object and the event. (Holding the event's three definitions,
-metadata, the router's model and the AppFlow mappings, against each other is a separate test.)
+permission set must stay limited to the request object and the event. Salesforce's own library
+(scripts/check_salesforce_source.js) must recognise and convert the whole source, and refuse a broken file.
+(Holding the event's three definitions, metadata, the router's model and the AppFlow mappings, against each other
+is a separate test.)
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-SALESFORCE = Path(__file__).resolve().parent.parent / "salesforce"
+ROOT = Path(__file__).resolve().parent.parent
+SALESFORCE = ROOT / "salesforce"
+SOURCE_CHECK = ROOT / "scripts" / "check_salesforce_source.js"
 SOURCE = SALESFORCE / "force-app" / "main" / "default"
 EVENT = SOURCE / "objects" / "Config_Change__e"
 REQUEST = SOURCE / "objects" / "Config_Request__c"
@@ -174,3 +180,205 @@ def test_the_integration_permission_set_is_limited_to_the_request_and_the_event(
     assert all(text(f, "readable") == "true" for f in fields.values())
     user_permissions = {text(p, "name") for p in permissions.findall("md:userPermissions", NS)}
     assert user_permissions == {"ApiEnabled"}
+
+
+def check_source(force_app: Path) -> subprocess.CompletedProcess[str]:
+    """The `make salesforce-check` script on a force-app directory; run from the root, where its node_modules are."""
+    command = ["node", str(SOURCE_CHECK), str(force_app)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_salesforce_s_own_library_recognises_every_file_and_converts_the_source() -> None:
+    result = check_source(SALESFORCE / "force-app")
+    assert result.returncode == 0, result.stderr
+    assert "all recognised; converts to the Metadata API format" in result.stdout
+    counts = dict(line.split() for line in result.stdout.splitlines()[1:])
+    assert counts["CustomObject"] == "2"
+    assert int(counts["CustomField"]) == len(EVENT_FIELDS) + len(REQUEST_FIELDS)
+
+
+BROKEN_FILES = {
+    "a file Salesforce has no type for": ("widgets/Banner.widget-meta.xml", '<?xml version="1.0"?><Widget/>\n'),
+    "a misspelt child suffix": ("objects/Config_Request__c/fields/Note__c.fieldd-meta.xml", "<CustomField/>\n"),
+    "malformed XML": (
+        "objects/Config_Request__c/fields/Note__c.field-meta.xml",
+        '<?xml version="1.0"?>\n<CustomField xmlns="http://soap.sforce.com/2006/04/metadata"><label>Note</label>\n',
+    ),
+    "a stray file": ("objects/Config_Request__c/notes.txt", "to do\n"),
+}
+
+
+@pytest.mark.parametrize(("relative", "content"), BROKEN_FILES.values(), ids=BROKEN_FILES.keys())
+def test_the_source_check_fails_on_a_broken_file(tmp_path: Path, relative: str, content: str) -> None:
+    copy = tmp_path / "salesforce"
+    shutil.copytree(SALESFORCE, copy)
+    broken = copy / "force-app" / "main" / "default" / relative
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text(content)
+    result = check_source(copy / "force-app")
+    assert result.returncode == 1
+    assert broken.name in result.stderr
+
+
+def test_the_source_check_passes_over_a_forceignored_file(tmp_path: Path) -> None:
+    copy = tmp_path / "salesforce"
+    shutil.copytree(SALESFORCE, copy)
+    (copy / ".forceignore").write_text("**/notes.txt\n")
+    (copy / "force-app" / "main" / "default" / "notes.txt").write_text("to do\n")
+    assert check_source(copy / "force-app").returncode == 0
+
+
+@pytest.mark.parametrize("name", sorted(REQUEST_FIELDS))
+def test_every_request_field_has_help_text_and_a_description(name: str) -> None:
+    field = parse(REQUEST / "fields" / f"{name}.field-meta.xml")
+    help_text = text(field, "inlineHelpText") or ""
+    assert 0 < len(help_text) <= 510  # Salesforce's limit for help text
+    assert text(field, "description")
+
+
+def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_for_the_user() -> None:
+    help_texts = {name: text(field, "inlineHelpText") or "" for name, field in fields_of(REQUEST).items()}
+    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"):
+        assert help_texts[name].startswith("Holiday only"), name
+    for name in ("Setting_Key__c", "Setting_Value__c"):
+        assert help_texts[name].startswith("Setting only"), name
+    for name in OUTCOME_FIELDS:
+        assert help_texts[name].startswith("Filled in for you"), name
+
+
+def test_every_event_field_has_a_description() -> None:
+    assert all(text(field, "description") for field in fields_of(EVENT).values())
+
+
+# What a requester fills in; Action__c, Config_Type__c and Region__c are required fields, which every user who can
+# create a request can edit and which a permission set therefore cannot list (a deploy refuses it).
+REQUIRED_FIELDS = {"Action__c", "Config_Type__c", "Region__c"}
+HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"}
+SETTING_FIELDS = {"Setting_Key__c", "Setting_Value__c"}
+REQUESTER = SOURCE / "permissionsets" / "Config_Bridge_Requester.permissionset-meta.xml"
+
+
+def test_the_requester_creates_and_reads_requests_and_never_edits_or_deletes_them() -> None:
+    permissions = parse(REQUESTER)
+    [grant] = permissions.findall("md:objectPermissions", NS)
+    assert text(grant, "object") == "Config_Request__c"
+    assert text(grant, "allowCreate") == text(grant, "allowRead") == "true"
+    # Sharing is public read/write, so Edit would let a requester change anyone's request, and its outcome trail.
+    assert text(grant, "allowEdit") == text(grant, "allowDelete") == "false"
+    assert text(grant, "viewAllRecords") == text(grant, "modifyAllRecords") == "false"
+    assert permissions.findall("md:userPermissions", NS) == []
+
+
+def test_the_requester_fills_in_the_request_fields_and_only_reads_the_outcome() -> None:
+    fields = {text(f, "field"): f for f in parse(REQUESTER).findall("md:fieldPermissions", NS)}
+    names = {str(name).removeprefix("Config_Request__c.") for name in fields}
+    assert names == set(REQUEST_FIELDS) - REQUIRED_FIELDS
+    for name, grant in fields.items():
+        assert text(grant, "readable") == "true", name
+        outcome = str(name).removeprefix("Config_Request__c.") in OUTCOME_FIELDS
+        assert text(grant, "editable") == ("false" if outcome else "true"), name
+
+
+def test_the_requester_sees_the_app_and_its_tab() -> None:
+    permissions = parse(REQUESTER)
+    apps = {text(a, "application"): text(a, "visible") for a in permissions.findall("md:applicationVisibilities", NS)}
+    assert apps == {"Config_Bridge": "true"}
+    tabs = {text(t, "tab"): text(t, "visibility") for t in permissions.findall("md:tabSettings", NS)}
+    assert tabs == {"Config_Request__c": "Visible"}
+
+
+def test_the_app_is_a_lightning_app_holding_the_request_tab() -> None:
+    app = parse(SOURCE / "applications" / "Config_Bridge.app-meta.xml")
+    assert text(app, "uiType") == "Lightning"
+    assert [t.text for t in app.findall("md:tabs", NS)] == ["Config_Request__c"]
+    tab = parse(SOURCE / "tabs" / "Config_Request__c.tab-meta.xml")
+    assert text(tab, "customObject") == "true"
+
+
+def list_view(name: str) -> tuple[ET.Element, list[str], list[tuple[str | None, str | None, str | None]]]:
+    view = parse(REQUEST / "listViews" / f"{name}.listView-meta.xml")
+    columns = [c.text or "" for c in view.findall("md:columns", NS)]
+    filters = [(text(f, "field"), text(f, "operation"), text(f, "value")) for f in view.findall("md:filters", NS)]
+    return view, columns, filters
+
+
+def test_my_pending_requests_are_mine_and_pending() -> None:
+    view, _, filters = list_view("My_Pending_Requests")
+    assert text(view, "label") == "My pending requests"
+    assert text(view, "filterScope") == "Mine"
+    assert filters == [("Status__c", "equals", "Pending")]
+    assert text(view, "booleanFilter") is None
+
+
+def test_failed_in_the_last_7_days_is_every_fail_processed_within_a_week() -> None:
+    view, columns, filters = list_view("Failed_Last_7_Days")
+    assert text(view, "label") == "Failed in the last 7 days"
+    assert text(view, "filterScope") == "Everything"
+    assert sorted(filters) == [("Processed_At__c", "equals", "LAST_N_DAYS:7"), ("Status__c", "equals", "Fail")]
+    assert text(view, "booleanFilter") is None  # both filters hold
+    assert "Status_Message__c" in columns  # why each one failed
+
+
+def test_all_by_region_shows_every_request_with_the_region_first() -> None:
+    # A list view cannot group, and its metadata has no sort order: region comes first, one click sorts by it.
+    view, columns, filters = list_view("All_By_Region")
+    assert text(view, "label") == "All by region"
+    assert text(view, "filterScope") == "Everything"
+    assert filters == []
+    assert columns[0] == "Region__c"
+    assert "Status__c" in columns
+
+
+def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
+    """The record page's field sections by label: (the Config_Type__c value it is shown for, {field: behaviour})."""
+    page = parse(SOURCE / "flexipages" / "Config_Request_Record_Page.flexipage-meta.xml")
+    facets = {text(r, "name"): r for r in page.findall("md:flexiPageRegions", NS)}
+
+    def props(component: ET.Element) -> dict[str, str | None]:
+        return {text(p, "name"): text(p, "value") for p in component.findall("md:componentInstanceProperties", NS)}
+
+    def fields_in(facet: str) -> dict[str, str]:
+        found = {}
+        for column in facets[facet].findall("md:itemInstances/md:componentInstance", NS):
+            for instance in facets[props(column)["body"]].findall("md:itemInstances/md:fieldInstance", NS):
+                name = (text(instance, "fieldItem") or "").removeprefix("Record.")
+                found[name] = instance.findtext("md:fieldInstanceProperties/md:value", namespaces=NS) or ""
+        return found
+
+    sections = {}
+    for region in ("main", "sidebar"):
+        for section in facets[region].findall("md:itemInstances/md:componentInstance", NS):
+            assert text(section, "componentName") == "flexipage:fieldSection"
+            criteria = section.findall("md:visibilityRule/md:criteria", NS)
+            shown_for = None
+            if criteria:
+                [criterion] = criteria
+                assert text(criterion, "leftValue") == "{!Record.Config_Type__c}"
+                assert text(criterion, "operator") == "EQUAL"
+                shown_for = text(criterion, "rightValue")
+            sections[str(props(section)["label"])] = (shown_for, fields_in(str(props(section)["columns"])))
+    return sections
+
+
+def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
+    sections = page_sections()
+    by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
+    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Setting": SETTING_FIELDS}
+    placed = [name for _, fields in sections.values() for name in fields]
+    assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
+    behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}
+    assert {name for name, b in behaviours.items() if b == "readonly"} == OUTCOME_FIELDS
+    assert {name for name, b in behaviours.items() if b == "required"} == REQUIRED_FIELDS
+
+
+def test_the_record_page_is_the_org_default_for_a_request() -> None:
+    [override] = parse(REQUEST / "Config_Request__c.object-meta.xml").findall("md:actionOverrides", NS)
+    assert (text(override, "actionName"), text(override, "type")) == ("View", "Flexipage")
+    assert text(override, "content") == "Config_Request_Record_Page"
+
+
+def test_the_page_layout_for_new_requests_shows_the_outcome_read_only() -> None:
+    layout = parse(SOURCE / "layouts" / "Config_Request__c-Config Request Layout.layout-meta.xml")
+    items = {text(i, "field"): text(i, "behavior") for i in layout.iter(f"{{{NS['md']}}}layoutItems")}
+    assert set(REQUEST_FIELDS) <= set(items)
+    assert {name for name in REQUEST_FIELDS if items[name] == "Readonly"} == OUTCOME_FIELDS
