@@ -47,6 +47,7 @@ node_modules/.installed: package.json package-lock.json .npmrc
 lint: setup
 	ruff check .
 	ruff format --check .
+	lint-imports
 
 typecheck: setup
 	mypy

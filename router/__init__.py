@@ -32,7 +32,8 @@ def resolve(event: Any, context: Any, registry: Registry = ROUTES) -> Any:
 
     logger.append_keys(route=route.name, correlation_id=route.correlation_id(event))
     try:
-        response = route.entry()(event, context)
+        entry = route.entry()
+        response = entry(event, context, RouterDispatcher(registry)) if route.dispatches else entry(event, context)
     except Exception:
         if route.contract is not Contract.STRING_MAP:
             logger.exception("route failed")
@@ -46,6 +47,23 @@ def resolve(event: Any, context: Any, registry: Registry = ROUTES) -> Any:
     if route.contract is Contract.STRING_MAP:
         return flat_string_map(response)
     return response
+
+
+class RouterDispatcher:
+    """The router as the services that dispatch events themselves see it (:class:`services.dispatcher.Dispatcher`)."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+
+    @property
+    def route_names(self) -> tuple[str, ...]:
+        return self._registry.route_names
+
+    def route_of(self, event: Any) -> str:
+        return self._registry.route_of(event)
+
+    def dispatch(self, event: Any, context: Any) -> Any:
+        return resolve(event, context, self._registry)
 
 
 def flat_string_map(response: Any) -> dict[str, str]:

@@ -28,7 +28,8 @@ class Contract(enum.Enum):
     """CloudFormation custom resource: the service sends a response to the pre-signed URL in every case."""
 
 
-ServiceEntry = Callable[[Any, Any], Any]
+ServiceEntry = Callable[..., Any]
+"""``(event, context)``, and the dispatcher too for a route that :attr:`Route.dispatches`."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Route:
     """``"package.module:function"``, imported when the route is first taken."""
     contract: Contract
     correlation_id: Callable[[Any], str | None]
+    dispatches: bool = False
+    """The service is also given the router (a :class:`services.dispatcher.Dispatcher`), as a third argument."""
     _loaded: dict[str, ServiceEntry] = field(default_factory=dict, repr=False, compare=False)
 
     def entry(self) -> ServiceEntry:
@@ -52,6 +55,13 @@ class Route:
 @dataclass(frozen=True)
 class Registry:
     routes: Sequence[Route]
+
+    @property
+    def route_names(self) -> tuple[str, ...]:
+        return tuple(route.name for route in self.routes)
+
+    def route_of(self, event: Any) -> str:
+        return self.find(event).name
 
     def find(self, event: Any) -> Route:
         """The first route whose shape test takes ``event``; :class:`UnroutableEventError` otherwise."""

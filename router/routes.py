@@ -99,6 +99,7 @@ ROUTES = Registry(
             target="services.operator:on_operator_request",
             contract=Contract.RAISE,
             correlation_id=_operation,
+            dispatches=True,
         ),
     )
 )

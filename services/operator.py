@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from services.dispatcher import Dispatcher
 from services.settings import get_settings
 
 
@@ -26,24 +27,26 @@ OPERATIONS: dict[str, str] = {
 }
 
 
-def on_operator_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
+DISPATCHING = frozenset({"describe", "redrive-inbound", "redrive-stream-failures"})
+"""Operations that are given the router (:class:`~services.dispatcher.Dispatcher`) besides the request."""
+
+
+def on_operator_request(event: dict[str, Any], context: Any, dispatcher: Dispatcher) -> dict[str, Any]:
     name = event["operation"]
     target = OPERATIONS.get(name)
     if target is None:
         raise UnknownOperationError(f"unknown operation {name!r}; known: {', '.join(sorted(OPERATIONS))}")
     module_name, _, function_name = target.partition(":")
     operation = getattr(importlib.import_module(module_name), function_name)
-    result: dict[str, Any] = operation(event)
+    result: dict[str, Any] = operation(event, dispatcher) if name in DISPATCHING else operation(event)
     return result
 
 
-def describe(_: dict[str, Any]) -> dict[str, Any]:
+def describe(_: dict[str, Any], dispatcher: Dispatcher) -> dict[str, Any]:
     """What this deployment is wired to, and which routes and operations it serves (no secrets)."""
-    from router.routes import ROUTES
-
     settings = get_settings()
     return {
-        "routes": [route.name for route in ROUTES.routes],
+        "routes": list(dispatcher.route_names),
         "operations": sorted(OPERATIONS),
         "table": settings.table_name,
         "statusBucket": settings.status_bucket,

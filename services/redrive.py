@@ -26,12 +26,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from services.aws import table_stream
 from services.aws.dead_letter_queues import DeadLetter, DeadLetterQueue
+from services.dispatcher import Dispatcher
 from services.observability import logger, metrics
 from services.settings import get_settings
+
+OPERATOR_ROUTE: Final = "operator"
+"""Operators invoke the function themselves: their requests are never redriven."""
 
 DEFAULT_MAX: Final = 10
 LARGEST_MAX: Final = 50
@@ -72,20 +77,20 @@ class Report:
         return {"queue": self.queue, "redriven": self.redriven, "failed": self.failed, "left": self.left}
 
 
-def redrive_inbound_operation(request: dict[str, Any]) -> dict[str, Any]:
-    """Operator ``redrive-inbound``."""
+def redrive_inbound_operation(request: dict[str, Any], router: Dispatcher) -> dict[str, Any]:
+    """Operator ``redrive-inbound``: each event handled again through ``router``."""
     url = get_settings().inbound_dlq_url
     if not url:
         raise RedriveError("INBOUND_DLQ_URL is not set: this deployment has no inbound dead-letter queue to redrive")
-    return _redrive("inbound", DeadLetterQueue(url), _limit(request), _redrive_event).as_dict()
+    return _redrive("inbound", DeadLetterQueue(url), _limit(request), partial(_redrive_event, router)).as_dict()
 
 
-def redrive_stream_failures_operation(request: dict[str, Any]) -> dict[str, Any]:
-    """Operator ``redrive-stream-failures``."""
+def redrive_stream_failures_operation(request: dict[str, Any], router: Dispatcher) -> dict[str, Any]:
+    """Operator ``redrive-stream-failures``: each failed batch read back and handed to ``router`` again."""
     url = get_settings().stream_failure_queue_url
     if not url:
         raise RedriveError("STREAM_FAILURE_QUEUE_URL is not set: this deployment has no stream-failure queue")
-    return _redrive("stream-failures", DeadLetterQueue(url), _limit(request), _redrive_batch).as_dict()
+    return _redrive("stream-failures", DeadLetterQueue(url), _limit(request), partial(_redrive_batch, router)).as_dict()
 
 
 def event_of(body: Any) -> Any:
@@ -126,27 +131,22 @@ def _redrive(queue_name: str, queue: DeadLetterQueue, limit: int, redrive_one: C
     return report
 
 
-def _redrive_event(letter: DeadLetter) -> str:
+def _redrive_event(router: Dispatcher, letter: DeadLetter) -> str:
     """Handles the dead-lettered event again, through the router (its route's own contract and logs)."""
-    from router import ROUTES, resolve
-    from router.shapes import is_operator_request
-
     event = event_of(letter.body)
-    if event is None or is_operator_request(event):
+    route = None if event is None else router.route_of(event)
+    if route is None or route == OPERATOR_ROUTE:
         raise RedriveError("not an event this queue takes (operators invoke the function themselves)")
-    route = ROUTES.find(event).name
     with _own_log_keys():
         try:
-            resolve(event, None)
+            router.dispatch(event, None)
         finally:
             metrics.flush_metrics()  # each redriven event's metrics under its own route
     return route
 
 
-def _redrive_batch(letter: DeadLetter) -> str:
+def _redrive_batch(router: Dispatcher, letter: DeadLetter) -> str:
     """Reads the failed batch back from the stream and hands it to the status fan-out again."""
-    from router import resolve
-
     body = letter.body if isinstance(letter.body, dict) else {}
     info = body.get("DDBStreamBatchInfo")
     if not isinstance(info, dict):
@@ -163,7 +163,7 @@ def _redrive_batch(letter: DeadLetter) -> str:
     if read.records:  # sent again even when the read is incomplete: a record already sent is not sent twice
         with _own_log_keys():
             try:
-                answer = resolve({"Records": read.records}, None)
+                answer = router.dispatch({"Records": read.records}, None)
             finally:
                 metrics.flush_metrics()
         failures = len(answer.get("batchItemFailures", [])) if isinstance(answer, dict) else 0

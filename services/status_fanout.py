@@ -44,11 +44,11 @@ from services.aws.notification_topic import NotificationTopic, notification_topi
 from services.aws.status_bucket import StatusBucket, Stored, status_bucket
 from services.aws.table import OUTCOME
 from services.aws.table.outcomes import outcome_from_image
+from services.models.notification import notification_for, subject_for
 from services.models.outcome import Outcome
-from services.notification import notification_for, subject_for
+from services.models.status_file import status_file_for
 from services.observability import logger, metrics
 from services.settings import get_settings
-from services.status_file import status_file_for
 
 CALLS_PER_OUTCOME = 3
 """The put (with the mark), the publish, the mark's removal."""

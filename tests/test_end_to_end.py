@@ -14,7 +14,7 @@ from local_aws import loop
 from local_aws.loop import Clients, Deployment, LoopReport, run_loop
 from local_aws.output_flow import OutputFlow
 from services import aws as aws_clients
-from services import status_file
+from services.models import status_file
 from tests.appflow_stubs import flow_execution_records, flow_run
 from tests.aws_stack import REGION, Stack
 

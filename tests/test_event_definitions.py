@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from services.models.config_change import FIELD_ORDER
-from services.status_file import STATUS_COLUMNS
+from services.models.status_file import STATUS_COLUMNS
 from tests.test_infrastructure import load_serverless
 
 ROOT = Path(__file__).resolve().parent.parent

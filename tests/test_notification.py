@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.models.notification import SUBJECT_LIMIT, attributes_for, body_for, notification_for, subject_for
 from services.models.outcome import Outcome
-from services.notification import SUBJECT_LIMIT, attributes_for, body_for, notification_for, subject_for
 
 OUTCOME = Outcome(
     request_key="uuid:7c2f0a4e",

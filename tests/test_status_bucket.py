@@ -15,9 +15,9 @@ from services.aws import notification_topic as topic_module
 from services.aws import status_bucket as bucket_module
 from services.aws.notification_topic import NotificationError, NotificationTopic
 from services.aws.status_bucket import StatusBucket, StatusFileError, Stored
+from services.models.notification import notification_for
 from services.models.outcome import Outcome
-from services.notification import notification_for
-from services.status_file import status_file_for
+from services.models.status_file import status_file_for
 from tests.aws_stack import Stack
 
 OUTCOME = Outcome(

@@ -21,7 +21,7 @@ import handler
 from services import aws as aws_clients
 from services.aws.table.outcomes import outcome_item
 from services.models.outcome import Outcome
-from services.status_file import STATUS_COLUMNS
+from services.models.status_file import STATUS_COLUMNS
 from tests.aws_stack import Stack, drain
 from tests.sample_events import load_event
 from tests.stream_batches import batch, stream_records, ttl_removal

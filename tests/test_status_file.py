@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.models.outcome import Outcome
-from services.status_file import MESSAGE_LIMIT, STATUS_COLUMNS, fit, render, safe_cell, status_file_for
+from services.models.status_file import MESSAGE_LIMIT, STATUS_COLUMNS, fit, render, safe_cell, status_file_for
 
 OUTCOME = Outcome(
     request_key="uuid:7c2f0a4e",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services import aws
-from services.notification import Notification
+from services.models.notification import Notification
 from services.settings import get_settings
 
 if TYPE_CHECKING:

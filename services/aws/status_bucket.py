@@ -36,9 +36,9 @@ from urllib.parse import quote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services import aws
+from services.models.status_file import StatusFile
 from services.observability import logger
 from services.settings import get_settings
-from services.status_file import StatusFile
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from services.models.outcome import Outcome
-from services.status_file import processed_at_utc
+from services.models.status_file import processed_at_utc
 
 SUBJECT_LIMIT = 99
 CUT_MARK = "..."
