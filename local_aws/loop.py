@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from local_aws.builders import holiday as _holiday
+from local_aws.builders import setting as _setting
 from local_aws.inbox import Email, Inbox
 from local_aws.input_flow import Delivery, InputFlow, RuleDelivery
 from local_aws.output_flow import OutputFlow, RefusedRecord, StatusFile
@@ -248,21 +250,4 @@ def contact_flow_event(parameters: dict[str, str]) -> dict[str, Any]:
             },
             "Parameters": parameters,
         },
-    }
-
-
-def _holiday(action: str, region: str, date: str, name: str) -> dict[str, str]:
-    fields = {"Action__c": action, "Config_Type__c": "Holiday", "Region__c": region, "Holiday_Date__c": date}
-    if name:
-        fields["Holiday_Name__c"] = name
-    return fields
-
-
-def _setting(action: str, region: str, key: str, value: str) -> dict[str, str]:
-    return {
-        "Action__c": action,
-        "Config_Type__c": "Setting",
-        "Region__c": region,
-        "Setting_Key__c": key,
-        "Setting_Value__c": value,
     }

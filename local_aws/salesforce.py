@@ -8,18 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-REQUEST_FIELDS = (
-    "Action__c",
-    "Config_Type__c",
-    "Region__c",
-    "Holiday_Date__c",
-    "Holiday_Name__c",
-    "Start_Time__c",
-    "End_Time__c",
-    "Setting_Key__c",
-    "Setting_Value__c",
-    "Requester_Email__c",
-)
+from local_aws.builders import REQUEST_FIELDS
+
 STATUS_FIELDS = ("Status__c", "Status_Message__c", "Processed_At__c")
 
 

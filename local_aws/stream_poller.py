@@ -1,9 +1,8 @@
 """The table stream's event source mapping, read through the DynamoDB Streams API.
 
-Like Lambda's mapping it applies the filter criteria (only new outcome items), hands batches to the function in
-Lambda's record format, honours partial batch responses (``batchItemFailures``: the batch is retried from the
-lowest failed sequence number), and after the last retry sends a failure record to the on-failure queue and
-moves on.
+It reads new records, hands them to the function in Lambda's record format, and treats the function as the
+mapping does (filter, partial batch responses, bisect on error, bounded retries, then a failure record on the
+on-failure queue): :mod:`local_aws.stream_mapping`, shared with the reliability harness.
 """
 
 from __future__ import annotations
@@ -13,13 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from local_aws.stream_mapping import MAX_RETRIES, deliver, passes_filter
+
 Handler = Callable[[Any, Any], Any]
-
-
-def passes_filter(record: dict[str, Any]) -> bool:
-    """The mapping's filter criteria: ``eventName`` INSERT and ``NewImage.itemType`` OUTCOME."""
-    image = record.get("dynamodb", {}).get("NewImage", {})
-    return bool(record.get("eventName") == "INSERT" and image.get("itemType", {}).get("S") == "OUTCOME")
 
 
 @dataclass
@@ -40,7 +35,7 @@ class StreamPoller:
     sqs: Any
     region: str = "us-east-1"
     batch_size: int = 100
-    max_retries: int = 2
+    max_retries: int = MAX_RETRIES
     _checkpoints: dict[str, str] = field(default_factory=dict)
     """Per shard: the last sequence number handed over successfully."""
 
@@ -60,8 +55,7 @@ class StreamPoller:
             report.read += len(records)
             wanted = [self._lambda_record(r) for r in records if passes_filter(r)]
             report.filtered_out += len(records) - len(wanted)
-            for start in range(0, len(wanted), self.batch_size):
-                self._hand_over(handler, context, wanted[start : start + self.batch_size], report)
+            self._hand_over(handler, context, wanted, report)
             if records:
                 self._checkpoints[shard["ShardId"]] = records[-1]["dynamodb"]["SequenceNumber"]
         return report
@@ -89,21 +83,19 @@ class StreamPoller:
         lambda_record.update(eventSource="aws:dynamodb", eventSourceARN=self.stream_arn, awsRegion=self.region)
         return lambda_record
 
-    def _hand_over(self, handler: Handler, context: Any, batch: list[dict[str, Any]], report: StreamReport) -> None:
-        for attempt in range(self.max_retries + 1):
-            try:
-                response = handler({"Records": batch}, context) or {}
-            except Exception:  # noqa: BLE001 - an error fails the whole batch, as in Lambda
-                response = {"batchItemFailures": [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in batch]}
-            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-            report.handed += len(batch)
-            if not failed:
-                return
-            # Lambda retries from the lowest failed sequence number: that record and every later one.
-            first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
-            batch = batch[first:]
-            if attempt < self.max_retries:
-                report.retried += len(batch)
+    def _hand_over(self, handler: Handler, context: Any, records: list[dict[str, Any]], report: StreamReport) -> None:
+        delivery = deliver(
+            records,
+            lambda batch: handler({"Records": batch}, context),
+            self._to_failure_queue,
+            batch_size=self.batch_size,
+            max_retries=self.max_retries,
+        )
+        report.handed += delivery.handed
+        report.retried += delivery.handed - len(records)
+        report.sent_to_failure_queue += delivery.exhausted
+
+    def _to_failure_queue(self, batch: list[dict[str, Any]]) -> None:
         self.sqs.send_message(
             QueueUrl=self.failure_queue_url,
             MessageBody=json.dumps(
@@ -118,7 +110,6 @@ class StreamPoller:
                 }
             ),
         )
-        report.sent_to_failure_queue += len(batch)
 
 
 def _timestamp(value: Any) -> Any:

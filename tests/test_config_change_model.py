@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from local_aws import builders
 from services import timezones
 from services.models.config_change import (
     FIELD_ORDER,
@@ -38,22 +39,8 @@ CONTRACT_FIELDS = [
     "CreatedById",
 ]
 
-HOLIDAY: dict[str, Any] = {
-    "Record_Id__c": "a0B5g00000XyZ12AAB",
-    "Action__c": "Add",
-    "Config_Type__c": "Holiday",
-    "Region__c": "US-East",
-    "Holiday_Date__c": "2026-12-25",
-    "Holiday_Name__c": "Christmas Day",
-    "EventUuid": "5b1e0c7a-2f64-4d38-8c3e-91a7d4f2e610",
-    "CreatedDate": "2026-11-27T10:00:00.000Z",
-}
-SETTING: dict[str, Any] = {
-    **{k: v for k, v in HOLIDAY.items() if not k.startswith("Holiday_")},
-    "Config_Type__c": "Setting",
-    "Setting_Key__c": "TimeZone",
-    "Setting_Value__c": "America/New_York",
-}
+HOLIDAY: dict[str, Any] = builders.change_event(builders.holiday("Add", "US-East", "2026-12-25", "Christmas Day"))
+SETTING: dict[str, Any] = builders.change_event(builders.setting("Add", "US-East", "TimeZone", "America/New_York"))
 
 
 def with_fields(base: dict[str, Any], **changes: Any) -> dict[str, Any]:

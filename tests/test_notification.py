@@ -8,23 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from local_aws.builders import OUTCOME
 from services.models.notification import SUBJECT_LIMIT, attributes_for, body_for, notification_for, subject_for
 from services.models.outcome import Outcome
 
-OUTCOME = Outcome(
-    request_key="uuid:7c2f0a4e",
-    record_id="a0B5g00000XyZ12AAB",
-    status="Success",
-    message="Holiday Christmas Day added for US-East on 2026-12-25",
-    processed_at="2026-11-27T10:00:01Z",
-    created_date="2026-11-27T10:00:00.000Z",
-    action="Add",
-    config_type="Holiday",
-    region="US-East",
-    subject="2026-12-25",
-    requester_email="Maria.Lopez@Example.com",
-    change_summary="Christmas Day on 2026-12-25, closed all day",
-)
 FILE = "status/a0B5g00000XyZ12AAB-event-created-2026-11-27-10_00_01.csv"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import threading
@@ -18,6 +17,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ReadTimeoutError
 
 import handler
+from local_aws.builders import outcome
 from services import aws as aws_clients
 from services.aws.table.outcomes import outcome_item
 from services.models.outcome import Outcome
@@ -27,24 +27,6 @@ from tests.sample_events import load_event
 from tests.stream_batches import batch, stream_records, ttl_removal
 
 HOLIDAY = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOLIDAY#2026-12-25"}, "itemType": {"S": "HOLIDAY"}}
-
-
-def outcome(n: int, **changes: Any) -> Outcome:
-    base = Outcome(
-        request_key=f"uuid:request-{n}",
-        record_id=f"a0B5g00000Rec{n:02d}AAB",
-        status="Success",
-        message=f"Holiday Day {n} added for US-East on 2026-12-{n % 28 + 1:02d}",
-        processed_at=f"2026-11-27T10:{n // 60:02d}:{n % 60:02d}Z",
-        created_date=f"2026-11-27T09:{n // 60:02d}:{n % 60:02d}.000Z",
-        action="Add",
-        config_type="Holiday",
-        region="US-East",
-        subject=f"2026-12-{n % 28 + 1:02d}",
-        requester_email="maria.lopez@example.com",
-        change_summary=f"Day {n} on 2026-12-{n % 28 + 1:02d}, closed all day",
-    )
-    return dataclasses.replace(base, **changes)
 
 
 def key_of(item: Outcome, copy: int = 1) -> str:

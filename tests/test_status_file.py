@@ -10,21 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from local_aws.builders import OUTCOME
 from services.models.outcome import Outcome
 from services.models.status_file import MESSAGE_LIMIT, STATUS_COLUMNS, fit, render, safe_cell, status_file_for
-
-OUTCOME = Outcome(
-    request_key="uuid:7c2f0a4e",
-    record_id="a0B5g00000XyZ12AAB",
-    status="Success",
-    message="Holiday Christmas Day added for US-East on 2026-12-25",
-    processed_at="2026-11-27T10:00:01Z",
-    created_date="2026-11-27T10:00:00.000Z",
-    action="Add",
-    config_type="Holiday",
-    region="US-East",
-    subject="2026-12-25",
-)
 
 
 def parsed(body: bytes) -> list[list[str]]:

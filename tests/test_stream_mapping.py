@@ -11,6 +11,7 @@ import pytest
 import yaml
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from local_aws import stream_mapping
 from services.status_fanout import Skipped, outcome_in
 from tests.sample_events import load_event, sample_event_names
 from tests.stream_batches import ttl_removal
@@ -132,3 +133,54 @@ def test_the_function_may_read_the_stream_and_the_table_streams_full_images(serv
     statements = serverless["provider"]["iam"]["role"]["statements"]
     (reader,) = [s for s in statements if s["Resource"] == {"GetAtt": "ConfigTable.StreamArn"}]
     assert set(reader["Action"]) >= {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
+# --- the stand-ins' one copy of the mapping (local_aws/stream_mapping.py) -----------------------------------------
+
+
+def test_the_stand_in_mapping_filters_batches_and_retries_as_deployed(
+    serverless: dict[str, Any], mapping: dict[str, Any]
+) -> None:
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+    for record in every_sample_record():
+        assert stream_mapping.passes_filter(record) is matches(pattern, record)
+    assert param(serverless, mapping["MaximumRetryAttempts"]) == stream_mapping.MAX_RETRIES
+    assert mapping["BatchSize"] == stream_mapping.BATCH_SIZE
+
+
+def numbered(*numbers: int) -> list[dict[str, Any]]:
+    return [{"dynamodb": {"SequenceNumber": str(n)}} for n in numbers]
+
+
+def test_a_partial_failure_is_retried_from_the_lowest_failed_record_on() -> None:
+    calls: list[list[str]] = []
+
+    def invoke(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        calls.append([r["dynamodb"]["SequenceNumber"] for r in batch])
+        return {"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "4"}]} if len(calls) == 1 else {}
+
+    delivery = stream_mapping.deliver(numbered(1, 2, 3, 4, 5), invoke, lambda batch: None)
+
+    assert calls == [["1", "2", "3", "4", "5"], ["3", "4", "5"]]
+    assert (delivery.invocations, delivery.partial_retries, delivery.handed) == (2, 1, 8)
+
+
+def test_a_function_error_bisects_and_what_keeps_failing_goes_to_the_failure_destination() -> None:
+    exhausted: list[list[str]] = []
+
+    def invoke(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        if any(r["dynamodb"]["SequenceNumber"] == "2" for r in batch):
+            raise RuntimeError("record 2 always fails")
+        return {}
+
+    delivery = stream_mapping.deliver(
+        numbered(1, 2, 3, 4),
+        invoke,
+        lambda batch: exhausted.append([r["dynamodb"]["SequenceNumber"] for r in batch]),
+        max_retries=2,
+    )
+
+    assert exhausted == [["2"]]
+    assert delivery.bisections == 2 and delivery.exhausted == 1
+    assert delivery.invocations == 1 + 2 + 2 + 2  # the batch, its halves, [1] and [2], then [2] retried twice

@@ -57,6 +57,7 @@ from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
 import handler
+from local_aws.stream_mapping import MAX_RETRIES, deliver, passes_filter
 from services import aws as aws_clients
 from tests.aws_stack import REGION, Stack
 from tests.conftest import LambdaContext
@@ -66,7 +67,7 @@ ASYNC_ATTEMPTS = 3
 """serverless.yml ``maximumRetryAttempts: 2``: an asynchronous event is tried three times, then dead-lettered."""
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 """Lambda waits a minute before the second attempt and two before the third (the clock moves, nothing sleeps)."""
-STREAM_MAX_RETRIES = 5
+STREAM_MAX_RETRIES = MAX_RETRIES
 """serverless.yml ``streamMaxRetries``."""
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:config-bridge-test-router"
 
@@ -416,44 +417,22 @@ class StreamMapping:
         return passed
 
     def deliver(self, records: list[dict[str, Any]], report: BatchReport | None = None) -> BatchReport:
+        """As the mapping does (local_aws.stream_mapping): the same code as the demo's stand-in poller."""
         report = report or BatchReport()
-        size = self.batch_size
-        pending = [(records[i : i + size], STREAM_MAX_RETRIES) for i in range(0, len(records), size)]
-        while pending:
-            batch, left = pending.pop(0)
-            while batch:
-                report.invocations += 1
-                try:
-                    answer = self.world.lam._invoke({"Records": copy.deepcopy(batch)})
-                except Exception:
-                    if len(batch) > 1:  # BisectBatchOnFunctionError: each half retried on its own
-                        report.bisections += 1
-                        half = len(batch) // 2
-                        pending[:0] = [(batch[:half], left), (batch[half:], left)]
-                        break
-                    failed_from = 0
-                else:
-                    failures = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-                    if not failures:
-                        break
-                    numbers = [r["dynamodb"]["SequenceNumber"] for r in batch]
-                    failed_from = min(numbers.index(number) for number in failures)
-                    report.partial_retries += 1
-                batch = batch[failed_from:]  # Lambda retries from the lowest failed sequence number
-                if left == 0:
-                    self.world.stream_failure(batch, report)
-                    break
-                left -= 1
+        delivery = deliver(
+            records,
+            lambda batch: self.world.lam._invoke({"Records": copy.deepcopy(batch)}),
+            lambda batch: self.world.stream_failure(batch, report),
+            batch_size=self.batch_size,
+            max_retries=STREAM_MAX_RETRIES,
+        )
+        report.invocations += delivery.invocations
+        report.partial_retries += delivery.partial_retries
+        report.bisections += delivery.bisections
         return report
 
     def drain(self) -> BatchReport:
         return self.deliver(self.poll())
-
-
-def passes_filter(record: dict[str, Any]) -> bool:
-    """``{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"itemType": {"S": ["OUTCOME"]}}}}``."""
-    image = record.get("dynamodb", {}).get("NewImage", {})
-    return bool(record.get("eventName") == "INSERT" and image.get("itemType", {}).get("S") == "OUTCOME")
 
 
 # --- the world: the stack, its state, and what happened ------------------------------------------------------------
