@@ -1,21 +1,35 @@
 """The registry of config kinds: one module per kind (:mod:`~services.kinds.holiday`,
-:mod:`~services.kinds.setting`), listed once in :data:`KINDS`.
+:mod:`~services.kinds.setting`), each exporting its :class:`~services.kinds.base.Kind` as ``KIND``.
 
-The request model takes its ``Config_Type__c`` values and its kind fields from here, the inbound write its items
-and messages, the lookup its records. Adding a kind is its module, a line in :data:`KINDS`, its tests, its
-Salesforce metadata and the field list in serverless.yml; nothing else names a kind.
+Every module of this package but ``base`` is a kind, found when the package is imported (in the order of their
+names). The request model takes its ``Config_Type__c`` values and its kind fields from here, the inbound write its
+items and messages, the lookup its records. Adding a kind is its module, its tests, its Salesforce metadata and
+the field list in serverless.yml; nothing else names a kind.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Mapping
 from typing import Final
 
 from services.kinds.base import Kind
-from services.kinds.holiday import HOLIDAY
-from services.kinds.setting import SETTING
 
-KINDS: Final[Mapping[str, Kind]] = {kind.name: kind for kind in (HOLIDAY, SETTING)}
+
+def _discovered() -> dict[str, Kind]:
+    found: dict[str, Kind] = {}
+    for module in sorted(info.name for info in pkgutil.iter_modules(__path__) if info.name != "base"):
+        kind = getattr(importlib.import_module(f"{__name__}.{module}"), "KIND", None)
+        if not isinstance(kind, Kind):
+            raise TypeError(f"services.kinds.{module} exports no KIND")
+        if kind.name in found:
+            raise ValueError(f"two kinds are called {kind.name}")
+        found[kind.name] = kind
+    return found
+
+
+KINDS: Final[Mapping[str, Kind]] = _discovered()
 """Every kind by its ``Config_Type__c`` value, in the order their fields are listed."""
 
 KIND_FIELDS: Final[tuple[str, ...]] = tuple(dict.fromkeys(spec.name for kind in KINDS.values() for spec in kind.fields))
