@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from services.aws import flows, support_topic
-from services.aws.flows import AppFlowCallError, FlowState
+from services.aws.flows import AppFlowCallError, Flows, FlowState, flows
+from services.aws.support_topic import support_topic
 from services.aws.table import FlowHealth, read_flow_health, write_flow_health
 from services.flow_errors import Problem, diagnose
 from services.observability import logger, metrics
@@ -259,8 +259,9 @@ class _Heal:
             self.tried.append("nothing: a restart cannot fix this")
             return self.give_up(Outcome.NOT_RESTARTABLE, told.problem.value, told.evidence)
 
+        appflow = flows()
         try:
-            before = flows.describe_flow(self.flow)
+            before = appflow.describe_flow(self.flow)
         except AppFlowCallError as error:
             return self.call_failed(error)
         self.tried.append(f"DescribeFlow: {before.status}")
@@ -278,18 +279,18 @@ class _Heal:
         if isinstance(claimed, Outcome):
             detail = found.evidence or f"flow status {before.status}"
             return self.give_up(Outcome.BOUND_REACHED, Outcome.BOUND_REACHED.value, detail, before)
-        return self.restart(claimed, before)
+        return self.restart(appflow, claimed, before)
 
     def rerun_needed(self, state: FlowState) -> bool:
         """An active scheduled or event flow runs again by itself; an active on-demand flow's failed run does not."""
         return self.request.failed_run and state.trigger_type == "OnDemand" and state.last_run_status == "Error"
 
-    def restart(self, attempt: int, before: FlowState) -> HealResult:
+    def restart(self, appflow: Flows, attempt: int, before: FlowState) -> HealResult:
         token = client_token(self.flow, self.request.trigger_id or f"{self.request.trigger}#{attempt}", self.window)
         try:
-            flows.start_flow(self.flow, token)
+            appflow.start_flow(self.flow, token)
             self.tried.append(f"StartFlow (restart {attempt} of {self.settings.heal_attempts_per_hour} this hour)")
-            after = flows.describe_flow(self.flow)
+            after = appflow.describe_flow(self.flow)
         except AppFlowCallError as error:
             self.release(Outcome.HEAL_FAILED, str(error))
             return self.call_failed(error, before)
@@ -561,7 +562,7 @@ def send_alert_once(alert: Alert, window: str) -> bool:
     else:
         raise FlowHealthStateError(f"the health item of flow {alert.flow_name!r} kept changing; try again")
     try:
-        support_topic.publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
+        support_topic().publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
     except Exception:
         if recorded:  # forget the record so that the retry (Lambda's, or the next check) sends the alert after all
             _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)

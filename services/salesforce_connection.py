@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.aws import flows, salesforce_secret, table
-from services.aws.flows import AppFlowCallError, SalesforceProfile
-from services.aws.salesforce_secret import SecretUnavailableError
+from services.aws import table
+from services.aws.flows import AppFlowCallError, SalesforceProfile, flows
+from services.aws.salesforce_secret import SecretUnavailableError, salesforce_secret
 from services.models.salesforce_credentials import ConnectedAppCredentials, CredentialsError
 from services.models.salesforce_jwt import bearer_claims, expiry, read_claims, sign
 from services.observability import logger
@@ -93,7 +93,7 @@ def connect(settings: Settings, now: datetime) -> Connection:
     name = settings.salesforce_connector_profile
     secret_name = settings.salesforce_secret_name
     try:
-        secret = salesforce_secret.read(secret_name)
+        secret = salesforce_secret().read()
     except SecretUnavailableError as error:
         raise SalesforceConnectionError(f"cannot connect Salesforce: {error}") from None
     try:
@@ -178,15 +178,16 @@ def _note_signed_jwt(name: str, expires: datetime, now: datetime) -> None:
 
 
 def _create_or_update(profile: SalesforceProfile, token: str) -> tuple[str, str]:
-    if flows.find_connector_profile(profile.name) is not None:
-        return "updated", flows.update_connector_profile(profile, token)
+    appflow = flows()
+    if appflow.find_connector_profile(profile.name) is not None:
+        return "updated", appflow.update_connector_profile(profile, token)
     try:
-        return "created", flows.create_connector_profile(profile, token)
+        return "created", appflow.create_connector_profile(profile, token)
     except AppFlowCallError as error:
         if error.code != "ConflictException":
             raise
         # Created meanwhile (a concurrent run): make it ours.
-        return "updated", flows.update_connector_profile(profile, token)
+        return "updated", appflow.update_connector_profile(profile, token)
 
 
 def instance_url(settings: Settings) -> str:

@@ -28,8 +28,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import salesforce_connection
-from services.aws import salesforce_secret, support_topic, table
-from services.aws.salesforce_secret import SecretUnavailableError
+from services.aws import table
+from services.aws.salesforce_secret import SecretUnavailableError, salesforce_secret
+from services.aws.support_topic import support_topic
 from services.models.salesforce_credentials import CLIENT_CREDENTIALS, CLIENT_CREDENTIALS_WARNING, JWT_FIELDS_ADVICE
 from services.models.salesforce_jwt import JwtError, expiry, read_claims
 from services.observability import logger
@@ -81,7 +82,7 @@ def check(settings: Settings, now: datetime) -> dict[str, Any]:
 
 def _check(settings: Settings, now: datetime) -> JwtCheck:
     try:
-        fields = salesforce_secret.read(settings.salesforce_secret_name).fields
+        fields = salesforce_secret().read().fields
     except SecretUnavailableError as error:
         return JwtCheck("unknown", detail=str(error))
     if fields.get("grantType") == CLIENT_CREDENTIALS:
@@ -188,7 +189,7 @@ def _alert_once(alert: Alert) -> bool:
     if not table.mark_jwt_alert(profile, expires, alert.threshold, keep_until):
         return False
     try:
-        support_topic.publish(alert.subject, alert.message, {"kind": f"salesforce-jwt-{alert.threshold}"})
+        support_topic().publish(alert.subject, alert.message, {"kind": f"salesforce-jwt-{alert.threshold}"})
     except Exception:
         table.unmark_jwt_alert(profile, expires, alert.threshold)
         raise

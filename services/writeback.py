@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.aws import flows
-from services.aws.flows import AppFlowCallError, FlowRun
+from services.aws.flows import AppFlowCallError, FlowRun, flows
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
 from services.aws.table import read_flow_health
 from services.flow_health import Alert, record_failures_reported, send_alert_once
@@ -139,7 +138,7 @@ def check_writeback(settings: Settings, now: datetime, bucket: StatusBucket | No
 
 def _runs(flow_name: str, report: WritebackReport) -> list[FlowRun] | None:
     try:
-        return flows.flow_runs(flow_name)
+        return flows().flow_runs(flow_name)
     except AppFlowCallError as error:
         report.notes.append(f"the flow's execution records could not be read ({error.code}): {error.message}")
         return None

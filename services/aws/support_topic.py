@@ -1,4 +1,8 @@
-"""The support SNS topic: alerts for people (the flows that could not be healed)."""
+"""The support SNS topic: alerts for people (the flows that could not be healed, the Salesforce JWT's expiry).
+
+A failed publish raises botocore's error as it is: the caller forgets its record of the alert, so that the retry
+(Lambda's, or the next scheduled check) sends it.
+"""
 
 from __future__ import annotations
 
@@ -13,18 +17,28 @@ if TYPE_CHECKING:
 SUBJECT_LIMIT = 100
 
 
-def publish(subject: str, message: str, attributes: dict[str, str]) -> str:
-    """Publishes one alert; returns its message id. Attributes let subscriptions filter (``flow``, ``kind``)."""
+class SupportTopic:
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._sns = client
+        self._topic_arn = topic_arn
+
+    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
+        """Publishes one alert; returns its message id. Attributes let subscriptions filter (``flow``, ``kind``)."""
+        answer = self._sns.publish(
+            TopicArn=self._topic_arn,
+            Subject=_subject(subject),
+            Message=message,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
+            },
+        )
+        return answer["MessageId"]
+
+
+def support_topic() -> SupportTopic:
+    """The deployment's support topic, through the shared SNS client."""
     sns: SNSClient = client("sns")
-    answer = sns.publish(
-        TopicArn=get_settings().support_topic_arn,
-        Subject=_subject(subject),
-        Message=message,
-        MessageAttributes={
-            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
-        },
-    )
-    return answer["MessageId"]
+    return SupportTopic(sns, get_settings().support_topic_arn)
 
 
 def _subject(text: str) -> str:
