@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.models.outcome import Outcome
-from services.notification import SUBJECT_LIMIT, attributes_for, body_for, notification_for, subject_for
+from services.models.sns_subject import SUBJECT_LIMIT
+from services.notification import attributes_for, body_for, notification_for, subject_for
 
 OUTCOME = Outcome(
     request_key="uuid:7c2f0a4e",

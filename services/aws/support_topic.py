@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from services.aws import client
+from services.models.sns_subject import sns_subject
 from services.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
-
-SUBJECT_LIMIT = 100
 
 
 class SupportTopic:
@@ -23,10 +22,14 @@ class SupportTopic:
         self._topic_arn = topic_arn
 
     def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
-        """Publishes one alert; returns its message id. Attributes let subscriptions filter (``flow``, ``kind``)."""
+        """Publishes one alert; returns its message id. Attributes let subscriptions filter (``flow``, ``kind``).
+
+        The subject is made one SNS takes (:func:`~services.models.sns_subject.sns_subject`): it names a flow, and
+        a flow's name may be long.
+        """
         answer = self._sns.publish(
             TopicArn=self._topic_arn,
-            Subject=_subject(subject),
+            Subject=sns_subject(subject),
             Message=message,
             MessageAttributes={
                 name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
@@ -39,9 +42,3 @@ def support_topic() -> SupportTopic:
     """The deployment's support topic, through the shared SNS client."""
     sns: SNSClient = client("sns")
     return SupportTopic(sns, get_settings().support_topic_arn)
-
-
-def _subject(text: str) -> str:
-    """SNS subjects: at most 100 printable ASCII characters on one line."""
-    line = "".join(ch if " " <= ch <= "~" else "?" for ch in " ".join(text.split()))
-    return line if len(line) <= SUBJECT_LIMIT else line[: SUBJECT_LIMIT - 3] + "..."
