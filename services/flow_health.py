@@ -25,7 +25,7 @@ import enum
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -34,6 +34,8 @@ from services.aws.flows import AppFlowCallError, Flows, FlowState, flows
 from services.aws.support_topic import support_topic
 from services.aws.table import FlowHealth, read_flow_health, write_flow_health
 from services.flow_errors import Problem, diagnose
+from services.models.utc import utc_iso
+from services.models.utc import utc_now as _now  # the clock, as tests set it
 from services.observability import logger, metrics
 from services.settings import Settings, get_settings
 
@@ -201,10 +203,6 @@ def owned_subset(names: Any, settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _report(results: Sequence[HealResult]) -> dict[str, Any]:
     return {"flows": [result.to_dict() for result in results]}
 
@@ -332,7 +330,7 @@ class _Heal:
                 attempts=current.attempts + 1,
                 lease_until=now + LEASE_SECONDS,
                 last_outcome="healing",
-                changed_at=_iso(self.now),
+                changed_at=utc_iso(self.now),
             )
             if write_flow_health(stored, claimed, _expiry(self.now)):
                 return claimed.attempts
@@ -342,7 +340,7 @@ class _Heal:
         _update(
             self.flow,
             lambda state: replace(
-                state, lease_until=0, last_outcome=outcome.value, last_error=error[:500], changed_at=_iso(self.now)
+                state, lease_until=0, last_outcome=outcome.value, last_error=error[:500], changed_at=utc_iso(self.now)
             ),
             self.now,
         )
@@ -411,10 +409,6 @@ def record_failures_reported(flow_name: str, until: str, keys: frozenset[str], n
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _expiry(now: datetime) -> int:
@@ -522,7 +516,7 @@ class Alert:
             lines.append("What was tried: " + ("; ".join(self.tried) if self.tried else "nothing"))
         lines += [
             f"What a person must do: {advice}",
-            f"When: {_iso(self.at)}",
+            f"When: {utc_iso(self.at)}",
             "",
             "This alert is sent at most once an hour for this flow and this problem.",
         ]
@@ -548,7 +542,7 @@ def send_alert_once(alert: Alert, window: str) -> bool:
             alerted=current.alerted | {alert.kind},
             last_outcome=f"alerted:{alert.kind}",
             last_error=alert.error[:500],
-            changed_at=_iso(alert.at),
+            changed_at=utc_iso(alert.at),
         )
         try:
             recorded = write_flow_health(stored, noted, _expiry(alert.at))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from services.models.outcome import Outcome
 from services.models.sns_subject import clean_subject_text, sns_subject
-from services.status_file import processed_at_utc
+from services.models.utc import as_utc
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def body_for(outcome: Outcome, status_file_key: str) -> str:
         f"Request:      {change}{' for ' + about if about else ''}",
         f"What changed: {changed}",
         f"Requested at: {outcome.created_date} (Salesforce)",
-        f"Processed at: {processed_at_utc(outcome.processed_at):%Y-%m-%d %H:%M:%S} UTC",
+        f"Processed at: {as_utc(outcome.processed_at):%Y-%m-%d %H:%M:%S} UTC",
         f"Status file:  {status_file_key}",
     ]
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +25,7 @@ from services.aws.flows import AppFlowCallError, SalesforceProfile, flows
 from services.aws.salesforce_secret import SecretUnavailableError, salesforce_secret
 from services.models.salesforce_credentials import ConnectedAppCredentials, CredentialsError
 from services.models.salesforce_jwt import bearer_claims, expiry, read_claims, sign
+from services.models.utc import utc_iso, utc_now
 from services.observability import logger
 from services.settings import Settings, get_settings
 
@@ -59,7 +60,7 @@ class Connection:
             "secretVersion": self.secret_version,
         }
         if self.jwt_expires_at:
-            answer["jwtExpiresAt"] = self.jwt_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            answer["jwtExpiresAt"] = utc_iso(self.jwt_expires_at)
             answer["jwtSignedBy"] = "connect-salesforce" if self.jwt_signed_here else "the secret's jwtToken"
         if self.warning:
             answer["warning"] = self.warning
@@ -86,7 +87,7 @@ _HINTS = {
 
 def connect_salesforce_operation(request: dict[str, Any]) -> dict[str, str]:
     """Operator ``connect-salesforce``."""
-    return connect(get_settings(), datetime.now(UTC)).to_dict()
+    return connect(get_settings(), utc_now()).to_dict()
 
 
 def connect(settings: Settings, now: datetime) -> Connection:
@@ -172,7 +173,7 @@ def _note_signed_jwt(name: str, expires: datetime, now: datetime) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        table.record_signed_jwt(name, int(expires.timestamp()), now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        table.record_signed_jwt(name, int(expires.timestamp()), utc_iso(now))
     except (BotoCoreError, ClientError):
         logger.warning("the signed JWT's expiry could not be noted", extra={"connector_profile": name}, exc_info=True)
 

@@ -10,9 +10,9 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from services.models.outcome import Outcome
+from services.models.utc import as_utc, utc_iso
 
 STATUS_COLUMNS = ("Id", "Status__c", "Status_Message__c", "Processed_At__c")
 """The header row, in order; also the Salesforce fields the output flow maps (held against its mapping)."""
@@ -46,7 +46,7 @@ def status_file_for(outcome: Outcome, prefix: str) -> StatusFile:
     """The status file of ``outcome``; ``ValueError`` when its record id or processing time is unusable."""
     if not _SALESFORCE_ID.fullmatch(outcome.record_id):
         raise ValueError(f"the outcome's record id is not a Salesforce Id: {outcome.record_id[:40]!r}")
-    processed_at = processed_at_utc(outcome.processed_at)
+    processed_at = as_utc(outcome.processed_at)
     event = "deleted" if outcome.action == "Delete" else "created"
     stem = f"{prefix}{outcome.record_id}-event-{event}-{processed_at:%Y-%m-%d-%H_%M_%S}"
     return StatusFile(stem=stem, body=render(outcome), request_key=outcome.request_key)
@@ -54,7 +54,7 @@ def status_file_for(outcome: Outcome, prefix: str) -> StatusFile:
 
 def render(outcome: Outcome) -> bytes:
     """UTF-8, RFC 4180 (minimal quoting, CRLF), the header row and one data row; every cell formula-safe."""
-    processed_at = f"{processed_at_utc(outcome.processed_at):%Y-%m-%dT%H:%M:%SZ}"
+    processed_at = utc_iso(as_utc(outcome.processed_at))
     row = (
         safe_cell(outcome.record_id),
         safe_cell(outcome.status),
@@ -85,14 +85,6 @@ def fit(text: str, limit: int) -> str:
     while _utf16_length(head) > room:
         head = head[:-1]
     return head + CUT_MARK
-
-
-def processed_at_utc(value: str) -> datetime:
-    """The outcome's time in UTC (a time without an offset is taken as UTC); ``ValueError`` when unreadable."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _utf16_length(text: str) -> int:

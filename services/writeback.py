@@ -32,13 +32,14 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.aws.flows import AppFlowCallError, FlowRun, flows
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
 from services.aws.table import read_flow_health
 from services.flow_health import Alert, record_failures_reported, send_alert_once
+from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger
 from services.settings import Settings, get_settings
 
@@ -101,7 +102,7 @@ class WritebackReport:
 
 def check_writeback_operation(request: dict[str, Any]) -> dict[str, Any]:
     """Operator ``check-writeback``: the scheduled check's write-back part, now."""
-    return check_writeback(get_settings(), datetime.now(UTC)).to_dict()
+    return check_writeback(get_settings(), utc_now()).to_dict()
 
 
 # --- logic --------------------------------------------------------------------------------------------------------
@@ -301,8 +302,8 @@ def _stall_alert(settings: Settings, now: datetime, stall: Stall) -> Alert:
 
 
 def _parse_time(value: str) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return as_utc(value) if value else None
 
 
 def _iso(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+    return utc_iso(moment) if moment else ""
