@@ -39,6 +39,7 @@ from services.aws.flows import AppFlowCallError, FlowRun, flows
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
 from services.aws.table import read_flow_health
 from services.flow_health import Alert, record_failures_reported, send_alert_once
+from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger
 from services.settings import Settings, get_settings
@@ -49,7 +50,6 @@ FILES_PER_CHECK = 50
 """Failed-records files read by one check (the rest, oldest first, in the next hour's)."""
 RECORDS_NAMED = 50
 """Records named in one alert; more are counted."""
-_SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _STATUS_COLUMNS = frozenset({"id", "status__c", "status_message__c", "processed_at__c"})
 _REASON_KEY = re.compile(r"error|message|statuscode|reason", re.IGNORECASE)
 _RATE = re.compile(r"^rate\(\s*(\d+)\s*(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
@@ -234,7 +234,7 @@ def _from_json(text: str) -> list[tuple[str, str]]:
 def _ids(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for name, inner in value.items():
-            if str(name).lower() == "id" and isinstance(inner, str) and _SALESFORCE_ID.match(inner.strip()):
+            if str(name).lower() == "id" and isinstance(inner, str) and is_salesforce_id(inner.strip()):
                 yield inner.strip()
             yield from _ids(inner)
     elif isinstance(value, list):
@@ -266,7 +266,7 @@ def _from_csv(text: str) -> list[tuple[str, str]]:
     reason_columns = [n for n, name in enumerate(header) if name not in _STATUS_COLUMNS and _REASON_KEY.search(name)]
     found = []
     for row in rows[1:]:
-        if len(row) > where and _SALESFORCE_ID.match(row[where].strip()):
+        if len(row) > where and is_salesforce_id(row[where].strip()):
             found.append((row[where].strip(), _reason([row[n] for n in reason_columns if n < len(row)])))
     return found
 
