@@ -5,9 +5,9 @@ Each operation names the service function that carries it out, imported only whe
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from services.loader import load
 from services.settings import get_settings
 
 
@@ -31,9 +31,7 @@ def on_operator_request(event: dict[str, Any], context: Any) -> dict[str, Any]:
     target = OPERATIONS.get(name)
     if target is None:
         raise UnknownOperationError(f"unknown operation {name!r}; known: {', '.join(sorted(OPERATIONS))}")
-    module_name, _, function_name = target.partition(":")
-    operation = getattr(importlib.import_module(module_name), function_name)
-    result: dict[str, Any] = operation(event)
+    result: dict[str, Any] = load(target)(event)
     return result
 
 

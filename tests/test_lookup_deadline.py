@@ -383,6 +383,7 @@ CONNECT_PATH_SERVICES = [
     "services",
     "services.aws",
     "services.aws.table",
+    "services.loader",
     "services.lookup",
     "services.observability",
     "services.settings",
