@@ -194,7 +194,7 @@ def _activate(properties: dict[str, Any]) -> dict[str, str]:
     settings = get_settings()
     names = flow_health.owned_subset(properties.get("FlowNames"), settings)
     results = flow_health.check_flows(names, "activation", "", settings, utc_now())
-    active = {flow_health.Outcome.HEALED, flow_health.Outcome.ALREADY_ACTIVE}
+    active = {flow_health.HealOutcome.HEALED, flow_health.HealOutcome.ALREADY_ACTIVE}
     not_active = [result for result in results if result.outcome not in active]
     if not_active:
         raise RuntimeError(

@@ -17,7 +17,7 @@ from services import flow_health
 from services.aws.flows import Flows
 from services.aws.support_topic import SupportTopic
 from services.aws.table import FlowHealth, read_flow_health
-from services.flow_health import Outcome, client_token
+from services.flow_health import HealOutcome, client_token
 from services.settings import get_settings
 from tests.appflow_stubs import described_flow, flow_execution_records, flow_run, started_flow
 from tests.aws_stack import drain
@@ -428,7 +428,7 @@ def test_the_scheduled_check_brings_a_stack_created_draft_flow_to_active(aws: An
 
     [result] = flow_health.check_flows([IN_FLOW], "activation", "", get_settings(), NOW)
 
-    assert result.outcome is Outcome.HEALED
+    assert result.outcome is HealOutcome.HEALED
 
 
 def test_the_operator_checks_and_activates_owned_flows_only(aws: Any, appflow: Any, lambda_context: Any) -> None:
