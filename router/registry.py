@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,9 +45,9 @@ class Route:
 
     def entry(self) -> ServiceEntry:
         if "entry" not in self._loaded:
-            module_name, _, function_name = self.target.partition(":")
-            module = importlib.import_module(module_name)
-            self._loaded["entry"] = getattr(module, function_name)
+            from services.loader import load  # here, so that importing the router loads no services module
+
+            self._loaded["entry"] = load(self.target)
         return self._loaded["entry"]
 
 

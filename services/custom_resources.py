@@ -28,11 +28,11 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from services import flow_health, salesforce_connection
+from services.models.utc import utc_now
 from services.observability import logger
 from services.settings import get_settings
 
@@ -186,15 +186,15 @@ def _failure(request: CustomResourceRequest, reason: str, physical: str) -> Answ
 
 
 def _connect(properties: dict[str, Any]) -> dict[str, str]:
-    connection = salesforce_connection.connect(get_settings(), datetime.now(UTC))
+    connection = salesforce_connection.connect(get_settings(), utc_now())
     return {"ConnectorProfileArn": connection.profile_arn, "Action": connection.action}
 
 
 def _activate(properties: dict[str, Any]) -> dict[str, str]:
     settings = get_settings()
     names = flow_health.owned_subset(properties.get("FlowNames"), settings)
-    results = flow_health.check_flows(names, "activation", "", settings, datetime.now(UTC))
-    active = {flow_health.Outcome.HEALED, flow_health.Outcome.ALREADY_ACTIVE}
+    results = flow_health.check_flows(names, "activation", "", settings, utc_now())
+    active = {flow_health.HealOutcome.HEALED, flow_health.HealOutcome.ALREADY_ACTIVE}
     not_active = [result for result in results if result.outcome not in active]
     if not_active:
         raise RuntimeError(

@@ -25,15 +25,17 @@ import enum
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from services.aws import flows, support_topic
-from services.aws.flows import AppFlowCallError, FlowState
+from services.aws.flows import AppFlowCallError, Flows, FlowState, flows
+from services.aws.support_topic import support_topic
 from services.aws.table.health import FlowHealth, read_flow_health, write_flow_health
 from services.flow_errors import Problem, diagnose
+from services.models.utc import utc_iso
+from services.models.utc import utc_now as _now  # the clock, as tests set it
 from services.observability import logger, metrics
 from services.settings import Settings, get_settings
 
@@ -47,7 +49,7 @@ STATE_DAYS = 7
 _WRITE_TRIES = 3
 
 
-class Outcome(enum.StrEnum):
+class HealOutcome(enum.StrEnum):
     ACKNOWLEDGED = "acknowledged"
     """Not a failure (start report, successful run, periodic report): counted, nothing done."""
     NOT_OWNED = "not-owned"
@@ -65,14 +67,14 @@ class Outcome(enum.StrEnum):
 
 
 METRIC_NAMES = {
-    Outcome.ACKNOWLEDGED: "FlowEventAcknowledged",
-    Outcome.NOT_OWNED: "FlowEventNotOwned",
-    Outcome.ALREADY_ACTIVE: "FlowAlreadyActive",
-    Outcome.HEALED: "FlowHealed",
-    Outcome.NOT_RESTARTABLE: "FlowNotRestartable",
-    Outcome.BOUND_REACHED: "FlowHealBoundReached",
-    Outcome.HEAL_FAILED: "FlowHealFailed",
-    Outcome.IN_PROGRESS: "FlowHealInProgress",
+    HealOutcome.ACKNOWLEDGED: "FlowEventAcknowledged",
+    HealOutcome.NOT_OWNED: "FlowEventNotOwned",
+    HealOutcome.ALREADY_ACTIVE: "FlowAlreadyActive",
+    HealOutcome.HEALED: "FlowHealed",
+    HealOutcome.NOT_RESTARTABLE: "FlowNotRestartable",
+    HealOutcome.BOUND_REACHED: "FlowHealBoundReached",
+    HealOutcome.HEAL_FAILED: "FlowHealFailed",
+    HealOutcome.IN_PROGRESS: "FlowHealInProgress",
 }
 
 
@@ -99,7 +101,7 @@ class HealRequest:
 @dataclass(frozen=True)
 class HealResult:
     flow_name: str
-    outcome: Outcome
+    outcome: HealOutcome
     flow_status: str = ""
     detail: str = ""
     alerted: bool = False
@@ -157,7 +159,7 @@ def _acknowledge(
         counted.add_dimension(name="detailType", value=detail_type)
     body = event.get("detail")
     flow_name = body.get("flow-name") if isinstance(body, dict) else None
-    result = HealResult(flow_name[:256] if isinstance(flow_name, str) else "", Outcome.ACKNOWLEDGED, detail=detail)
+    result = HealResult(flow_name[:256] if isinstance(flow_name, str) else "", HealOutcome.ACKNOWLEDGED, detail=detail)
     log = logger.warning if problems else logger.info
     log("AppFlow event acknowledged", extra={"flow": result.flow_name, "detail": detail, "problems": list(problems)})
     return result.to_dict()
@@ -201,10 +203,6 @@ def owned_subset(names: Any, settings: Settings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _report(results: Sequence[HealResult]) -> dict[str, Any]:
     return {"flows": [result.to_dict() for result in results]}
 
@@ -215,9 +213,9 @@ def _report(results: Sequence[HealResult]) -> dict[str, Any]:
 def handle_status_event(event: FlowStatusEvent, settings: Settings, now: datetime) -> HealResult:
     logger.append_keys(flow=event.flow_name)
     if event.flow_name not in settings.owned_flow_names:
-        return _done(HealResult(event.flow_name, Outcome.NOT_OWNED, detail=event.detail_type))
+        return _done(HealResult(event.flow_name, HealOutcome.NOT_OWNED, detail=event.detail_type))
     if not event.asks_for_healing:
-        return _done(HealResult(event.flow_name, Outcome.ACKNOWLEDGED, detail=_event_summary(event)))
+        return _done(HealResult(event.flow_name, HealOutcome.ACKNOWLEDGED, detail=_event_summary(event)))
     request = HealRequest(
         flow_name=event.flow_name,
         trigger="event",
@@ -257,91 +255,94 @@ class _Heal:
         told = diagnose(self.request.problem)
         if not told.restart_can_fix:
             self.tried.append("nothing: a restart cannot fix this")
-            return self.give_up(Outcome.NOT_RESTARTABLE, told.problem.value, told.evidence)
+            return self.give_up(HealOutcome.NOT_RESTARTABLE, told.problem.value, told.evidence)
 
+        appflow = flows()
         try:
-            before = flows.describe_flow(self.flow)
+            before = appflow.describe_flow(self.flow)
         except AppFlowCallError as error:
             return self.call_failed(error)
         self.tried.append(f"DescribeFlow: {before.status}")
         if before.status in {"Deleted", "Deprecated"}:
-            return self.give_up(Outcome.NOT_RESTARTABLE, Problem.DELETED.value, f"flow status {before.status}", before)
+            return self.give_up(
+                HealOutcome.NOT_RESTARTABLE, Problem.DELETED.value, f"flow status {before.status}", before
+            )
         if before.active and not self.rerun_needed(before):
-            return HealResult(self.flow, Outcome.ALREADY_ACTIVE, before.status, tried=tuple(self.tried))
+            return HealResult(self.flow, HealOutcome.ALREADY_ACTIVE, before.status, tried=tuple(self.tried))
         found = diagnose(self.request.problem, before.status_message, _failed_run_message(before))
         if not found.restart_can_fix:
-            return self.give_up(Outcome.NOT_RESTARTABLE, found.problem.value, found.evidence, before)
+            return self.give_up(HealOutcome.NOT_RESTARTABLE, found.problem.value, found.evidence, before)
 
         claimed = self.claim()
-        if claimed is Outcome.IN_PROGRESS:
-            return HealResult(self.flow, Outcome.IN_PROGRESS, before.status, tried=tuple(self.tried))
-        if isinstance(claimed, Outcome):
+        if claimed is HealOutcome.IN_PROGRESS:
+            return HealResult(self.flow, HealOutcome.IN_PROGRESS, before.status, tried=tuple(self.tried))
+        if isinstance(claimed, HealOutcome):
             detail = found.evidence or f"flow status {before.status}"
-            return self.give_up(Outcome.BOUND_REACHED, Outcome.BOUND_REACHED.value, detail, before)
-        return self.restart(claimed, before)
+            return self.give_up(HealOutcome.BOUND_REACHED, HealOutcome.BOUND_REACHED.value, detail, before)
+        return self.restart(appflow, claimed, before)
 
     def rerun_needed(self, state: FlowState) -> bool:
         """An active scheduled or event flow runs again by itself; an active on-demand flow's failed run does not."""
         return self.request.failed_run and state.trigger_type == "OnDemand" and state.last_run_status == "Error"
 
-    def restart(self, attempt: int, before: FlowState) -> HealResult:
+    def restart(self, appflow: Flows, attempt: int, before: FlowState) -> HealResult:
         token = client_token(self.flow, self.request.trigger_id or f"{self.request.trigger}#{attempt}", self.window)
         try:
-            flows.start_flow(self.flow, token)
+            appflow.start_flow(self.flow, token)
             self.tried.append(f"StartFlow (restart {attempt} of {self.settings.heal_attempts_per_hour} this hour)")
-            after = flows.describe_flow(self.flow)
+            after = appflow.describe_flow(self.flow)
         except AppFlowCallError as error:
-            self.release(Outcome.HEAL_FAILED, str(error))
+            self.release(HealOutcome.HEAL_FAILED, str(error))
             return self.call_failed(error, before)
         self.tried.append(f"DescribeFlow: {after.status}")
         if after.active:
-            self.release(Outcome.HEALED, "")
-            return HealResult(self.flow, Outcome.HEALED, after.status, tried=tuple(self.tried))
+            self.release(HealOutcome.HEALED, "")
+            return HealResult(self.flow, HealOutcome.HEALED, after.status, tried=tuple(self.tried))
         found = diagnose(after.status_message, _failed_run_message(after))
-        self.release(Outcome.HEAL_FAILED, found.evidence)
-        kind = Outcome.HEAL_FAILED.value if found.restart_can_fix else found.problem.value
-        outcome = Outcome.HEAL_FAILED if found.restart_can_fix else Outcome.NOT_RESTARTABLE
+        self.release(HealOutcome.HEAL_FAILED, found.evidence)
+        kind = HealOutcome.HEAL_FAILED.value if found.restart_can_fix else found.problem.value
+        outcome = HealOutcome.HEAL_FAILED if found.restart_can_fix else HealOutcome.NOT_RESTARTABLE
         return self.give_up(outcome, kind, found.evidence or f"flow status {after.status}", after)
 
     def call_failed(self, error: AppFlowCallError, state: FlowState | None = None) -> HealResult:
         self.tried.append(f"{error.operation}: refused ({error.code})")
         found = diagnose(f"{error.code}: {error.message}")
         if found.restart_can_fix:
-            return self.give_up(Outcome.HEAL_FAILED, Outcome.HEAL_FAILED.value, str(error), state)
-        return self.give_up(Outcome.NOT_RESTARTABLE, found.problem.value, str(error), state)
+            return self.give_up(HealOutcome.HEAL_FAILED, HealOutcome.HEAL_FAILED.value, str(error), state)
+        return self.give_up(HealOutcome.NOT_RESTARTABLE, found.problem.value, str(error), state)
 
-    def give_up(self, outcome: Outcome, kind: str, error: str, state: FlowState | None = None) -> HealResult:
+    def give_up(self, outcome: HealOutcome, kind: str, error: str, state: FlowState | None = None) -> HealResult:
         status = state.status if state else ""
         alert = Alert(self.flow, kind, error, tuple(self.tried), status, self.settings, self.now)
         sent = send_alert_once(alert, self.window)
         return HealResult(self.flow, outcome, status, detail=error, alerted=sent, tried=tuple(self.tried))
 
-    def claim(self) -> int | Outcome:
+    def claim(self) -> int | HealOutcome:
         """Takes one restart of this hour and the lease; the restart number, or why not."""
         now = _epoch(self.now)
         for _ in range(_WRITE_TRIES):
             stored = read_flow_health(self.flow)
             current = _in_window(stored, self.window)
             if current.lease_until > now:
-                return Outcome.IN_PROGRESS
+                return HealOutcome.IN_PROGRESS
             if current.attempts >= self.settings.heal_attempts_per_hour:
-                return Outcome.BOUND_REACHED
+                return HealOutcome.BOUND_REACHED
             claimed = replace(
                 current,
                 attempts=current.attempts + 1,
                 lease_until=now + LEASE_SECONDS,
                 last_outcome="healing",
-                changed_at=_iso(self.now),
+                changed_at=utc_iso(self.now),
             )
             if write_flow_health(stored, claimed, _expiry(self.now)):
                 return claimed.attempts
-        return Outcome.IN_PROGRESS
+        return HealOutcome.IN_PROGRESS
 
-    def release(self, outcome: Outcome, error: str) -> None:
+    def release(self, outcome: HealOutcome, error: str) -> None:
         _update(
             self.flow,
             lambda state: replace(
-                state, lease_until=0, last_outcome=outcome.value, last_error=error[:500], changed_at=_iso(self.now)
+                state, lease_until=0, last_outcome=outcome.value, last_error=error[:500], changed_at=utc_iso(self.now)
             ),
             self.now,
         )
@@ -368,7 +369,7 @@ def _done(result: HealResult) -> HealResult:
         # healing-alerts alarm watches it with the service dimension only.
         with single_metric(name="HealingAlerts", unit=MetricUnit.Count, value=1):
             pass
-    needs_a_person = result.outcome in {Outcome.NOT_RESTARTABLE, Outcome.BOUND_REACHED, Outcome.HEAL_FAILED}
+    needs_a_person = result.outcome in {HealOutcome.NOT_RESTARTABLE, HealOutcome.BOUND_REACHED, HealOutcome.HEAL_FAILED}
     log = logger.warning if needs_a_person else logger.info
     log(
         "flow health",
@@ -412,10 +413,6 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _expiry(now: datetime) -> int:
     return _epoch(now + timedelta(days=STATE_DAYS))
 
@@ -426,8 +423,8 @@ HEADLINES = {
     Problem.CREDENTIALS.value: "Salesforce credentials expired or revoked",
     Problem.PERMISSIONS.value: "a permission is missing",
     Problem.DELETED.value: "the connection or the flow no longer exists",
-    Outcome.BOUND_REACHED.value: "restart limit reached for this hour",
-    Outcome.HEAL_FAILED.value: "could not be brought back to Active",
+    HealOutcome.BOUND_REACHED.value: "restart limit reached for this hour",
+    HealOutcome.HEAL_FAILED.value: "could not be brought back to Active",
     "refused-records": "Salesforce refused status updates",
     "writeback-stalled": "status files are not being written back",
 }
@@ -454,12 +451,12 @@ ADVICE = {
         "Recreate what is gone: the connection with `" + _CONNECT + "`; a deleted flow with `serverless deploy "
         '--stage <stage>`; then `serverless invoke -f router --stage <stage> -d \'{"operation":"activate-flows"}\'`.'
     ),
-    Outcome.BOUND_REACHED.value: (
+    HealOutcome.BOUND_REACHED.value: (
         "The flow was restarted {limit} times this hour and did not stay Active. Open the flow's run history in the "
         "AppFlow console to find why its runs fail, fix that, then run `" + _RECHECK + "` in the next hour "
         "(automatic restarts resume at the top of the hour)."
     ),
-    Outcome.HEAL_FAILED.value: (
+    HealOutcome.HEAL_FAILED.value: (
         "The restart did not bring the flow back to Active. Look at the flow in the AppFlow console (status message, "
         "run history). The scheduled check tries again (at most {limit} restarts per hour); after fixing the cause, "
         "run `" + _RECHECK + "`."
@@ -521,7 +518,7 @@ class Alert:
             lines.append("What was tried: " + ("; ".join(self.tried) if self.tried else "nothing"))
         lines += [
             f"What a person must do: {advice}",
-            f"When: {_iso(self.at)}",
+            f"When: {utc_iso(self.at)}",
             "",
             "This alert is sent at most once an hour for this flow and this problem.",
         ]
@@ -547,7 +544,7 @@ def send_alert_once(alert: Alert, window: str) -> bool:
             alerted=current.alerted | {alert.kind},
             last_outcome=f"alerted:{alert.kind}",
             last_error=alert.error[:500],
-            changed_at=_iso(alert.at),
+            changed_at=utc_iso(alert.at),
         )
         try:
             recorded = write_flow_health(stored, noted, _expiry(alert.at))
@@ -561,7 +558,7 @@ def send_alert_once(alert: Alert, window: str) -> bool:
     else:
         raise FlowHealthStateError(f"the health item of flow {alert.flow_name!r} kept changing; try again")
     try:
-        support_topic.publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
+        support_topic().publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
     except Exception:
         if recorded:  # forget the record so that the retry (Lambda's, or the next check) sends the alert after all
             _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)

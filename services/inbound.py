@@ -20,25 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.aws import large_event_bucket
+from services.aws.large_event_bucket import large_event_bucket
 from services.aws.table import config_items, request_key
 from services.aws.table.outcomes import outcome_item
-from services.models.config_change import (
-    MESSAGE_LIMIT,
-    ConfigChange,
-    InvalidConfigChange,
-    LargeEventPointer,
-    as_utc,
-    parse_config_change,
-    utc_iso,
-)
+from services.models.config_change import ConfigChange, InvalidConfigChange, LargeEventPointer, parse_config_change
 from services.models.outcome import Outcome, Status
+from services.models.salesforce_fields import fit_status_message
+from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger, metrics
 from services.settings import get_settings
 
@@ -117,7 +111,7 @@ def config_change_detail(event: Any) -> dict[str, Any]:
     except ValidationError as error:
         raise MalformedEventError(f"not a usable large-event pointer ({_where(error)})") from None
     logger.info("reading a large event from the large-event bucket", extra={"s3Key": pointer.key})
-    return large_event_bucket.read_event_detail(pointer.bucket, pointer.key)
+    return large_event_bucket().read_event_detail(pointer.bucket, pointer.key)
 
 
 def apply_change(
@@ -219,7 +213,7 @@ def _outcome(change: ConfigChange, status: Status, message: str, moment: datetim
         request_key=_request_key(change),
         record_id=change.record_id,
         status=status,
-        message=_fit(message),
+        message=fit_status_message(message),
         processed_at=utc_iso(moment),
         created_date=change.created_date,
         action=change.action,
@@ -264,10 +258,6 @@ def _readable(changed_at: str) -> str:
         return changed_at[:32]
 
 
-def _fit(message: str) -> str:
-    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 3] + "..."
-
-
 def _where(error: ValidationError) -> str:
     """Which parts of the envelope are wrong and how (locations and error types only, never values)."""
     problems = error.errors(include_url=False, include_input=False, include_context=False)
@@ -275,4 +265,4 @@ def _where(error: ValidationError) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utc_now()

@@ -28,6 +28,8 @@ from services import kinds
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
 from services.kinds.holiday import Holiday, sort_key_on
 from services.kinds.setting import TIME_ZONE_KEY, Setting, sort_key_of
+from services.models.salesforce_fields import REGION, SETTING_KEY
+from services.models.utc import utc_now
 from services.observability import logger, metrics
 from services.settings import get_settings
 from services.timezones import UnknownZoneError, zone
@@ -36,8 +38,8 @@ ConfigRecord = object
 """A live item's record as its kind reads it (:class:`Holiday`, :class:`Setting`, ...)."""
 UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 
-_REGION = re.compile(r"[A-Za-z0-9 _-]{1,64}")
-_KEY = re.compile(r"[A-Za-z0-9_]{1,64}")
+_REGION = re.compile(REGION)
+_KEY = re.compile(SETTING_KEY)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 _ONE_DAY = timedelta(days=1)
@@ -150,7 +152,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return utc_now()
 
     def monotonic(self) -> float:
         return time.monotonic()

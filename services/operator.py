@@ -5,10 +5,10 @@ Each operation names the service function that carries it out, imported only whe
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from services.dispatcher import Dispatcher
+from services.loader import load
 from services.settings import get_settings
 
 
@@ -36,8 +36,7 @@ def on_operator_request(event: dict[str, Any], context: Any, dispatcher: Dispatc
     target = OPERATIONS.get(name)
     if target is None:
         raise UnknownOperationError(f"unknown operation {name!r}; known: {', '.join(sorted(OPERATIONS))}")
-    module_name, _, function_name = target.partition(":")
-    operation = getattr(importlib.import_module(module_name), function_name)
+    operation = load(target)
     result: dict[str, Any] = operation(event, dispatcher) if name in DISPATCHING else operation(event)
     return result
 

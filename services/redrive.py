@@ -29,11 +29,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Final
 
-from services.aws import table_stream
-from services.aws.dead_letter_queues import DeadLetter, DeadLetterQueue
+from services.aws.dead_letter_queues import (
+    DeadLetter,
+    DeadLetterQueue,
+    inbound_dead_letter_queue,
+    stream_failure_queue,
+)
+from services.aws.table_stream import StreamRead, StreamRecordsGoneError, table_stream
 from services.dispatcher import Dispatcher
 from services.observability import logger, metrics
-from services.settings import get_settings
 
 OPERATOR_ROUTE: Final = "operator"
 """Operators invoke the function themselves: their requests are never redriven."""
@@ -51,7 +55,7 @@ class StreamReadIncompleteError(RedriveError):
     """The failed batch was read back from the stream only in part: the records read were sent again, and the dead
     letter stays, since deleting it would lose the records not read. The message says which were not read."""
 
-    def __init__(self, read: table_stream.StreamRead, first: str, last: str, failed: int) -> None:
+    def __init__(self, read: StreamRead, first: str, last: str, failed: int) -> None:
         if read.records:
             done = (
                 f"{len(read.records)} records read back, sequence numbers {first} to {read.last_read}, and sent again"
@@ -79,18 +83,18 @@ class Report:
 
 def redrive_inbound_operation(request: dict[str, Any], router: Dispatcher) -> dict[str, Any]:
     """Operator ``redrive-inbound``: each event handled again through ``router``."""
-    url = get_settings().inbound_dlq_url
-    if not url:
+    queue = inbound_dead_letter_queue()
+    if queue is None:
         raise RedriveError("INBOUND_DLQ_URL is not set: this deployment has no inbound dead-letter queue to redrive")
-    return _redrive("inbound", DeadLetterQueue(url), _limit(request), partial(_redrive_event, router)).as_dict()
+    return _redrive("inbound", queue, _limit(request), partial(_redrive_event, router)).as_dict()
 
 
 def redrive_stream_failures_operation(request: dict[str, Any], router: Dispatcher) -> dict[str, Any]:
     """Operator ``redrive-stream-failures``: each failed batch read back and handed to ``router`` again."""
-    url = get_settings().stream_failure_queue_url
-    if not url:
+    queue = stream_failure_queue()
+    if queue is None:
         raise RedriveError("STREAM_FAILURE_QUEUE_URL is not set: this deployment has no stream-failure queue")
-    return _redrive("stream-failures", DeadLetterQueue(url), _limit(request), partial(_redrive_batch, router)).as_dict()
+    return _redrive("stream-failures", queue, _limit(request), partial(_redrive_batch, router)).as_dict()
 
 
 def event_of(body: Any) -> Any:
@@ -156,9 +160,9 @@ def _redrive_batch(router: Dispatcher, letter: DeadLetter) -> str:
         first, last = str(info["startSequenceNumber"]), str(info["endSequenceNumber"])
     except KeyError as missing:
         raise RedriveError(f"the batch description has no {missing}") from None
-    read = table_stream.records_between(stream_arn, shard, first, last)
+    read = table_stream().records_between(stream_arn, shard, first, last)
     if read.complete and not read.records:
-        raise table_stream.StreamRecordsGoneError("the stream holds none of the batch's records")
+        raise StreamRecordsGoneError("the stream holds none of the batch's records")
     failures = 0
     if read.records:  # sent again even when the read is incomplete: a record already sent is not sent twice
         with _own_log_keys():

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.aws import flows, salesforce_secret
-from services.aws.flows import AppFlowCallError, SalesforceProfile
-from services.aws.salesforce_secret import SecretUnavailableError
+from services.aws.flows import AppFlowCallError, SalesforceProfile, flows
+from services.aws.salesforce_secret import SecretUnavailableError, salesforce_secret
 from services.aws.table import jwt as jwt_records
 from services.models.salesforce_credentials import ConnectedAppCredentials, CredentialsError
 from services.models.salesforce_jwt import bearer_claims, expiry, read_claims, sign
+from services.models.utc import utc_iso, utc_now
 from services.observability import logger
 from services.settings import Settings, get_settings
 
@@ -60,7 +60,7 @@ class Connection:
             "secretVersion": self.secret_version,
         }
         if self.jwt_expires_at:
-            answer["jwtExpiresAt"] = self.jwt_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+            answer["jwtExpiresAt"] = utc_iso(self.jwt_expires_at)
             answer["jwtSignedBy"] = "connect-salesforce" if self.jwt_signed_here else "the secret's jwtToken"
         if self.warning:
             answer["warning"] = self.warning
@@ -87,14 +87,14 @@ _HINTS = {
 
 def connect_salesforce_operation(request: dict[str, Any]) -> dict[str, str]:
     """Operator ``connect-salesforce``."""
-    return connect(get_settings(), datetime.now(UTC)).to_dict()
+    return connect(get_settings(), utc_now()).to_dict()
 
 
 def connect(settings: Settings, now: datetime) -> Connection:
     name = settings.salesforce_connector_profile
     secret_name = settings.salesforce_secret_name
     try:
-        secret = salesforce_secret.read(secret_name)
+        secret = salesforce_secret().read()
     except SecretUnavailableError as error:
         raise SalesforceConnectionError(f"cannot connect Salesforce: {error}") from None
     try:
@@ -173,21 +173,22 @@ def _note_signed_jwt(name: str, expires: datetime, now: datetime) -> None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        jwt_records.record_signed_jwt(name, int(expires.timestamp()), now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        jwt_records.record_signed_jwt(name, int(expires.timestamp()), utc_iso(now))
     except (BotoCoreError, ClientError):
         logger.warning("the signed JWT's expiry could not be noted", extra={"connector_profile": name}, exc_info=True)
 
 
 def _create_or_update(profile: SalesforceProfile, token: str) -> tuple[str, str]:
-    if flows.find_connector_profile(profile.name) is not None:
-        return "updated", flows.update_connector_profile(profile, token)
+    appflow = flows()
+    if appflow.find_connector_profile(profile.name) is not None:
+        return "updated", appflow.update_connector_profile(profile, token)
     try:
-        return "created", flows.create_connector_profile(profile, token)
+        return "created", appflow.create_connector_profile(profile, token)
     except AppFlowCallError as error:
         if error.code != "ConflictException":
             raise
         # Created meanwhile (a concurrent run): make it ours.
-        return "updated", flows.update_connector_profile(profile, token)
+        return "updated", appflow.update_connector_profile(profile, token)
 
 
 def instance_url(settings: Settings) -> str:

@@ -28,11 +28,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services import salesforce_connection
-from services.aws import salesforce_secret, support_topic
-from services.aws.salesforce_secret import SecretUnavailableError
+from services.aws.salesforce_secret import SecretUnavailableError, salesforce_secret
+from services.aws.support_topic import support_topic
 from services.aws.table import jwt as jwt_records
 from services.models.salesforce_credentials import CLIENT_CREDENTIALS, CLIENT_CREDENTIALS_WARNING, JWT_FIELDS_ADVICE
 from services.models.salesforce_jwt import JwtError, expiry, read_claims
+from services.models.utc import utc_iso
 from services.observability import logger
 from services.settings import Settings
 
@@ -56,7 +57,7 @@ class JwtCheck:
     def to_dict(self) -> dict[str, Any]:
         return {
             "state": self.state,
-            "expiresAt": _iso(self.expires_at) if self.expires_at else "",
+            "expiresAt": utc_iso(self.expires_at) if self.expires_at else "",
             "signedBy": "connect-salesforce" if self.signed_here else "the secret's jwtToken",
             "alerted": self.alerted,
             "detail": self.detail,
@@ -72,7 +73,7 @@ def check(settings: Settings, now: datetime) -> dict[str, Any]:
         extra={
             "connector_profile": settings.salesforce_connector_profile,
             "outcome": result.state,
-            "jwt_expires_at": _iso(result.expires_at) if result.expires_at else "",
+            "jwt_expires_at": utc_iso(result.expires_at) if result.expires_at else "",
             "alerted": result.alerted,
             "detail": result.detail[:500],
         },
@@ -82,7 +83,7 @@ def check(settings: Settings, now: datetime) -> dict[str, Any]:
 
 def _check(settings: Settings, now: datetime) -> JwtCheck:
     try:
-        fields = salesforce_secret.read(settings.salesforce_secret_name).fields
+        fields = salesforce_secret().read().fields
     except SecretUnavailableError as error:
         return JwtCheck("unknown", detail=str(error))
     if fields.get("grantType") == CLIENT_CREDENTIALS:
@@ -165,13 +166,13 @@ class Alert:
                 f"`{_CONNECT}`. Better: put privateKey and username in the secret instead, and the connection "
                 "signs and renews its own JWT."
             )
-        expires = _iso(self.expires_at) if self.expires_at else "unknown (no expiry noted)"
+        expires = utc_iso(self.expires_at) if self.expires_at else "unknown (no expiry noted)"
         return "\n".join(
             [
                 f"Connection (AppFlow connector profile): {self.settings.salesforce_connector_profile}",
                 f"JWT expires: {expires}",
                 f"What a person must do: {todo}",
-                f"When: {_iso(self.at)}",
+                f"When: {utc_iso(self.at)}",
                 "",
                 "This alert is sent once for each threshold of this JWT: 14 days ahead, 3 days ahead, expired.",
             ]
@@ -189,12 +190,8 @@ def _alert_once(alert: Alert) -> bool:
     if not jwt_records.mark_jwt_alert(profile, expires, alert.threshold, keep_until):
         return False
     try:
-        support_topic.publish(alert.subject, alert.message, {"kind": f"salesforce-jwt-{alert.threshold}"})
+        support_topic().publish(alert.subject, alert.message, {"kind": f"salesforce-jwt-{alert.threshold}"})
     except Exception:
         jwt_records.unmark_jwt_alert(profile, expires, alert.threshold)
         raise
     return True
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

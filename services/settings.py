@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from functools import lru_cache
+from typing import get_type_hints
 
 
 class SettingsError(RuntimeError):
@@ -49,6 +50,7 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        types = get_type_hints(cls)
         values: dict[str, object] = {}
         missing: list[str] = []
         for field in fields(cls):
@@ -58,23 +60,30 @@ class Settings:
                 if field.default is MISSING:
                     missing.append(name)
                 continue
-            values[field.name] = _convert(name, raw, field.type)
+            values[field.name] = _convert(name, raw, types[field.name])
         if missing:
             raise SettingsError(f"missing environment variables: {', '.join(sorted(missing))}")
         return cls(**values)  # type: ignore[arg-type]
 
 
 def _convert(name: str, raw: str, kind: object) -> object:
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
-    if kind == "tuple[str, ...]":
+    """``raw`` as the field's type: ``str``, ``int``, ``float``, ``bool`` (``true`` or ``false``, any case) or
+    ``tuple[str, ...]`` (a comma-separated list, blanks dropped)."""
+    if kind is str:
+        return raw
+    if kind is bool:
+        answer = raw.strip().lower()
+        if answer not in {"true", "false"}:
+            raise SettingsError(f"{name} must be true or false, got {raw!r}")
+        return answer == "true"
+    if kind is int or kind is float:
+        try:
+            return kind(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if kind == tuple[str, ...]:
         return tuple(part.strip() for part in raw.split(",") if part.strip())
-    return raw
+    raise TypeError(f"setting {name} has a type that cannot be read from the environment: {kind!r}")
 
 
 @lru_cache(maxsize=1)

@@ -32,14 +32,15 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from services.aws import flows
-from services.aws.flows import AppFlowCallError, FlowRun
+from services.aws.flows import AppFlowCallError, FlowRun, flows
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
 from services.aws.table.health import read_flow_health
 from services.flow_health import Alert, record_failures_reported, send_alert_once
+from services.models.salesforce_fields import is_salesforce_id
+from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger
 from services.settings import Settings, get_settings
 
@@ -49,7 +50,6 @@ FILES_PER_CHECK = 50
 """Failed-records files read by one check (the rest, oldest first, in the next hour's)."""
 RECORDS_NAMED = 50
 """Records named in one alert; more are counted."""
-_SALESFORCE_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 _STATUS_COLUMNS = frozenset({"id", "status__c", "status_message__c", "processed_at__c"})
 _REASON_KEY = re.compile(r"error|message|statuscode|reason", re.IGNORECASE)
 _RATE = re.compile(r"^rate\(\s*(\d+)\s*(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
@@ -102,7 +102,7 @@ class WritebackReport:
 
 def check_writeback_operation(request: dict[str, Any]) -> dict[str, Any]:
     """Operator ``check-writeback``: the scheduled check's write-back part, now."""
-    return check_writeback(get_settings(), datetime.now(UTC)).to_dict()
+    return check_writeback(get_settings(), utc_now()).to_dict()
 
 
 # --- logic --------------------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def check_writeback(settings: Settings, now: datetime, bucket: StatusBucket | No
 
 def _runs(flow_name: str, report: WritebackReport) -> list[FlowRun] | None:
     try:
-        return flows.flow_runs(flow_name)
+        return flows().flow_runs(flow_name)
     except AppFlowCallError as error:
         report.notes.append(f"the flow's execution records could not be read ({error.code}): {error.message}")
         return None
@@ -234,7 +234,7 @@ def _from_json(text: str) -> list[tuple[str, str]]:
 def _ids(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for name, inner in value.items():
-            if str(name).lower() == "id" and isinstance(inner, str) and _SALESFORCE_ID.match(inner.strip()):
+            if str(name).lower() == "id" and isinstance(inner, str) and is_salesforce_id(inner.strip()):
                 yield inner.strip()
             yield from _ids(inner)
     elif isinstance(value, list):
@@ -266,7 +266,7 @@ def _from_csv(text: str) -> list[tuple[str, str]]:
     reason_columns = [n for n, name in enumerate(header) if name not in _STATUS_COLUMNS and _REASON_KEY.search(name)]
     found = []
     for row in rows[1:]:
-        if len(row) > where and _SALESFORCE_ID.match(row[where].strip()):
+        if len(row) > where and is_salesforce_id(row[where].strip()):
             found.append((row[where].strip(), _reason([row[n] for n in reason_columns if n < len(row)])))
     return found
 
@@ -302,8 +302,8 @@ def _stall_alert(settings: Settings, now: datetime, stall: Stall) -> Alert:
 
 
 def _parse_time(value: str) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return as_utc(value) if value else None
 
 
 def _iso(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else ""
+    return utc_iso(moment) if moment else ""

@@ -12,9 +12,12 @@ import pytest
 from botocore.stub import ANY
 
 import handler
+from services import aws as aws_clients
 from services import flow_health
+from services.aws.flows import Flows
+from services.aws.support_topic import SupportTopic
 from services.aws.table.health import FlowHealth, read_flow_health
-from services.flow_health import Outcome, client_token
+from services.flow_health import HealOutcome, client_token
 from services.settings import get_settings
 from tests.appflow_stubs import described_flow, flow_execution_records, flow_run, started_flow
 from tests.aws_stack import drain
@@ -293,7 +296,7 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
     both_read = threading.Barrier(2, timeout=10)
     one_done = threading.Event()
     reads = {"count": 0}
-    real_read, real_start = flow_health.read_flow_health, flow_health.flows.start_flow
+    real_read, real_start = flow_health.read_flow_health, Flows.start_flow
 
     def read_then_wait_for_the_other(flow_name: str) -> FlowHealth:
         state = real_read(flow_name)
@@ -302,12 +305,12 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
             both_read.wait()
         return state
 
-    def start_once_the_other_is_done(flow_name: str, token: str) -> str:
+    def start_once_the_other_is_done(self: Flows, flow_name: str, token: str) -> str:
         one_done.wait(timeout=10)
-        return real_start(flow_name, token)
+        return real_start(self, flow_name, token)
 
     monkeypatch.setattr(flow_health, "read_flow_health", read_then_wait_for_the_other)
-    monkeypatch.setattr(flow_health.flows, "start_flow", start_once_the_other_is_done)
+    monkeypatch.setattr(Flows, "start_flow", start_once_the_other_is_done)
     # DynamoDB applies a conditional write atomically; moto's in-process backend does not lock, so two threads
     # can both pass one condition. Give moto the atomicity of the real service (and nothing more).
     from moto.dynamodb.models import DynamoDBBackend
@@ -425,7 +428,7 @@ def test_the_scheduled_check_brings_a_stack_created_draft_flow_to_active(aws: An
 
     [result] = flow_health.check_flows([IN_FLOW], "activation", "", get_settings(), NOW)
 
-    assert result.outcome is Outcome.HEALED
+    assert result.outcome is HealOutcome.HEALED
 
 
 def test_the_operator_checks_and_activates_owned_flows_only(aws: Any, appflow: Any, lambda_context: Any) -> None:
@@ -450,7 +453,7 @@ def test_a_failed_alert_is_forgotten_so_that_the_retry_sends_it(
     def refuse(*_: Any) -> str:
         raise RuntimeError("SNS is down")
 
-    monkeypatch.setattr(flow_health.support_topic, "publish", refuse)
+    monkeypatch.setattr(SupportTopic, "publish", refuse)
     with pytest.raises(RuntimeError, match="SNS is down"):
         handler.handler(load_event("flow-health--execution-failed-expired-credentials"), lambda_context)
 
@@ -470,13 +473,11 @@ def test_an_appflow_that_does_not_answer_in_time_is_a_failed_heal(
 ) -> None:
     from botocore.exceptions import ReadTimeoutError
 
-    from services.aws import flows
-
     class Silent:
         def describe_flow(self, **_: Any) -> Any:
             raise ReadTimeoutError(endpoint_url="https://appflow.us-east-1.amazonaws.com/describe-flow")
 
-    monkeypatch.setattr(flows, "_appflow", Silent)
+    aws_clients.set_client("appflow", Silent())
 
     answer = handler.handler(load_event("flow-health--event-flow-deactivated"), lambda_context)
 
@@ -494,8 +495,6 @@ def lose_answers_of_put_item(times: int) -> list[str]:
     """
     from botocore.exceptions import ReadTimeoutError
     from moto.core.models import botocore_stubber
-
-    from services import aws as aws_clients
 
     lost: list[str] = []
 

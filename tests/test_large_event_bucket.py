@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from services.aws import large_event_bucket
-from services.aws.large_event_bucket import ForeignBucketError, LargeEventError, read_event_detail
+from services.aws import large_event_bucket as bucket_module
+from services.aws.large_event_bucket import ForeignBucketError, LargeEventBucket, LargeEventError, large_event_bucket
 from services.settings import get_settings
 from tests.aws_stack import Stack
 
@@ -39,7 +39,7 @@ class FakeS3:
 
 def test_the_object_is_read_from_the_own_bucket_by_the_pointer_key() -> None:
     s3 = FakeS3(b'{"Record_Id__c": "a0B5g00000XyZ12AAB"}')
-    assert read_event_detail(OWN, "flow/1.json", s3=s3) == {"Record_Id__c": "a0B5g00000XyZ12AAB"}
+    assert LargeEventBucket(s3, OWN).read_event_detail(OWN, "flow/1.json") == {"Record_Id__c": "a0B5g00000XyZ12AAB"}
     assert s3.calls == [{"Bucket": OWN, "Key": "flow/1.json"}]
 
 
@@ -47,7 +47,7 @@ def test_the_object_is_read_from_the_own_bucket_by_the_pointer_key() -> None:
 def test_any_other_bucket_is_refused_without_a_call(bucket: str) -> None:
     s3 = FakeS3(b"{}")
     with pytest.raises(ForeignBucketError):
-        read_event_detail(bucket, "k", s3=s3)
+        LargeEventBucket(s3, OWN).read_event_detail(bucket, "k")
     assert s3.calls == []
 
 
@@ -62,13 +62,27 @@ def test_any_other_bucket_is_refused_without_a_call(bucket: str) -> None:
 )
 def test_an_object_that_is_not_an_event_is_refused(body: bytes, reason: str) -> None:
     with pytest.raises(LargeEventError, match=reason):
-        read_event_detail(OWN, "k", s3=FakeS3(body))
+        LargeEventBucket(FakeS3(body), OWN).read_event_detail(OWN, "k")
 
 
 @pytest.mark.parametrize("content_length", [None, 10])
 def test_an_object_over_the_limit_is_not_read_past_it(
     monkeypatch: pytest.MonkeyPatch, content_length: int | None
 ) -> None:
-    monkeypatch.setattr(large_event_bucket, "MAX_OBJECT_BYTES", 100)
+    monkeypatch.setattr(bucket_module, "MAX_OBJECT_BYTES", 100)
     with pytest.raises(LargeEventError, match="over 100 bytes"):
-        read_event_detail(OWN, "k", s3=FakeS3(b"{" + b" " * 200 + b"}", content_length))
+        LargeEventBucket(FakeS3(b"{" + b" " * 200 + b"}", content_length), OWN).read_event_detail(OWN, "k")
+
+
+def test_the_factory_reads_the_deployment_s_bucket_from_the_settings() -> None:
+    from services import aws
+
+    s3 = FakeS3(b'{"Record_Id__c": "a0B5g00000XyZ12AAB"}')
+    aws.set_client("s3", s3)
+    try:
+        with pytest.raises(ForeignBucketError):
+            large_event_bucket().read_event_detail("other", "k")
+        assert large_event_bucket().read_event_detail(OWN, "k") == {"Record_Id__c": "a0B5g00000XyZ12AAB"}
+    finally:
+        aws.reset_clients()
+    assert s3.calls == [{"Bucket": OWN, "Key": "k"}]

@@ -388,6 +388,7 @@ CONNECT_PATH_SERVICES = [
     "services.kinds.base",
     "services.kinds.holiday",
     "services.kinds.setting",
+    "services.loader",
     "services.lookup",
     "services.observability",
     "services.settings",

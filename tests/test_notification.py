@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from local_aws.builders import OUTCOME
-from services.models.notification import SUBJECT_LIMIT, attributes_for, body_for, notification_for, subject_for
+from services.models.notification import attributes_for, body_for, notification_for, subject_for
 from services.models.outcome import Outcome
+from services.models.sns_subject import SUBJECT_LIMIT
 
 FILE = "status/a0B5g00000XyZ12AAB-event-created-2026-11-27-10_00_01.csv"
 

@@ -12,6 +12,7 @@ import handler
 from services import aws as aws_clients
 from services import redrive
 from services.aws import table_stream
+from services.aws.table_stream import TableStream
 from services.redrive import RedriveError, event_of
 from services.settings import get_settings
 from tests.aws_stack import Stack, drain
@@ -213,7 +214,7 @@ def test_a_batch_the_stream_no_longer_holds_or_that_fails_again_stays(
     def refuse(*_: Any, **__: Any) -> Any:
         raise table_stream.StreamRecordsGoneError("the stream no longer holds sequence number 1")
 
-    monkeypatch.setattr(table_stream, "records_between", refuse)
+    monkeypatch.setattr(TableStream, "records_between", refuse)
     send(aws.stream_failure_queue_url, failed_batch(aws, number, number))
     assert (
         "StreamRecordsGoneError"
@@ -360,14 +361,12 @@ class RefusingStreams:
 
 @pytest.mark.parametrize("code", ["TrimmedDataAccessException", "ResourceNotFoundException"])
 def test_records_past_the_stream_s_retention_are_gone(aws: Stack, code: str) -> None:
-    aws_clients.set_client("dynamodbstreams", RefusingStreams(code))
     with pytest.raises(table_stream.StreamRecordsGoneError, match=code):
-        table_stream.records_between(aws.stream_arn, "shard", "1" * 21, "2" * 21)
+        TableStream(RefusingStreams(code)).records_between(aws.stream_arn, "shard", "1" * 21, "2" * 21)
 
 
 def test_any_other_refusal_of_the_stream_is_raised_as_it_is(aws: Stack) -> None:
     from botocore.exceptions import ClientError
 
-    aws_clients.set_client("dynamodbstreams", RefusingStreams("ThrottlingException"))
     with pytest.raises(ClientError):
-        table_stream.records_between(aws.stream_arn, "shard", "1" * 21, "2" * 21)
+        TableStream(RefusingStreams("ThrottlingException")).records_between(aws.stream_arn, "shard", "1" * 21, "2" * 21)

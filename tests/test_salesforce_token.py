@@ -13,6 +13,7 @@ import pytest
 
 import handler
 from services import flow_health, salesforce_token
+from services.aws.support_topic import SupportTopic
 from services.aws.table.jwt import read_signed_jwt, record_signed_jwt
 from services.settings import get_settings
 from tests.appflow_stubs import PROFILE, connector_profiles, described_flow, profile_arn
@@ -124,7 +125,7 @@ def test_an_alert_that_could_not_be_published_is_sent_by_the_next_check(
         raise RuntimeError("SNS is down")
 
     with monkeypatch.context() as down:
-        down.setattr(salesforce_token.support_topic, "publish", refuse)
+        down.setattr(SupportTopic, "publish", refuse)
         with pytest.raises(RuntimeError, match="SNS is down"):
             check(NOW)
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from services.settings import Settings, SettingsError
@@ -32,3 +34,32 @@ def test_missing_settings_are_named() -> None:
 def test_a_malformed_number_is_named() -> None:
     with pytest.raises(SettingsError, match="OUTCOME_TTL_DAYS"):
         Settings.from_environ({**REQUIRED, "OUTCOME_TTL_DAYS": "ninety"})
+
+
+@dataclass(frozen=True)
+class WithFlag(Settings):
+    """A bool setting, read by the same converter (the deployment's settings have none yet)."""
+
+    dry_run: bool = False
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("TRUE", True), ("False", False), ("false", False)])
+def test_a_bool_setting_is_a_bool_never_the_text(raw: str, expected: bool) -> None:
+    settings = WithFlag.from_environ({**REQUIRED, "DRY_RUN": raw})
+    assert settings.dry_run is expected
+
+
+def test_a_bool_setting_keeps_its_default_when_unset() -> None:
+    assert WithFlag.from_environ(REQUIRED).dry_run is False
+
+
+@pytest.mark.parametrize("raw", ["yes", "1", "on"])
+def test_a_bool_setting_other_than_true_or_false_is_named(raw: str) -> None:
+    with pytest.raises(SettingsError, match="DRY_RUN must be true or false"):
+        WithFlag.from_environ({**REQUIRED, "DRY_RUN": raw})
+
+
+def test_every_setting_is_of_the_type_it_declares() -> None:
+    settings = Settings.from_environ({**REQUIRED, "OUTCOME_TTL_DAYS": "30", "LOOKUP_DEADLINE_SECONDS": "1.5"})
+    assert type(settings.outcome_ttl_days) is int and type(settings.lookup_deadline_seconds) is float
+    assert type(settings.table_name) is str and type(settings.owned_flow_names) is tuple

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from local_aws.builders import OUTCOME
 from services.models.outcome import Outcome
-from services.models.status_file import MESSAGE_LIMIT, STATUS_COLUMNS, fit, render, safe_cell, status_file_for
+from services.models.salesforce_fields import STATUS_MESSAGE_LIMIT
+from services.models.status_file import STATUS_COLUMNS, render, safe_cell, status_file_for
 
 
 def parsed(body: bytes) -> list[list[str]]:
@@ -124,20 +125,20 @@ def test_every_cell_is_protected_including_the_id() -> None:
 def test_the_message_is_cut_to_255_characters_and_says_so() -> None:
     message = "x" * 300
     cell = parsed(render(with_(message=message)))[1][2]
-    assert len(cell) == MESSAGE_LIMIT
+    assert len(cell) == STATUS_MESSAGE_LIMIT
     assert cell.endswith("...")
     assert parsed(render(with_(message="y" * 255)))[1][2] == "y" * 255
 
 
 def test_the_formula_prefix_counts_in_the_255() -> None:
     cell = parsed(render(with_(message="=" + "x" * 300)))[1][2]
-    assert len(cell) == MESSAGE_LIMIT and cell.startswith("'=")
+    assert len(cell) == STATUS_MESSAGE_LIMIT and cell.startswith("'=")
 
 
 def test_a_character_outside_the_bmp_is_never_split_or_overlong() -> None:
     """Salesforce counts UTF-16 code units: an emoji is two of them."""
-    cut = fit("🎉" * 200, MESSAGE_LIMIT)
-    assert len(cut.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT
+    cut = parsed(render(with_(message="🎉" * 200)))[1][2]
+    assert len(cut.encode("utf-16-le")) // 2 <= STATUS_MESSAGE_LIMIT
     assert cut.endswith("...") and set(cut[:-3]) == {"🎉"}
 
 
@@ -147,5 +148,5 @@ def test_any_message_reads_back_as_one_row_within_the_limit(message: str) -> Non
     assert rows[0] == list(STATUS_COLUMNS)
     assert len(rows) == 2
     cell = rows[1][2]
-    assert len(cell.encode("utf-16-le", errors="surrogatepass")) // 2 <= MESSAGE_LIMIT
+    assert len(cell.encode("utf-16-le", errors="surrogatepass")) // 2 <= STATUS_MESSAGE_LIMIT
     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))

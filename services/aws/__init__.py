@@ -7,7 +7,10 @@ module costs nothing. ``AWS_ENDPOINT_URL`` (the local emulator) is honoured by b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
 
 _clients: dict[tuple[str, str], Any] = {}
 _session: Any = None
@@ -45,6 +48,11 @@ def reset_clients() -> None:
     global _session
     _clients.clear()
     _session = None
+
+
+def error_code(error: ClientError) -> str:
+    """The code AWS answered with (``NoSuchKey``, ``ConditionalCheckFailedException``, ``404``); empty when none."""
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 POOLED_CONNECT_TIMEOUT_SECONDS = 1.0

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from services.aws import client
+from services.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -35,12 +36,12 @@ class DeadLetter:
 
 
 class DeadLetterQueue:
-    def __init__(self, url: str) -> None:
+    def __init__(self, client: SQSClient, url: str) -> None:
+        self._sqs = client
         self.url = url
 
     def receive(self, max_messages: int) -> list[DeadLetter]:
-        sqs: SQSClient = client("sqs")
-        answer = sqs.receive_message(
+        answer = self._sqs.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=max(1, min(max_messages, 10)),
             VisibilityTimeout=VISIBILITY_SECONDS,
@@ -52,8 +53,24 @@ class DeadLetterQueue:
         ]
 
     def delete(self, letter: DeadLetter) -> None:
-        sqs: SQSClient = client("sqs")
-        sqs.delete_message(QueueUrl=self.url, ReceiptHandle=letter.receipt)
+        self._sqs.delete_message(QueueUrl=self.url, ReceiptHandle=letter.receipt)
+
+
+def inbound_dead_letter_queue() -> DeadLetterQueue | None:
+    """The inbound dead-letter queue (``settings.inbound_dlq_url``); None when this deployment has none."""
+    return _queue(get_settings().inbound_dlq_url)
+
+
+def stream_failure_queue() -> DeadLetterQueue | None:
+    """The stream's on-failure queue (``settings.stream_failure_queue_url``); None when this deployment has none."""
+    return _queue(get_settings().stream_failure_queue_url)
+
+
+def _queue(url: str) -> DeadLetterQueue | None:
+    if not url:
+        return None
+    sqs: SQSClient = client("sqs")
+    return DeadLetterQueue(sqs, url)
 
 
 def _json(text: str) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from services.aws import client
+from services.aws import client, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_appflow import AppflowClient
@@ -95,105 +95,106 @@ class SalesforceProfile:
         }
 
 
-def _appflow() -> AppflowClient:
+class Flows:
+    """AppFlow's flows and connector profiles, through one client (tests inject a stubbed one)."""
+
+    def __init__(self, client: AppflowClient) -> None:
+        self._appflow = client
+
+    def describe_flow(self, name: str) -> FlowState:
+        answer = self._call("DescribeFlow", lambda c: c.describe_flow(flowName=name))
+        last_run = answer.get("lastRunExecutionDetails", {})
+        return FlowState(
+            name=name,
+            status=answer.get("flowStatus", ""),
+            status_message=answer.get("flowStatusMessage", ""),
+            trigger_type=answer.get("triggerConfig", {}).get("triggerType", ""),
+            last_run_status=last_run.get("mostRecentExecutionStatus", ""),
+            last_run_message=last_run.get("mostRecentExecutionMessage", ""),
+        )
+
+    def start_flow(self, name: str, client_token: str) -> str:
+        """Activates a scheduled or event flow (runs an on-demand one); the same token makes a retry a no-op.
+
+        Returns the status AppFlow reports right after the call.
+        """
+        answer = self._call("StartFlow", lambda c: c.start_flow(flowName=name, clientToken=client_token))
+        return str(answer.get("flowStatus", ""))
+
+    def flow_runs(self, name: str, max_results: int = 20) -> list[FlowRun]:
+        """The flow's most recent runs (one page of DescribeFlowExecutionRecords), newest first."""
+        answer = self._call(
+            "DescribeFlowExecutionRecords",
+            lambda c: c.describe_flow_execution_records(flowName=name, maxResults=max_results),
+        )
+        runs = []
+        for record in answer.get("flowExecutions", []):
+            result = record.get("executionResult", {})
+            error = result.get("errorInfo", {})
+            runs.append(
+                FlowRun(
+                    execution_id=str(record.get("executionId", "")),
+                    status=str(record.get("executionStatus", "")),
+                    started_at=record.get("startedAt"),
+                    put_failures=int(error.get("putFailuresCount") or 0),
+                    message=readable(str(error.get("executionMessage", ""))),
+                    records_processed=int(result.get("recordsProcessed") or 0),
+                )
+            )
+        return sorted(runs, key=lambda run: run.started_at.timestamp() if run.started_at else 0.0, reverse=True)
+
+    def find_connector_profile(self, name: str) -> str | None:
+        """The ARN of the connector profile of that name, or None when there is none."""
+        answer = self._call(
+            "DescribeConnectorProfiles", lambda c: c.describe_connector_profiles(connectorProfileNames=[name])
+        )
+        for detail in answer.get("connectorProfileDetails", []):
+            if detail.get("connectorProfileName") == name:
+                return str(detail.get("connectorProfileArn", ""))
+        return None
+
+    def create_connector_profile(self, profile: SalesforceProfile, client_token: str) -> str:
+        request: dict[str, Any] = {
+            "connectorProfileName": profile.name,
+            "connectorType": SALESFORCE,
+            "connectionMode": "Public",
+            "connectorProfileConfig": profile.config(),
+            "clientToken": client_token,
+        }
+        if profile.kms_arn:
+            request["kmsArn"] = profile.kms_arn
+        answer = self._call("CreateConnectorProfile", lambda c: c.create_connector_profile(**request))
+        return str(answer.get("connectorProfileArn", ""))
+
+    def update_connector_profile(self, profile: SalesforceProfile, client_token: str) -> str:
+        request: dict[str, Any] = {
+            "connectorProfileName": profile.name,
+            "connectionMode": "Public",
+            "connectorProfileConfig": profile.config(),
+            "clientToken": client_token,
+        }
+        answer = self._call("UpdateConnectorProfile", lambda c: c.update_connector_profile(**request))
+        return str(answer.get("connectorProfileArn", ""))
+
+    def _call(self, operation: str, call: Callable[[AppflowClient], Any]) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return call(self._appflow)
+        except ClientError as error:
+            message = str(error.response.get("Error", {}).get("Message", ""))
+            raise AppFlowCallError(operation, error_code(error) or "Unknown", readable(message)) from error
+        except BotoCoreError as error:
+            raise AppFlowCallError(operation, type(error).__name__, readable(str(error))) from error
+
+
+def flows() -> Flows:
+    """AppFlow through the shared client with short timeouts and one retry (see the module's docstring)."""
     from botocore.config import Config
 
     config = Config(connect_timeout=3, read_timeout=8, retries={"mode": "standard", "total_max_attempts": 2})
     appflow: AppflowClient = client("appflow", config=config)
-    return appflow
-
-
-def describe_flow(name: str) -> FlowState:
-    answer = _call("DescribeFlow", lambda c: c.describe_flow(flowName=name))
-    last_run = answer.get("lastRunExecutionDetails", {})
-    return FlowState(
-        name=name,
-        status=answer.get("flowStatus", ""),
-        status_message=answer.get("flowStatusMessage", ""),
-        trigger_type=answer.get("triggerConfig", {}).get("triggerType", ""),
-        last_run_status=last_run.get("mostRecentExecutionStatus", ""),
-        last_run_message=last_run.get("mostRecentExecutionMessage", ""),
-    )
-
-
-def start_flow(name: str, client_token: str) -> str:
-    """Activates a scheduled or event flow (runs an on-demand one); the same token makes a retry a no-op.
-
-    Returns the status AppFlow reports right after the call.
-    """
-    answer = _call("StartFlow", lambda c: c.start_flow(flowName=name, clientToken=client_token))
-    return str(answer.get("flowStatus", ""))
-
-
-def flow_runs(name: str, max_results: int = 20) -> list[FlowRun]:
-    """The flow's most recent runs (one page of DescribeFlowExecutionRecords), newest first."""
-    answer = _call(
-        "DescribeFlowExecutionRecords",
-        lambda c: c.describe_flow_execution_records(flowName=name, maxResults=max_results),
-    )
-    runs = []
-    for record in answer.get("flowExecutions", []):
-        result = record.get("executionResult", {})
-        error = result.get("errorInfo", {})
-        runs.append(
-            FlowRun(
-                execution_id=str(record.get("executionId", "")),
-                status=str(record.get("executionStatus", "")),
-                started_at=record.get("startedAt"),
-                put_failures=int(error.get("putFailuresCount") or 0),
-                message=readable(str(error.get("executionMessage", ""))),
-                records_processed=int(result.get("recordsProcessed") or 0),
-            )
-        )
-    return sorted(runs, key=lambda run: run.started_at.timestamp() if run.started_at else 0.0, reverse=True)
-
-
-def find_connector_profile(name: str) -> str | None:
-    """The ARN of the connector profile of that name, or None when there is none."""
-    answer = _call("DescribeConnectorProfiles", lambda c: c.describe_connector_profiles(connectorProfileNames=[name]))
-    for detail in answer.get("connectorProfileDetails", []):
-        if detail.get("connectorProfileName") == name:
-            return str(detail.get("connectorProfileArn", ""))
-    return None
-
-
-def create_connector_profile(profile: SalesforceProfile, client_token: str) -> str:
-    request: dict[str, Any] = {
-        "connectorProfileName": profile.name,
-        "connectorType": SALESFORCE,
-        "connectionMode": "Public",
-        "connectorProfileConfig": profile.config(),
-        "clientToken": client_token,
-    }
-    if profile.kms_arn:
-        request["kmsArn"] = profile.kms_arn
-    answer = _call("CreateConnectorProfile", lambda c: c.create_connector_profile(**request))
-    return str(answer.get("connectorProfileArn", ""))
-
-
-def update_connector_profile(profile: SalesforceProfile, client_token: str) -> str:
-    request: dict[str, Any] = {
-        "connectorProfileName": profile.name,
-        "connectionMode": "Public",
-        "connectorProfileConfig": profile.config(),
-        "clientToken": client_token,
-    }
-    answer = _call("UpdateConnectorProfile", lambda c: c.update_connector_profile(**request))
-    return str(answer.get("connectorProfileArn", ""))
-
-
-def _call(operation: str, call: Callable[[AppflowClient], Any]) -> Any:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        return call(_appflow())
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        raise AppFlowCallError(
-            operation, str(details.get("Code") or "Unknown"), readable(str(details.get("Message", "")))
-        ) from error
-    except BotoCoreError as error:
-        raise AppFlowCallError(operation, type(error).__name__, readable(str(error))) from error
+    return Flows(appflow)
 
 
 def readable(message: str, limit: int = 500) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from services import aws
 from services.models.notification import Notification
 from services.settings import get_settings
@@ -25,6 +23,8 @@ class NotificationTopic:
 
     def publish(self, notification: Notification) -> str:
         """Publish one e-mail; its message id."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             answer = self._sns.publish(
                 TopicArn=self._topic_arn,
@@ -36,8 +36,7 @@ class NotificationTopic:
                 },
             )
         except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            raise NotificationError(f"could not publish the notification: {code}") from error
+            raise NotificationError(f"could not publish the notification: {aws.error_code(error)}") from error
         except BotoCoreError as error:
             raise NotificationError(f"could not publish the notification: {error}") from error
         return str(answer.get("MessageId", ""))

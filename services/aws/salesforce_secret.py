@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from services.aws import client
+from services.aws import client, error_code
+from services.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -28,28 +29,39 @@ class SecretValue:
     fields: dict[str, Any] = field(repr=False)
 
 
-def read(secret_name: str) -> SecretValue:
-    from botocore.exceptions import BotoCoreError, ClientError
+class SalesforceSecret:
+    def __init__(self, client: SecretsManagerClient, secret_name: str) -> None:
+        self._secrets = client
+        self._name = secret_name
 
+    def read(self) -> SecretValue:
+        """The secret's current value. Raises :class:`SecretUnavailableError`, whose message never holds it."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        name = self._name
+        try:
+            answer = self._secrets.get_secret_value(SecretId=name)
+        except ClientError as error:
+            message = str(error.response.get("Error", {}).get("Message", ""))
+            raise SecretUnavailableError(_explain(name, error_code(error) or "Unknown", message)) from None
+        except BotoCoreError as error:
+            raise SecretUnavailableError(f"secret {name!r} could not be read: {type(error).__name__}") from None
+        text = answer.get("SecretString")
+        if not text:
+            raise SecretUnavailableError(f"secret {name!r} has no text value: put a JSON object in it")
+        try:
+            fields = json.loads(text)
+        except ValueError:
+            fields = None
+        if not isinstance(fields, dict):
+            raise SecretUnavailableError(f"secret {name!r} is not a JSON object: put a JSON object in it")
+        return SecretValue(arn=answer["ARN"], version_id=answer.get("VersionId", ""), fields=fields)
+
+
+def salesforce_secret() -> SalesforceSecret:
+    """The deployment's secret (``settings.salesforce_secret_name``), through the shared client."""
     secrets: SecretsManagerClient = client("secretsmanager")
-    try:
-        answer = secrets.get_secret_value(SecretId=secret_name)
-    except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", "Unknown"))
-        message = str(error.response.get("Error", {}).get("Message", ""))
-        raise SecretUnavailableError(_explain(secret_name, code, message)) from None
-    except BotoCoreError as error:
-        raise SecretUnavailableError(f"secret {secret_name!r} could not be read: {type(error).__name__}") from None
-    text = answer.get("SecretString")
-    if not text:
-        raise SecretUnavailableError(f"secret {secret_name!r} has no text value: put a JSON object in it")
-    try:
-        fields = json.loads(text)
-    except ValueError:
-        fields = None
-    if not isinstance(fields, dict):
-        raise SecretUnavailableError(f"secret {secret_name!r} is not a JSON object: put a JSON object in it")
-    return SecretValue(arn=answer["ARN"], version_id=answer.get("VersionId", ""), fields=fields)
+    return SalesforceSecret(secrets, get_settings().salesforce_secret_name)
 
 
 def _explain(secret_name: str, code: str, message: str) -> str:

@@ -33,8 +33,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from services import aws
 from services.models.status_file import StatusFile
 from services.observability import logger
@@ -99,6 +97,8 @@ class StatusBucket:
         ``writer`` is unique to this attempt. Raises :class:`StatusFileError`. A put whose answer was lost
         needs nothing more: if S3 wrote the object, it carries the pending mark, so the retry sends the e-mail.
         """
+        from botocore.exceptions import BotoCoreError, ClientError
+
         copy, conflicts = 1, 0
         while copy <= MAX_COPIES:
             key = status_file.key(copy)
@@ -106,7 +106,7 @@ class StatusBucket:
                 self._put(key, status_file, writer)
                 return StoredFile(key, Stored.WRITTEN)
             except ClientError as error:
-                code = _code(error)
+                code = aws.error_code(error)
                 if code == "ConditionalRequestConflict" and conflicts < CONFLICT_RETRIES:
                     conflicts += 1
                     time.sleep(0.05 * conflicts)
@@ -130,6 +130,8 @@ class StatusBucket:
 
     def clear_pending(self, key: str) -> None:
         """Remove the pending mark once the e-mail is sent. A failure only risks a second e-mail on a later retry."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             self._s3.delete_object_tagging(Bucket=self._bucket, Key=key)
         except (ClientError, BotoCoreError):
@@ -142,6 +144,8 @@ class StatusBucket:
     ) -> tuple[list[Listed], bool]:
         """The objects under ``prefix`` modified after ``modified_after``, oldest first, and whether the listing is
         complete (False once ``max_pages`` pages of 1,000 keys were read). Raises :class:`StatusFileError`."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         found: list[Listed] = []
         request: dict[str, Any] = {"Bucket": self._bucket, "Prefix": prefix}
         try:
@@ -159,6 +163,8 @@ class StatusBucket:
 
     def read_text(self, key: str, limit: int = 1_000_000) -> str:
         """The first ``limit`` bytes of an object, as text (undecodable bytes replaced)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             answer = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{limit - 1}")
             return answer["Body"].read(limit).decode("utf-8", errors="replace")
@@ -177,12 +183,14 @@ class StatusBucket:
         )
 
     def _holder(self, key: str) -> _Holder | None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             head = self._s3.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            if _code(error) in {"404", "NoSuchKey", "NotFound"}:
+            if aws.error_code(error) in {"404", "NoSuchKey", "NotFound"}:
                 return None
-            raise StatusFileError(f"could not read {key}: {_code(error)}") from error
+            raise StatusFileError(f"could not read {key}: {aws.error_code(error)}") from error
         except BotoCoreError as error:
             raise StatusFileError(f"could not read {key}: {error}") from error
         metadata = head.get("Metadata", {})
@@ -193,6 +201,8 @@ class StatusBucket:
         )
 
     def _is_pending(self, key: str) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             tags = self._s3.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
         except (ClientError, BotoCoreError) as error:
@@ -208,10 +218,6 @@ def status_bucket() -> StatusBucket:
     settings = get_settings()
     client: Any = aws.client("s3", purpose="status-bucket", config=aws.pooled_config(settings.fanout_pool_size))
     return StatusBucket(client, settings.status_bucket)
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def metadata_request_key(request_key: str) -> str:

@@ -1,33 +1,44 @@
-"""The support SNS topic: alerts for people (the flows that could not be healed)."""
+"""The support SNS topic: alerts for people (the flows that could not be healed, the Salesforce JWT's expiry).
+
+A failed publish raises botocore's error as it is: the caller forgets its record of the alert, so that the retry
+(Lambda's, or the next scheduled check) sends it.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from services.aws import client
+from services.models.sns_subject import sns_subject
 from services.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
-SUBJECT_LIMIT = 100
+
+class SupportTopic:
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._sns = client
+        self._topic_arn = topic_arn
+
+    def publish(self, subject: str, message: str, attributes: dict[str, str]) -> str:
+        """Publishes one alert; returns its message id. Attributes let subscriptions filter (``flow``, ``kind``).
+
+        The subject is made one SNS takes (:func:`~services.models.sns_subject.sns_subject`): it names a flow, and
+        a flow's name may be long.
+        """
+        answer = self._sns.publish(
+            TopicArn=self._topic_arn,
+            Subject=sns_subject(subject),
+            Message=message,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
+            },
+        )
+        return answer["MessageId"]
 
 
-def publish(subject: str, message: str, attributes: dict[str, str]) -> str:
-    """Publishes one alert; returns its message id. Attributes let subscriptions filter (``flow``, ``kind``)."""
+def support_topic() -> SupportTopic:
+    """The deployment's support topic, through the shared SNS client."""
     sns: SNSClient = client("sns")
-    answer = sns.publish(
-        TopicArn=get_settings().support_topic_arn,
-        Subject=_subject(subject),
-        Message=message,
-        MessageAttributes={
-            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items() if value
-        },
-    )
-    return answer["MessageId"]
-
-
-def _subject(text: str) -> str:
-    """SNS subjects: at most 100 printable ASCII characters on one line."""
-    line = "".join(ch if " " <= ch <= "~" else "?" for ch in " ".join(text.split()))
-    return line if len(line) <= SUBJECT_LIMIT else line[: SUBJECT_LIMIT - 3] + "..."
+    return SupportTopic(sns, get_settings().support_topic_arn)

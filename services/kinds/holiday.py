@@ -100,5 +100,6 @@ def sort_key_on(day: date) -> str:
     """The sort key of a region's holiday on ``day`` (what the lookup asks for)."""
     return HOLIDAY.sort_key({DATE_FIELD: day.isoformat()})
 
+
 KIND: Final = HOLIDAY
 """This module's kind, for the registry (``services.kinds``)."""

@@ -92,5 +92,6 @@ def sort_key_of(key: str) -> str:
     """The sort key of a region's setting ``key`` (what the lookup asks for)."""
     return SETTING.sort_key({KEY_FIELD: key})
 
+
 KIND: Final = SETTING
 """This module's kind, for the registry (``services.kinds``)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -26,12 +26,16 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from services.kinds import KIND_FIELDS, KINDS, kind_named
 from services.kinds.base import ACTIONS, FieldSpec, Kind
+from services.models.salesforce_fields import (
+    REGION,
+    SALESFORCE_ID,
+    STATUS_MESSAGE_LIMIT,
+    fit_status_message,
+    utf16_length,
+)
+from services.models.utc import as_utc, utc_iso
 
-MESSAGE_LIMIT: Final = 255
-"""``Status_Message__c`` holds at most 255 characters."""
-
-SALESFORCE_ID: Final = r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$"
-REGION: Final = r"^[A-Za-z0-9 _-]{1,64}$"
+MESSAGE_LIMIT: Final = STATUS_MESSAGE_LIMIT
 EMAIL: Final = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 """No control characters: the address becomes the e-mail's ``requester`` attribute, which filter policies match."""
 DATE_TIME: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
@@ -70,14 +74,6 @@ def _stripped(value: Any) -> str:
 
 def _rule(message: str) -> PydanticCustomError:
     return PydanticCustomError("config_rule", message)
-
-
-def as_utc(value: str) -> datetime:
-    """An ISO 8601 date-time as a timezone-aware UTC datetime (one without an offset is taken as UTC)."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _date_time(value: str) -> str:
@@ -302,21 +298,17 @@ def explain(field: str, problem: ErrorDetails) -> str:
 
 
 def summarise(by_field: dict[str, list[str]], limit: int = MESSAGE_LIMIT) -> str:
-    """``Field: why; Field: why``; whole entries only, ``(+N more)`` when they do not all fit in ``limit``."""
+    """``Field: why; Field: why``; whole entries only, ``(+N more)`` when they do not all fit in ``limit`` (counted
+    as Salesforce counts, in UTF-16 code units)."""
     entries = [f"{field}: {', '.join(reasons)}" for field, reasons in by_field.items()]
     message = "; ".join(entries)
-    if len(message) <= limit:
+    if utf16_length(message) <= limit:
         return message
     for shown in range(len(entries) - 1, 0, -1):
         candidate = f"{'; '.join(entries[:shown])}; (+{len(entries) - shown} more)"
-        if len(candidate) <= limit:
+        if utf16_length(candidate) <= limit:
             return candidate
-    return entries[0][: limit - 3] + "..."
-
-
-def utc_iso(moment: datetime, timespec: str = "seconds") -> str:
-    """ISO 8601 in UTC ending in ``Z`` (``2026-11-27T10:00:01Z``)."""
-    return moment.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+    return fit_status_message(entries[0])
 
 
 def _invalid(

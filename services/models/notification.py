@@ -1,27 +1,18 @@
 """The e-mail of one outcome: subject, plain-text body and message attributes (contract section 3). Pure.
 
-SNS rules the subject must keep: UTF-8 text, no line breaks or control characters, fewer than 100 characters
-(the contract says at most 100; 99 keeps both). The subject's parts are ASCII in every valid request (status,
-config type, action, region, date or key), so it is folded to printable ASCII: a Fail outcome that echoes a
-malformed value still gives a subject that SNS and every mail client take. The body keeps the text as it is.
+The subject keeps SNS's rules (:mod:`services.models.sns_subject`). Its parts are ASCII in every valid request
+(status, config type, action, region, date or key), so folding it to printable ASCII loses nothing: a Fail outcome
+that echoes a malformed value still gives a subject that SNS and every mail client take. The body keeps the text
+as it is.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from services.models.outcome import Outcome
-from services.models.status_file import processed_at_utc
-
-SUBJECT_LIMIT = 99
-CUT_MARK = "..."
-_CLEAN_CUT_WINDOW = 20
-"""A cut moves back to the last space when one is this close, so that a word is not split in two."""
-
-_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
-_SPACES = re.compile(r"\s+")
+from services.models.sns_subject import clean_subject_text, sns_subject
+from services.models.utc import as_utc
 
 
 @dataclass(frozen=True)
@@ -45,27 +36,7 @@ def subject_for(outcome: Outcome) -> str:
     words = [word for word in words if word]
     if not words:
         words = [word for word in ("Config request", clean_subject_text(outcome.record_id)) if word]
-    return cut(" ".join([f"[{outcome.status}]", *words]), SUBJECT_LIMIT)
-
-
-def clean_subject_text(text: str) -> str:
-    """Printable ASCII on one line: accents folded (``Día`` -> ``Dia``), anything else ``?``, spaces collapsed."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(char for char in folded if not unicodedata.combining(char))
-    folded = _SPACES.sub(" ", folded)
-    return _NOT_PRINTABLE_ASCII.sub("?", folded).strip()
-
-
-def cut(text: str, limit: int) -> str:
-    """``text`` in at most ``limit`` characters: cut after a whole word when one ends close enough, then ``...``."""
-    if len(text) <= limit:
-        return text
-    room = limit - len(CUT_MARK)
-    head = text[:room]
-    space = head.rfind(" ")
-    if space >= room - _CLEAN_CUT_WINDOW and text[room] != " ":
-        head = head[:space]
-    return head.rstrip() + CUT_MARK
+    return sns_subject(" ".join([f"[{outcome.status}]", *words]))
 
 
 def body_for(outcome: Outcome, status_file_key: str) -> str:
@@ -82,7 +53,7 @@ def body_for(outcome: Outcome, status_file_key: str) -> str:
         f"Request:      {change}{' for ' + about if about else ''}",
         f"What changed: {changed}",
         f"Requested at: {outcome.created_date} (Salesforce)",
-        f"Processed at: {processed_at_utc(outcome.processed_at):%Y-%m-%d %H:%M:%S} UTC",
+        f"Processed at: {as_utc(outcome.processed_at):%Y-%m-%d %H:%M:%S} UTC",
         f"Status file:  {status_file_key}",
     ]
     return "\n".join(lines) + "\n"

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from services.models.outcome import Outcome
+from services.models.salesforce_fields import fit_status_message, is_salesforce_id
+from services.models.utc import as_utc, utc_iso
 
 STATUS_COLUMNS = ("Id", "Status__c", "Status_Message__c", "Processed_At__c")
 """The header row, in order; also the Salesforce fields the output flow maps (held against its mapping)."""
 
-MESSAGE_LIMIT = 255
-"""``Status_Message__c`` is a 255-character text field."""
-
-CUT_MARK = "..."
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """A cell starting with one of these is prefixed with ``'`` so that no spreadsheet runs it as a formula."""
-
-_SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 
 
 @dataclass(frozen=True)
@@ -44,9 +38,9 @@ class StatusFile:
 
 def status_file_for(outcome: Outcome, prefix: str) -> StatusFile:
     """The status file of ``outcome``; ``ValueError`` when its record id or processing time is unusable."""
-    if not _SALESFORCE_ID.fullmatch(outcome.record_id):
+    if not is_salesforce_id(outcome.record_id):
         raise ValueError(f"the outcome's record id is not a Salesforce Id: {outcome.record_id[:40]!r}")
-    processed_at = processed_at_utc(outcome.processed_at)
+    processed_at = as_utc(outcome.processed_at)
     event = "deleted" if outcome.action == "Delete" else "created"
     stem = f"{prefix}{outcome.record_id}-event-{event}-{processed_at:%Y-%m-%d-%H_%M_%S}"
     return StatusFile(stem=stem, body=render(outcome), request_key=outcome.request_key)
@@ -54,11 +48,11 @@ def status_file_for(outcome: Outcome, prefix: str) -> StatusFile:
 
 def render(outcome: Outcome) -> bytes:
     """UTF-8, RFC 4180 (minimal quoting, CRLF), the header row and one data row; every cell formula-safe."""
-    processed_at = f"{processed_at_utc(outcome.processed_at):%Y-%m-%dT%H:%M:%SZ}"
+    processed_at = utc_iso(as_utc(outcome.processed_at))
     row = (
         safe_cell(outcome.record_id),
         safe_cell(outcome.status),
-        fit(safe_cell(outcome.message), MESSAGE_LIMIT),
+        fit_status_message(safe_cell(outcome.message)),
         safe_cell(processed_at),
     )
     buffer = io.StringIO(newline="")
@@ -70,30 +64,3 @@ def render(outcome: Outcome) -> bytes:
 
 def safe_cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
-
-
-def fit(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` characters, ending in ``...`` when cut.
-
-    Counted in UTF-16 code units, as Salesforce counts a text field's length, so that a character outside the
-    Basic Multilingual Plane (an emoji) is never split in two and never makes the value too long.
-    """
-    if _utf16_length(text) <= limit:
-        return text
-    room = limit - len(CUT_MARK)
-    head = text[:room]
-    while _utf16_length(head) > room:
-        head = head[:-1]
-    return head + CUT_MARK
-
-
-def processed_at_utc(value: str) -> datetime:
-    """The outcome's time in UTC (a time without an offset is taken as UTC); ``ValueError`` when unreadable."""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _utf16_length(text: str) -> int:
-    return sum(2 if ord(char) > 0xFFFF else 1 for char in text)

@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from services.models.config_change import as_utc
+from services.models.utc import as_utc
 from tests.reliability.config_requests import (
     SAMPLES,
     Seen,

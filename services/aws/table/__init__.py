@@ -42,12 +42,9 @@ package writes them with the bookkeeping every config item has, whatever its kin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from services.settings import get_settings
-
-if TYPE_CHECKING:
-    from botocore.exceptions import ClientError
 
 OUTCOME: Final = "OUTCOME"
 FLOW_HEALTH: Final = "FLOW_HEALTH"
@@ -67,10 +64,6 @@ def request_key(record_id: str, created_date: str, event_uuid: str | None) -> st
 
 def table_name() -> str:
     return get_settings().table_name
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def dynamodb() -> Any:

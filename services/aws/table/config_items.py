@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from services.aws.table import error_code, region_pk, table_name
+from services.aws import error_code
+from services.aws.table import region_pk, table_name
 
 TOMBSTONE_DAYS: Final = 30
 """How long a tombstone outlives its Delete: far longer than EventBridge keeps retrying an event (24 hours)."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from services.aws.table import SALESFORCE_JWT, dynamodb, error_code, table_name
+from services.aws import error_code
+from services.aws.table import SALESFORCE_JWT, dynamodb, table_name
 
 
 def salesforce_jwt_key(profile_name: str, sort_key: str) -> dict[str, dict[str, str]]:
