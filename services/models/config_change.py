@@ -308,7 +308,7 @@ def summarise(by_field: dict[str, list[str]], limit: int = MESSAGE_LIMIT) -> str
         candidate = f"{'; '.join(entries[:shown])}; (+{len(entries) - shown} more)"
         if utf16_length(candidate) <= limit:
             return candidate
-    return fit_status_message(entries[0])
+    return fit_status_message(entries[0], limit)
 
 
 def _invalid(

@@ -27,13 +27,13 @@ def is_salesforce_id(text: str) -> bool:
     return _SALESFORCE_ID.fullmatch(text) is not None
 
 
-def fit_status_message(text: str) -> str:
-    """``text`` as ``Status_Message__c`` holds it: at most :data:`STATUS_MESSAGE_LIMIT` UTF-16 code units, ending
-    in ``...`` when cut, so that a character outside the Basic Multilingual Plane (an emoji, two code units) is
-    never split in two and never makes the value too long."""
-    if utf16_length(text) <= STATUS_MESSAGE_LIMIT:
+def fit_status_message(text: str, limit: int = STATUS_MESSAGE_LIMIT) -> str:
+    """``text`` as ``Status_Message__c`` holds it: at most ``limit`` UTF-16 code units, ending in ``...`` when cut,
+    so that a character outside the Basic Multilingual Plane (an emoji, two code units) is never split in two and
+    never makes the value too long."""
+    if utf16_length(text) <= limit:
         return text
-    room = STATUS_MESSAGE_LIMIT - len(CUT_MARK)
+    room = limit - len(CUT_MARK)
     head = text[:room]
     while utf16_length(head) > room:
         head = head[:-1]
