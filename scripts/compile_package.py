@@ -96,6 +96,7 @@ def compile_zip(path: Path, checked: bool = False) -> tuple[int, int]:
             for name in sorted(files):
                 mode, data = files[name]
                 archive.writestr(_entry(name, mode), data)
+        os.chmod(temporary, path.stat().st_mode & 0o7777)  # the zip's own mode, not mkstemp's 0600
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
