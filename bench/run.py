@@ -174,9 +174,11 @@ def cold_start(
             run_child([PYTHON, "-m", "bench.cold", "function", *arguments], environ | TRACING_ON)
         elif kind == "function":
             run_child([PYTHON, "-m", "bench.cold", "function", *arguments], environ, through_shell=through_shell)
-        elif kind == "floor":
-            path = {"PYTHONPATH": f"{trees['runtime']}:{ROOT}"} if "runtime" in trees else {"PYTHONPATH": str(ROOT)}
-            run_child([*script, "floor", *arguments], environ | path, through_shell=through_shell)
+        elif kind == "floor" and "runtime" in trees:
+            runtime_path = {"PYTHONPATH": f"{trees['runtime']}:{ROOT}"}
+            run_child([*script, "floor", *arguments], environ | runtime_path, through_shell=through_shell)
+        elif kind == "floor":  # next to the function from the dev venv (peak memory): the dev venv's boto3
+            run_child([PYTHON, "-m", "bench.cold", "floor", *arguments], environ, through_shell=through_shell)
         else:
             tree = trees[kind]
             lambda_like = {
