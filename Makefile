@@ -10,7 +10,9 @@ VENV := .venv
 SCAN_VENV := .venv-scan
 # Every stage, each packaged once into its own directory, for cfn-lint and the security scan.
 STAGES := local dev prod
-TEMPLATES := $(foreach stage,$(STAGES),.package/$(stage)/cloudformation-template-update-stack.json)
+# ...and dev with SnapStart on (README, "SnapStart"): its template has the version, the alias and the targets on it.
+PACKAGES := $(STAGES) dev-snapstart
+TEMPLATES := $(foreach package,$(PACKAGES),.package/$(package)/cloudformation-template-update-stack.json)
 # The venv first, so that the Serverless CLI's `python3.12` is the venv's; then the npm binaries.
 export NODE_NO_WARNINGS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
@@ -61,7 +63,8 @@ package: setup
 # Every stage into .package/<stage>, offline (`package` alone is prod into .serverless).
 package-stages: setup
 	for stage in $(STAGES); do $(NO_AWS) serverless package --stage $$stage --package .package/$$stage || exit 1; done
-	python scripts/check_package.py $(foreach stage,$(STAGES),.package/$(stage)/config-bridge.zip)
+	$(NO_AWS) serverless package --stage dev --param=snapStart=true --package .package/dev-snapstart
+	python scripts/check_package.py $(foreach package,$(PACKAGES),.package/$(package)/config-bridge.zip)
 
 cfn-lint: package-stages
 	cfn-lint $(TEMPLATES)

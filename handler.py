@@ -1,9 +1,13 @@
 """The one Lambda entry point: observability, then the router."""
 
+from importlib.util import find_spec
 from typing import Any
 
 from router import resolve
 from services.observability import logger, metrics, tracer
+
+if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (README, "SnapStart")
+    import services.after_restore  # noqa: F401 - registers what a restored copy renews
 
 
 @metrics.log_metrics

@@ -1,7 +1,8 @@
 """One cold start, in a fresh process: ``python -m bench.cold <function|floor> <route> <event file> <result file>``.
 
-Run as a script (``python bench/cold.py function ...``) with ``PYTHONPATH`` set, it imports the function from
-there instead (the zip's modules, ``bench.run``).
+Run as a script as Lambda runs a function (``python -S -P bench/cold.py function ...``, ``PYTHONPATH`` the task
+root and the runtime's boto3), it imports the function from there instead: the deployment zip's tree
+(``bench.run``); the floor is run the same way, with ``PYTHONPATH`` the runtime's boto3 and the repository.
 
 The clock starts at this module's first statement (the interpreter's own start, the same for both, is not
 counted) and stops when the first event is answered: the imports, the clients and the AWS calls.

@@ -7,6 +7,7 @@ Both the function and its floor talk HTTP to the same endpoints (``AWS_ENDPOINT_
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -14,12 +15,14 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import urllib.request
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bench.scenarios import OWNED_FLOWS, ROOT, lookup_items
 
@@ -162,30 +165,68 @@ def _create_resources(environ: dict[str, str]) -> dict[str, str]:
     return settings
 
 
-def deployed_tree(package: Path, folder: Path, compiled: bool = False) -> Path:
-    """The modules of the deployment zip as Lambda has them: source only, no ``.pyc``.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+"""What the Lambda Python runtime provides (serverless.yml's ``noDeploy``): boto3 and what it imports."""
 
-    The zip holds the arm64 wheels, so each of its top-level packages is copied from this machine's
-    environment instead (the same versions, pinned in requirements.txt), and the function's own code from
-    the worktree; ``__pycache__`` is left out everywhere. ``compiled``: then compiled to ``checked-hash``
-    bytecode (valid whatever the files' times, which the zip sets to 2098-01-01), the proposed packaging.
+
+def deployed_tree(package: Path, folder: Path, bytecode: str = "unchecked") -> Path:
+    """The deployment zip extracted as Lambda has it in /var/task: its own sources and bytecode, read-only.
+
+    ``bytecode``: ``unchecked``, the zip as packaged (scripts/compile_package.py); ``checked``, the same zip with
+    checked-hash bytecode instead; ``none``, its sources alone (the zip before bytecode was added). The zip's
+    compiled extensions are for arm64: each is swapped for this machine's build of the same file, from the same
+    version of its package (checked: the package's modules in the zip must be those installed here).
     """
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-zip-") as scratch:
+        source = Path(scratch, package.name)
+        shutil.copyfile(package, source)
+        if bytecode == "checked":
+            _compile_package().compile_zip(source, checked=True)
+        with zipfile.ZipFile(source) as archive:
+            members = [name for name in archive.namelist() if bytecode != "none" or not name.endswith(".pyc")]
+            archive.extractall(folder, members)
+    _swap_extensions(folder)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    return folder
+
+
+def writable_again(folder: Path) -> None:
+    """So that a read-only tree can be removed (by a user that is not root)."""
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _compile_package() -> Any:
+    spec = importlib.util.spec_from_file_location("compile_package", ROOT / "scripts" / "compile_package.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _swap_extensions(folder: Path) -> None:
+    site = Path(sysconfig.get_paths()["purelib"])
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    for extension in sorted(folder.rglob("*.cpython-312-aarch64-linux-gnu.so")):
+        relative = extension.relative_to(folder)
+        local = site / relative.with_name(relative.name.replace(".cpython-312-aarch64-linux-gnu.so", suffix))
+        package = relative.parts[0]
+        for module in (folder / package).rglob("*.py"):
+            installed = site / module.relative_to(folder)
+            if not installed.exists() or installed.read_bytes() != module.read_bytes():
+                found = module.relative_to(folder)
+                raise RuntimeError(f"{found}: not the version installed here, so {relative} cannot be swapped")
+        shutil.copyfile(local, folder / local.relative_to(site))
+        extension.unlink()
+
+
+def runtime_folder(folder: Path) -> Path:
+    """What Lambda's runtime puts on sys.path after /var/task: boto3 and its imports (links to this venv's)."""
     site = Path(sysconfig.get_paths()["purelib"])
     folder.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(package) as archive:
-        names = {name.split("/", 1)[0] for name in archive.namelist()}
-    for name in sorted(names):
-        source = ROOT / name if (ROOT / name).exists() else site / name
-        if not source.exists() or name in {"bin", "requirements.txt"} or name.startswith("."):
-            continue
-        target = folder / name
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            shutil.copy2(source, target)
-    if compiled:
-        import compileall
-        import py_compile
-
-        compileall.compile_dir(folder, quiet=2, invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    for name in RUNTIME_PACKAGES:
+        (folder / name).symlink_to(site / name)
     return folder

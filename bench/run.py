@@ -6,9 +6,11 @@ Starts a moto server (port ``EMULATOR_PORT``, default 4606) and the stub server 
 response URL), creates the deployment's resources, and measures, always the function and its floor next to
 each other, in alternating order, so that the machine's noise hits both:
 
-1. cold start per route: a fresh process imports ``handler`` and answers its first event, against a fresh
-   process that imports boto3 and makes the same AWS calls (``bench.floors``); the same, for two routes, with
-   the deployment zip's modules as Lambda has them (no ``.pyc``);
+1. cold start per route as deployed: a fresh process runs the function from the deployment zip's own tree
+   (extracted, read-only, no bytecode written, nothing of the dev venv on ``sys.path`` but what Lambda's
+   runtime provides: boto3 and its imports) and answers its first event, against a fresh process that imports
+   boto3 the same way and makes the same AWS calls (``bench.floors``); for information, the function from the
+   dev venv, and for two routes with tracing on, with checked-hash bytecode and with no bytecode at all;
 2. warm cost per event per route (``bench.warm``): the routed handler against a direct call of the route's
    service entry, and against the floor, every AWS call answered after 5 ms;
 3. AWS calls per request, counted with botocore ``before-call`` hooks (``bench.warm``);
@@ -38,15 +40,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.environment import PYTHON, deployed_tree, running_aws
+from bench.environment import PYTHON, deployed_tree, running_aws, runtime_folder, writable_again
 from bench.scenarios import ROOT, ROUTES, prepare, stream_batch
 
 CONNECT = "connect-lookup"
 CACHE_HIT = "connect-lookup (cache hit)"
 NO_AWS_CALL = ("operator", CACHE_HIT)
-DEPLOYED_ROUTES = (CONNECT, "config-change")
+DETAIL_ROUTES = (CONNECT, "config-change")
+DEPLOYED = "deployed"
+"""The function from the zip as packaged: the rows with targets."""
+TREES = {DEPLOYED: "unchecked", "deployed-checked": "checked", "deployed-source-only": "none"}
+"""Each tree the function runs from, and the bytecode it has (``bench.environment.deployed_tree``)."""
+COLD_LIMITS = {CONNECT: 1.10}
+COLD_LIMIT = 1.40
+NO_CALL_LIMIT_US = 50
 ZIP = ROOT / ".serverless" / "config-bridge.zip"
-PACKAGED_SOURCES = ("handler.py", "router", "services", "requirements.txt", "serverless.yml", "package-lock.json")
+PACKAGED_SOURCES = (
+    "handler.py",
+    "router",
+    "services",
+    "requirements.txt",
+    "serverless.yml",
+    "package-lock.json",
+    "infra/bytecode.js",
+    "scripts/compile_package.py",
+)
 WARM_DELAY_SECONDS = 0.005
 BATCH_DELAY_SECONDS = 0.020
 SLOW_NETWORK_SECONDS = 0.050
@@ -66,15 +84,15 @@ class Repetitions:
     cold: int
     cold_connect: int
     """The Connect route's target is the tightest: more runs."""
-    cold_deployed: int
-    """The zip's modules as Lambda has them, for two routes (for information)."""
+    cold_detail: int
+    """The rows for information: the dev venv (every route); tracing, checked-hash, no bytecode (two routes)."""
     warm_rounds: int
     warm_cpu_rounds: int
     batch_rounds: int
 
 
-FULL = Repetitions(cold=5, cold_connect=9, cold_deployed=3, warm_rounds=50, warm_cpu_rounds=20, batch_rounds=5)
-QUICK = Repetitions(cold=1, cold_connect=1, cold_deployed=1, warm_rounds=1, warm_cpu_rounds=1, batch_rounds=1)
+FULL = Repetitions(cold=5, cold_connect=9, cold_detail=3, warm_rounds=50, warm_cpu_rounds=20, batch_rounds=5)
+QUICK = Repetitions(cold=1, cold_connect=1, cold_detail=1, warm_rounds=1, warm_cpu_rounds=1, batch_rounds=1)
 
 
 @dataclass(frozen=True)
@@ -140,20 +158,35 @@ def cold_start(
     trees: dict[str, Path] | None = None,
     through_shell: bool = False,
 ) -> Any:
-    """One fresh process: ``function`` or ``floor``; or the function from the zip's modules (``trees[kind]``)."""
+    """One fresh process: ``floor``, the function from a tree of the zip (``trees[kind]``, with ``trees["runtime"]``
+    the runtime's boto3), or from the dev venv (``function``, ``traced``).
+
+    ``floor`` and the zip's trees run as in Lambda: ``-S`` (no site-packages of the dev venv) and ``-P`` (not the
+    script's folder), ``sys.path`` the task root (the tree, or the floor's code) and the runtime's boto3.
+    """
     with result_file() as result:
         event_file = result.with_name("event.json")
         event_file.write_text(json.dumps(event), encoding="utf-8")
         arguments = [route, str(event_file), str(result)]
-        tree = (trees or {}).get(kind)
+        trees = trees or {}
+        script = [PYTHON, "-S", "-P", str(ROOT / "bench" / "cold.py")]
         if kind == "traced":
-            environ = environ | TRACING_ON
-            run_child([PYTHON, "-m", "bench.cold", "function", *arguments], environ)
-        elif tree is not None:
-            environ = environ | {"PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1", "LAMBDA_TASK_ROOT": str(tree)}
-            run_child([PYTHON, str(ROOT / "bench" / "cold.py"), "function", *arguments], environ, cwd=tree)
+            run_child([PYTHON, "-m", "bench.cold", "function", *arguments], environ | TRACING_ON)
+        elif kind == "function":
+            run_child([PYTHON, "-m", "bench.cold", "function", *arguments], environ, through_shell=through_shell)
+        elif kind == "floor" and "runtime" in trees:
+            runtime_path = {"PYTHONPATH": f"{trees['runtime']}:{ROOT}"}
+            run_child([*script, "floor", *arguments], environ | runtime_path, through_shell=through_shell)
+        elif kind == "floor":  # next to the function from the dev venv (peak memory): the dev venv's boto3
+            run_child([PYTHON, "-m", "bench.cold", "floor", *arguments], environ, through_shell=through_shell)
         else:
-            run_child([PYTHON, "-m", "bench.cold", kind, *arguments], environ, through_shell=through_shell)
+            tree = trees[kind]
+            lambda_like = {
+                "PYTHONPATH": f"{tree}:{trees['runtime']}",
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "LAMBDA_TASK_ROOT": str(tree),
+            }
+            run_child([*script, "function", *arguments], environ | lambda_like, cwd=tree)
         return json.loads(result.read_text(encoding="utf-8"))
 
 
@@ -164,15 +197,20 @@ def measure_cold(
     trees: dict[str, Path],
     progress: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Per route, the function and its floor one after the other (the order turns), ``reps`` times."""
+    """Per route, the function as deployed and its floor one after the other (the order turns), ``reps`` times;
+    in the first ``reps.cold_detail`` rounds also the variants shown for information."""
 
-    def kinds(route: str) -> tuple[str, ...]:
-        return ("function", "floor", "traced", *trees) if route in DEPLOYED_ROUTES else ("function", "floor")
+    def kinds(route: str, number: int = 0) -> tuple[str, ...]:
+        if number >= reps.cold_detail:
+            return (DEPLOYED, "floor")
+        if route in DETAIL_ROUTES:
+            return (DEPLOYED, "floor", "function", "traced", "deployed-checked", "deployed-source-only")
+        return (DEPLOYED, "floor", "function")
 
     results: dict[str, dict[str, list[float]]] = {
         route: {name: [] for kind in kinds(route) for name in (kind, f"{kind}_cpu")} for route in routes
     }
-    progress("cold starts: a first round, not counted (bytecode written, files in the page cache)")
+    progress("cold starts: a first round, not counted (the dev side's bytecode written, files in the page cache)")
     for route in routes:
         for kind in kinds(route):
             cold_start(kind, route, prepare(route), environ, trees)
@@ -182,7 +220,7 @@ def measure_cold(
         for route in routes:
             if number >= (reps.cold_connect if route == CONNECT else reps.cold):
                 continue
-            order = kinds(route) if number < reps.cold_deployed else ("function", "floor")
+            order = kinds(route, number)
             for kind in order[number % len(order) :] + order[: number % len(order)]:
                 measured = cold_start(kind, route, prepare(route), environ, trees)
                 results[route][kind].append(measured["seconds"])
@@ -233,13 +271,13 @@ def _mtime(path: Path) -> float:
 def cold_rows(cold: dict[str, Any]) -> list[Row]:
     rows = []
     for route, measured in cold.items():
-        function, floor = measured["function"], measured["floor"]
+        function, floor = measured[DEPLOYED], measured["floor"]
         ratio = paired_ratio(function, floor)
-        cpu = paired_ratio(measured["function_cpu"], measured["floor_cpu"])
-        limit = 1.3 if route == CONNECT else 1.6
+        cpu = paired_ratio(measured[f"{DEPLOYED}_cpu"], measured["floor_cpu"])
+        limit = COLD_LIMITS.get(route, COLD_LIMIT)
         rows.append(
             Row(
-                f"cold start: {route} (n={len(function)})",
+                f"cold start as deployed: {route} (n={len(function)})",
                 ms(median(function)),
                 ms(median(floor)),
                 f"{ratio:.2f}x (CPU time {cpu:.2f}x)",
@@ -248,21 +286,22 @@ def cold_rows(cold: dict[str, Any]) -> list[Row]:
             )
         )
     for kind, what in (
-        ("traced", "cold start with X-Ray tracing on (off in every other row)"),
-        ("deployed", "cold start as deployed today (the zip's modules, no .pyc)"),
-        ("compiled", "cold start as deployed with checked-hash .pyc (proposed)"),
+        ("function", "information: cold start from the dev venv (bytecode cached as usual)"),
+        ("traced", "information: cold start from the dev venv with X-Ray tracing on (off in every other row)"),
+        ("deployed-checked", "information: cold start as deployed, with checked-hash bytecode instead"),
+        ("deployed-source-only", "information: cold start as deployed before, the zip with no bytecode"),
     ):
         for route, measured in cold.items():
             if kind in measured:
                 times = measured[kind]
                 floor = measured["floor"][: len(times)]  # the floor's runs of the same rounds
-                more = median(times) - median(measured["function"][: len(times)])
+                more = median(times) - median(measured[DEPLOYED][: len(times)])
                 rows.append(
                     Row(
                         f"{what}: {route}",
                         ms(median(times)),
                         ms(median(floor)),
-                        f"{paired_ratio(times, floor):.2f}x ({more * 1000:+.0f} ms against the local cold start)",
+                        f"{paired_ratio(times, floor):.2f}x ({more * 1000:+.0f} ms against as deployed)",
                         "-",
                         None,
                     )
@@ -271,6 +310,8 @@ def cold_rows(cold: dict[str, Any]) -> list[Row]:
 
 
 def warm_rows(warm: dict[str, Any]) -> list[Row]:
+    """Ratios for events that make AWS calls; for those that make none (operator, a Connect cache hit) the
+    microseconds the router adds, since a ratio of two times of a few microseconds says little."""
     rows = []
     delay = f"{warm['delay'] * 1000:.0f} ms per AWS call"
     for route, measured in warm["routes"].items():
@@ -279,10 +320,30 @@ def warm_rows(warm: dict[str, Any]) -> list[Row]:
         over_direct, over_floor = paired_ratio(routed, direct), paired_ratio(routed, floor)
         extra = (median(routed) - median(direct)) * 1e6
         cpu_direct, cpu_floor = paired_ratio(cpu["routed"], cpu["direct"]), paired_ratio(cpu["routed"], cpu["floor"])
-        note = ", no AWS call" if route in NO_AWS_CALL else ""
+        if route in NO_AWS_CALL:
+            beyond_floor = (median(routed) - median(floor)) * 1e6
+            rows += [
+                Row(
+                    f"warm, router overhead: {route} (routed vs direct, no AWS call)",
+                    ms(median(routed)),
+                    ms(median(direct)),
+                    f"{extra:+.0f} us per event ({over_direct:.2f}x; CPU alone {cpu_direct:.2f}x)",
+                    f"<= {NO_CALL_LIMIT_US} us",
+                    extra <= NO_CALL_LIMIT_US,
+                ),
+                Row(
+                    f"warm, against the floor: {route} (routed vs raw boto3, no AWS call; the service's own work)",
+                    ms(median(routed)),
+                    ms(median(floor)),
+                    f"{beyond_floor:+.0f} us per event",
+                    "-",
+                    None,
+                ),
+            ]
+            continue
         rows.append(
             Row(
-                f"warm, router overhead: {route} (routed vs direct{note})",
+                f"warm, router overhead: {route} (routed vs direct)",
                 ms(median(routed)),
                 ms(median(direct)),
                 f"{over_direct:.3f}x ({extra:+.0f} us; CPU alone {cpu_direct:.2f}x)",
@@ -292,7 +353,7 @@ def warm_rows(warm: dict[str, Any]) -> list[Row]:
         )
         rows.append(
             Row(
-                f"warm, against the floor: {route} (routed vs raw boto3{note})",
+                f"warm, against the floor: {route} (routed vs raw boto3)",
                 ms(median(routed)),
                 ms(median(floor)),
                 f"{over_floor:.2f}x (CPU alone {cpu_floor:.2f}x)",
@@ -473,11 +534,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     with running_aws(args.port) as environ, tempfile.TemporaryDirectory(prefix="bench-deployed-") as folder:
         os.environ.update(environ)  # the events are made here, with the stub's address
         if "cold" in sections:
-            trees = {
-                kind: deployed_tree(ZIP, Path(folder, kind), compiled=kind == "compiled")
-                for kind in ("deployed", "compiled")
-            }
-            raw["cold"] = measure_cold(environ, reps, routes, trees, progress)
+            progress("the zip extracted as Lambda has it (read-only), with its bytecode, checked-hash, and none")
+            trees = {kind: deployed_tree(ZIP, Path(folder, kind), TREES[kind]) for kind in TREES}
+            trees["runtime"] = runtime_folder(Path(folder, "runtime"))
+            try:
+                raw["cold"] = measure_cold(environ, reps, routes, trees, progress)
+            finally:
+                for kind in TREES:
+                    writable_again(trees[kind])
             rows += cold_rows(raw["cold"])
         if "warm" in sections:
             progress(f"warm cost per event and AWS calls ({WARM_DELAY_SECONDS * 1000:.0f} ms per call, then none)")

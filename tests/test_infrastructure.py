@@ -282,3 +282,73 @@ def test_every_aws_call_in_the_code_is_granted() -> None:
     assert {"dynamodb:PutItem", "s3:PutObject", "sns:Publish"} <= set(called)  # the scan finds calls at all
     missing = {action: sorted(paths) for action, paths in called.items() if action not in granted}
     assert missing == {}, "called in the code, not granted to the role"
+
+
+# ---- SnapStart (stage param snapStart; README, "SnapStart") ----
+
+SNAPSTART = "${strToBool(${param:snapStart})}"
+INVOKES_THE_ROUTER = "${self:custom.routerInvokeArn}"
+# What invokes the router, resource by resource: each takes the alias when snapStart is on (the schedule is the
+# framework's own event, pointed at the alias by functions.router.snapStart).
+ROUTER_INVOKERS = {
+    "ConfigChangeRulePermission": ("FunctionName",),
+    "AppFlowStatusRule": ("Targets", 0, "Arn"),
+    "AppFlowStatusRulePermission": ("FunctionName",),
+    "StatusStreamMapping": ("FunctionName",),
+    "ConnectLambdaAssociation": ("IntegrationArn",),
+    "ConnectInvokePermission": ("FunctionName",),
+}
+# Custom resources keep the unqualified function: CloudFormation refuses to change a custom resource's
+# ServiceToken on update, and a deploy-time call has no caller waiting on its cold start.
+LATEST_ONLY = {"SalesforceConnection", "FlowActivation"}
+
+
+def _found(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+def _mentions(value: Any, wanted: Any) -> bool:
+    if value == wanted:
+        return True
+    if isinstance(value, dict):
+        return any(_mentions(item, wanted) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, wanted) for item in value)
+    return False
+
+
+def test_snapstart_is_a_stage_param_off_by_default_and_turns_on_the_frameworks_snapstart() -> None:
+    document = load_serverless()
+    assert document["params"]["default"]["snapStart"] == "false"
+    assert all("snapStart" not in values for stage, values in document["params"].items() if stage != "default")
+    assert document["functions"]["router"]["snapStart"] == SNAPSTART
+
+
+def test_with_snapstart_the_alias_is_invoked_and_without_it_the_function() -> None:
+    custom = load_serverless()["custom"]
+    assert custom["routerInvokeArn"] == "${self:custom.routerInvokeArns." + SNAPSTART + "}"
+    assert custom["routerInvokeArns"] == {
+        "true": {"Ref": "RouterSnapStartLambdaAlias"},  # the framework's alias `snapstart` of the published version
+        "false": {"GetAtt": "RouterLambdaFunction.Arn"},
+    }
+
+
+def test_every_event_source_invokes_the_router_through_the_snapstart_choice_never_latest_alone() -> None:
+    resources = load_serverless()["resources"]["Resources"]
+    for name, path in ROUTER_INVOKERS.items():
+        assert _found(resources[name]["Properties"], path) == INVOKES_THE_ROUTER, name
+    config_change = resources["ConfigChangeRule"]["Properties"]["Targets"][0]["Arn"]
+    assert config_change == {"If": ["IsLocal", {"GetAtt": "LocalDeliveryQueue.Arn"}, INVOKES_THE_ROUTER]}
+    latest = {"GetAtt": "RouterLambdaFunction.Arn"}
+    assert {name for name, resource in resources.items() if _mentions(resource, latest)} == LATEST_ONLY
+
+
+def test_the_frameworks_alias_is_annotated_for_cfn_lint_only_when_it_exists() -> None:
+    document = load_serverless()
+    extension = document["resources"]["extensions"]["RouterSnapStartLambdaAlias"]
+    assert extension == "${self:custom.snapStartAliasExtension." + SNAPSTART + "}"
+    choices = document["custom"]["snapStartAliasExtension"]
+    assert choices["false"] == {}
+    assert choices["true"]["Metadata"]["cfn-lint"]["config"]["ignore_checks"] == ["W3005"]
