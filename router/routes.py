@@ -49,57 +49,25 @@ def _contact_id(event: Any) -> str | None:
     return contact_id[:64] if isinstance(contact_id, str) and contact_id else None
 
 
+_RAISE, _BATCH, _MAP, _RESPOND = Contract.RAISE, Contract.PARTIAL_BATCH, Contract.STRING_MAP, Contract.ALWAYS_RESPOND
+
+# fmt: off
+_TABLE = (
+    # name              shape test                            service entry point (services.)           contract  correlation id
+    ("config-change",   shapes.is_salesforce_partner_event,   "inbound:on_config_change",               _RAISE,   _salesforce_record_id),
+    ("status-fanout",   shapes.is_dynamodb_stream_batch,      "status_fanout:on_stream_batch",          _BATCH,   _stream_sequence_range),
+    ("flow-health",     shapes.is_appflow_status_event,       "flow_health:on_appflow_event",           _RAISE,   _eventbridge_id),
+    ("connect-lookup",  shapes.is_contact_flow_event,         "lookup:on_contact_flow_event",           _MAP,     _contact_id),
+    ("health-check",    shapes.is_scheduled_event,            "flow_health:on_schedule",                _RAISE,   _eventbridge_id),
+    ("custom-resource", shapes.is_custom_resource_request,    "custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id),
+    ("operator",        shapes.is_operator_request,           "operator:on_operator_request",           _RAISE,   _operation),
+)
+# fmt: on
+
 ROUTES = Registry(
-    routes=(
-        Route(
-            name="config-change",
-            matches=shapes.is_salesforce_partner_event,
-            target="services.inbound:on_config_change",
-            contract=Contract.RAISE,
-            correlation_id=_salesforce_record_id,
-        ),
-        Route(
-            name="status-fanout",
-            matches=shapes.is_dynamodb_stream_batch,
-            target="services.status_fanout:on_stream_batch",
-            contract=Contract.PARTIAL_BATCH,
-            correlation_id=_stream_sequence_range,
-        ),
-        Route(
-            name="flow-health",
-            matches=shapes.is_appflow_status_event,
-            target="services.flow_health:on_appflow_event",
-            contract=Contract.RAISE,
-            correlation_id=_eventbridge_id,
-        ),
-        Route(
-            name="connect-lookup",
-            matches=shapes.is_contact_flow_event,
-            target="services.lookup:on_contact_flow_event",
-            contract=Contract.STRING_MAP,
-            correlation_id=_contact_id,
-        ),
-        Route(
-            name="health-check",
-            matches=shapes.is_scheduled_event,
-            target="services.flow_health:on_schedule",
-            contract=Contract.RAISE,
-            correlation_id=_eventbridge_id,
-        ),
-        Route(
-            name="custom-resource",
-            matches=shapes.is_custom_resource_request,
-            target="services.custom_resources:on_custom_resource_request",
-            contract=Contract.ALWAYS_RESPOND,
-            correlation_id=_custom_resource_request_id,
-        ),
-        Route(
-            name="operator",
-            matches=shapes.is_operator_request,
-            target="services.operator:on_operator_request",
-            contract=Contract.RAISE,
-            correlation_id=_operation,
-            dispatches=True,
-        ),
+    routes=tuple(
+        # The operator is handed the router (services.dispatcher): describe and the redrives use it.
+        Route(name, matches, f"services.{target}", contract, correlation_id, dispatches=name == "operator")
+        for name, matches, target, contract, correlation_id in _TABLE
     )
 )

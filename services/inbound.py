@@ -138,21 +138,7 @@ def refuse_change(
     request: InvalidConfigChange, *, record: Recorder = config_items.record_change, clock: Clock | None = None
 ) -> Answer:
     """Record the Fail of a request that breaks the contract (one conditional put); nothing else changes."""
-    moment = (clock or _now)()
-    outcome = Outcome(
-        request_key=request_key(request.record_id, request.created_date, request.event_uuid),
-        record_id=request.record_id,
-        status="Fail",
-        message=request.problems,
-        processed_at=utc_iso(moment),
-        created_date=request.created_date,
-        action=request.action,
-        config_type=request.config_type,
-        region=request.region,
-        subject=request.subject,
-        requester_email=request.requester_email,
-        expires_at=_outcome_expiry(moment),
-    )
+    outcome = _outcome(request, "Fail", request.problems, (clock or _now)())
     if record(outcome_item(outcome), None).kind == "duplicate":
         return _duplicate(request.record_id)
     return _answered(outcome, "refused")
@@ -208,7 +194,10 @@ def _tombstone(change: ConfigChange, moment: datetime) -> dict[str, dict[str, An
     )
 
 
-def _outcome(change: ConfigChange, status: Status, message: str, moment: datetime, summary: str = "") -> Outcome:
+def _outcome(
+    change: ConfigChange | InvalidConfigChange, status: Status, message: str, moment: datetime, summary: str = ""
+) -> Outcome:
+    """The outcome of a request, valid or not (a request that breaks the contract keeps only its valid values)."""
     return Outcome(
         request_key=_request_key(change),
         record_id=change.record_id,
@@ -226,7 +215,7 @@ def _outcome(change: ConfigChange, status: Status, message: str, moment: datetim
     )
 
 
-def _request_key(change: ConfigChange) -> str:
+def _request_key(change: ConfigChange | InvalidConfigChange) -> str:
     return request_key(change.record_id, change.created_date, change.event_uuid)
 
 

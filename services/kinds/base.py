@@ -58,6 +58,10 @@ class Kind:
     item_type: str
     """The stored item's ``itemType`` and its sort key's prefix (``HOLIDAY``)."""
     fields: tuple[FieldSpec, ...]
+    subject_field: str
+    """The field that names the item within its region (``Holiday_Date__c``): its sort key after ``#``."""
+    identity_attribute: str
+    """The stored attribute that holds the subject (``date``), kept on a tombstone too."""
     read_attributes: tuple[str, ...] = field(default=())
     """What a lookup reads of the stored item (besides its keys)."""
 
@@ -73,7 +77,7 @@ class Kind:
 
     def subject(self, values: Values) -> str:
         """What a change is about within its region (a date, a key): the item's identity."""
-        raise NotImplementedError
+        return values.get(self.subject_field, "")
 
     # --- the stored item --------------------------------------------------------------------------------------
 
@@ -82,7 +86,7 @@ class Kind:
 
     def identity(self, values: Values) -> dict[str, str]:
         """The attributes that name the item (kept on its tombstone too)."""
-        raise NotImplementedError
+        return {self.identity_attribute: self.subject(values)}
 
     def stored(self, values: Values) -> dict[str, str]:
         """The attributes an Add stores, its identity included."""

@@ -48,12 +48,6 @@ class HolidayKind(Kind):
             return {END_FIELD: f"must be after {START_FIELD}"}
         return {}
 
-    def subject(self, values: Values) -> str:
-        return values.get(DATE_FIELD, "")
-
-    def identity(self, values: Values) -> dict[str, str]:
-        return {"date": self.subject(values)}
-
     def stored(self, values: Values) -> dict[str, str]:
         item = {**self.identity(values), "name": values.get(NAME_FIELD, "")}
         if values.get(START_FIELD) and values.get(END_FIELD):
@@ -80,6 +74,8 @@ class HolidayKind(Kind):
 HOLIDAY: Final = HolidayKind(
     name="Holiday",
     item_type="HOLIDAY",
+    subject_field=DATE_FIELD,
+    identity_attribute="date",
     fields=(
         FieldSpec(DATE_FIELD, "must be a date YYYY-MM-DD", _is_date, required=frozenset({"Add", "Delete"})),
         FieldSpec(

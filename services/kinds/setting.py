@@ -49,12 +49,6 @@ class SettingKind(Kind):
             return {VALUE_FIELD: "must be true or false"}
         return {}
 
-    def subject(self, values: Values) -> str:
-        return values.get(KEY_FIELD, "")
-
-    def identity(self, values: Values) -> dict[str, str]:
-        return {"key": self.subject(values)}
-
     def stored(self, values: Values) -> dict[str, str]:
         return {**self.identity(values), "value": values.get(VALUE_FIELD, "")}
 
@@ -72,6 +66,8 @@ class SettingKind(Kind):
 SETTING: Final = SettingKind(
     name="Setting",
     item_type="SETTING",
+    subject_field=KEY_FIELD,
+    identity_attribute="key",
     fields=(
         FieldSpec(
             KEY_FIELD, "must be 1 to 64 letters, digits or _", matching(KEY), required=frozenset({"Add", "Delete"})
