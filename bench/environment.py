@@ -137,12 +137,12 @@ def running_aws(port: int) -> Iterator[dict[str, str]]:
 
 
 def _create_resources(environ: dict[str, str]) -> dict[str, str]:
-    """The stack (tests/aws_stack.py, as serverless.yml declares it) in moto, and the lookup's items."""
+    """The stack (tests/support/aws_stack.py, as serverless.yml declares it) in moto, and the lookup's items."""
     saved = dict(os.environ)
     os.environ.update(environ)
     try:
         sys.path.insert(0, str(ROOT))
-        from tests.aws_stack import create_stack
+        from tests.support.aws_stack import create_stack
 
         stack = create_stack()
         import boto3

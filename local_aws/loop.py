@@ -3,7 +3,7 @@ e-mails -> output flow -> Salesforce (a record deleted meanwhile is refused, the
 the write-back check tells the support topic), then Connect lookups through the router.
 
 Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
-``tests/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
+``tests/integration/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
 that a broken leg shows up as a mismatch.
 """
 

@@ -33,7 +33,7 @@ from moto import mock_aws
 
 from services import aws as aws_clients
 from services.settings import get_settings
-from tests.aws_stack import Stack, create_stack
+from tests.support.aws_stack import Stack, create_stack
 
 # Every test starts a fresh boto3 session (the function's, and the one that builds the moto stack), and each new
 # session would parse botocore's service models again: about a second per test. One loader for every session

@@ -16,7 +16,7 @@ from services.aws import table
 from services.models.config_change import ConfigChange, UnusableRecordIdError, parse_config_change
 from tests.reliability.harness import FaultKind, World, status_file_of
 from tests.reliability.ledger import Tally
-from tests.sample_events import EVENTS_DIR, load_event
+from tests.support.sample_events import EVENTS_DIR, load_event
 
 CHRISTMAS = "config-change--holiday-add-christmas"
 SAMPLES = (

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from tests.aws_stack import create_stack
 from tests.reliability.harness import World, patch_transport
 from tests.reliability.ledger import LEDGER, SEEDS, Tally
+from tests.support.aws_stack import create_stack
 
 
 @pytest.fixture(scope="module")

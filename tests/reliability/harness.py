@@ -59,9 +59,9 @@ from moto.core.models import botocore_stubber
 import handler
 from local_aws.stream_mapping import MAX_RETRIES, deliver, passes_filter
 from services import aws as aws_clients
-from tests.aws_stack import REGION, Stack
 from tests.conftest import LambdaContext
-from tests.stream_batches import as_lambda_record
+from tests.support.aws_stack import REGION, Stack
+from tests.support.stream_batches import as_lambda_record
 
 ASYNC_ATTEMPTS = 3
 """serverless.yml ``maximumRetryAttempts: 2``: an asynchronous event is tried three times, then dead-lettered."""

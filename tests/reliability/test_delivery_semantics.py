@@ -69,7 +69,7 @@ def change(record: str, created: str, uuid: str | None = None, **fields: str) ->
 
 
 def sample_event_envelope() -> dict[str, Any]:
-    from tests.sample_events import load_event
+    from tests.support.sample_events import load_event
 
     envelope: dict[str, Any] = load_event("config-change--holiday-add-christmas")
     return envelope

@@ -24,8 +24,6 @@ import boto3
 import pytest
 
 from services import flow_health
-from tests.jwt_keys import pem
-from tests.lookup_support import ConfigTable
 from tests.reliability.config_requests import (
     PRECONDITIONS,
     SAMPLES,
@@ -39,7 +37,9 @@ from tests.reliability.config_requests import (
 )
 from tests.reliability.harness import FakeAppFlow, Fault, FaultKind, Invocation, Lasting, World, cloudformation
 from tests.reliability.ledger import Tally, tally
-from tests.sample_events import load_event
+from tests.support.jwt_keys import pem
+from tests.support.lookup_support import ConfigTable
+from tests.support.sample_events import load_event
 
 
 @dataclass(frozen=True)

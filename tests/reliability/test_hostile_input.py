@@ -56,11 +56,11 @@ from services.operator import UnknownOperationError
 from services.redrive import RedriveError
 from services.salesforce_connection import SalesforceConnectionError
 from services.timezones import UnknownZoneError, zone, zone_names
-from tests.lookup_support import ConfigTable, contact_flow_event
 from tests.reliability.config_requests import observe, request_key
 from tests.reliability.harness import FakeAppFlow, World
 from tests.reliability.ledger import SEEDS, tally
-from tests.sample_events import load_event
+from tests.support.lookup_support import ConfigTable, contact_flow_event
+from tests.support.sample_events import load_event
 
 EXPLORE = os.environ.get("RELIABILITY_HYPOTHESIS_SEED")
 

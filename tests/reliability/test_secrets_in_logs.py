@@ -31,10 +31,10 @@ import pytest
 
 from services import flow_health
 from services.observability import AWS_SDK_LOGGERS, logger
-from tests.jwt_keys import pem
-from tests.lookup_support import ConfigTable
 from tests.reliability.harness import FakeAppFlow, Fault, FaultKind, Lasting, World, cloudformation
-from tests.sample_events import load_event
+from tests.support.jwt_keys import pem
+from tests.support.lookup_support import ConfigTable
+from tests.support.sample_events import load_event
 
 
 def jwt(claims: dict[str, Any]) -> str:

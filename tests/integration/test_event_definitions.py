@@ -1,0 +1,86 @@
+"""The three definitions of the Config_Change__e event, and of the status columns, held against each other.
+
+1. the Salesforce metadata (salesforce/: the platform event's fields, the request object's status fields);
+2. the router's models (``ConfigChange``'s aliases, ``STATUS_COLUMNS`` of the status file);
+3. the AppFlow flows' field mappings, as infra/appflow-tasks.js expands them into the packaged template.
+
+Any one of them drifting (a field added, renamed or dropped in one place) fails a test here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from services.models.config_change import FIELD_ORDER
+from services.models.status_file import STATUS_COLUMNS
+from tests.integration.test_infrastructure import load_serverless
+
+ROOT = Path(__file__).resolve().parents[2]
+OBJECTS = ROOT / "salesforce/force-app/main/default/objects"
+# Fields every platform event has (standard fields: no metadata file of their own).
+PLATFORM_EVENT_STANDARD_FIELDS = {"EventUuid", "CreatedDate", "CreatedById"}
+
+
+def custom_fields(sobject: str) -> set[str]:
+    return {path.name.removesuffix(".field-meta.xml") for path in (OBJECTS / sobject / "fields").glob("*.xml")}
+
+
+@cache
+def appflow_tasks() -> dict[str, list[dict[str, object]]]:
+    """The flows' Tasks, computed by the same script serverless.yml calls, from serverless.yml's lists."""
+    custom = load_serverless()["custom"]
+    lists = {"self:custom.configChangeFields": custom["configChangeFields"]}
+    lists["self:custom.statusColumns"] = custom["statusColumns"]
+    script = (
+        "const m = require('./infra/appflow-tasks.js');"
+        f"const lists = {json.dumps(lists)};"
+        "const resolveVariable = async (name) => lists[name];"
+        "Promise.all([m.inputFlowTasks({resolveVariable}), m.outputFlowTasks({resolveVariable})])"
+        ".then(([input, output]) => console.log(JSON.stringify({input, output})));"
+    )
+    result = subprocess.run(["node", "-e", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    tasks: dict[str, list[dict[str, object]]] = json.loads(result.stdout)
+    return tasks
+
+
+def mapped(flow: str) -> list[str]:
+    """Fields a flow maps one to one (AppFlow passes only mapped fields)."""
+    maps = [task for task in appflow_tasks()[flow] if task["TaskType"] == "Map"]
+    assert all(task["SourceFields"] == [task["DestinationField"]] for task in maps)
+    return [str(task["DestinationField"]) for task in maps]
+
+
+def model_aliases() -> set[str]:
+    """The fields the request model reads: its own and every kind's (services.kinds)."""
+    return set(FIELD_ORDER)
+
+
+def test_the_event_s_fields_are_the_same_in_salesforce_the_model_and_the_input_flow() -> None:
+    salesforce = custom_fields("Config_Change__e") | PLATFORM_EVENT_STANDARD_FIELDS
+    assert model_aliases() == salesforce
+    assert set(mapped("input")) == salesforce
+    assert len(mapped("input")) == len(salesforce)
+
+
+def test_the_input_flow_projects_exactly_the_fields_it_maps() -> None:
+    projection = next(task for task in appflow_tasks()["input"] if task["TaskType"] == "Filter")
+    assert projection["SourceFields"] == mapped("input")
+
+
+def test_the_request_object_holds_every_field_the_event_carries_from_it() -> None:
+    """The publishing flow copies the request's fields onto the event; Record_Id__c is the request's own Id."""
+    from_request = custom_fields("Config_Change__e") - {"Record_Id__c"}
+    assert from_request <= custom_fields("Config_Request__c")
+
+
+def test_the_status_columns_are_the_same_in_the_file_the_output_flow_and_the_request_object() -> None:
+    assert list(STATUS_COLUMNS) == mapped("output")
+    assert STATUS_COLUMNS[0] == "Id"  # the UPDATE's id field, a standard field
+    assert set(STATUS_COLUMNS[1:]) <= custom_fields("Config_Request__c")
+    output_flow = load_serverless()["resources"]["Resources"]["OutputFlow"]["Properties"]
+    destination = output_flow["DestinationFlowConfigList"][0]["DestinationConnectorProperties"]["Salesforce"]
+    assert destination["IdFieldNames"] == ["Id"]
+    assert destination["WriteOperationType"] == "UPDATE"

@@ -1,0 +1,354 @@
+"""serverless.yml's least-privilege rules, read from the file itself (no packaging, no AWS).
+
+Every IAM statement of the function's role names this stack's resources; ``Resource: '*'`` only for actions
+that AWS defines on ``*`` alone, each listed with its reason in the README.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Actions that AWS's service authorization reference defines with no resource type (only `*`).
+ACTIONS_DEFINED_ON_STAR_ONLY = {
+    "dynamodb:ListStreams",
+    "appflow:CreateConnectorProfile",
+    "appflow:DescribeConnectorProfiles",
+}
+
+
+# Who uses each action the function's role grants, as (file, the text in it that makes the call): a module of
+# services/ that calls the API, or serverless.yml where an AWS service acts with the role (the stream mapping reads
+# the stream and sends to its on-failure queue; AppFlow, creating the connector profile, uses the caller's rights on
+# the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a new call
+# adds its line here and its grant in serverless.yml. TransactWriteItems is authorised per part (Put -> PutItem,
+# Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound write's are Puts.
+ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
+    "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
+    "dynamodb:PutItem": [
+        ("services/aws/table/config_items.py", ".put_item("),
+        (
+            "services/aws/table/config_items.py",
+            '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])',
+        ),
+    ],
+    "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
+    "dynamodb:BatchGetItem": [("services/aws/table/reader.py", ".batch_get_item(")],
+    "dynamodb:DescribeStream": [("serverless.yml", "StatusStreamMapping:")],
+    "dynamodb:GetRecords": [
+        ("serverless.yml", "StatusStreamMapping:"),
+        ("services/aws/table_stream.py", ".get_records("),
+    ],
+    "dynamodb:GetShardIterator": [
+        ("serverless.yml", "StatusStreamMapping:"),
+        ("services/aws/table_stream.py", ".get_shard_iterator("),
+    ],
+    "dynamodb:ListStreams": [("serverless.yml", "StatusStreamMapping:")],
+    "s3:PutObject": [("services/aws/status_bucket.py", ".put_object(")],
+    "s3:GetObject": [
+        ("services/aws/status_bucket.py", ".head_object("),  # HeadObject is authorised as s3:GetObject
+        ("services/aws/status_bucket.py", ".get_object("),  # the write-back check reads refused records
+        ("services/aws/large_event_bucket.py", ".get_object("),
+    ],
+    "s3:ListBucket": [
+        ("services/aws/status_bucket.py", ".list_objects_v2("),
+        ("services/aws/status_bucket.py", ".head_object("),  # a missing key is 404, not 403, only with ListBucket
+    ],
+    # PutObject with Tagging needs s3:PutObjectTagging too (PutObject, Amazon S3 API Reference).
+    "s3:PutObjectTagging": [("services/aws/status_bucket.py", "Tagging=PENDING_TAGGING,")],
+    "s3:GetObjectTagging": [("services/aws/status_bucket.py", ".get_object_tagging(")],
+    "s3:DeleteObjectTagging": [("services/aws/status_bucket.py", ".delete_object_tagging(")],
+    "sns:Publish": [
+        ("services/aws/notification_topic.py", ".publish("),
+        ("services/aws/support_topic.py", ".publish("),
+    ],
+    "sqs:SendMessage": [("serverless.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
+    "sqs:ReceiveMessage": [("services/aws/dead_letter_queues.py", ".receive_message(")],
+    "sqs:DeleteMessage": [("services/aws/dead_letter_queues.py", ".delete_message(")],
+    # The key encrypts the secret, the queues, the topics and both buckets: reading any of them decrypts,
+    # writing to them generates a data key.
+    "kms:Decrypt": [
+        ("services/aws/salesforce_secret.py", ".get_secret_value("),
+        ("services/aws/dead_letter_queues.py", ".receive_message("),
+        ("services/aws/large_event_bucket.py", ".get_object("),
+        ("services/aws/status_bucket.py", ".get_object("),
+    ],
+    "kms:GenerateDataKey": [
+        ("services/aws/status_bucket.py", ".put_object("),
+        ("services/aws/support_topic.py", ".publish("),
+        ("serverless.yml", "Destination: !GetAtt StreamFailureQueue.Arn"),
+    ],
+    "kms:DescribeKey": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "kms:CreateGrant": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "kms:ListGrants": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
+    "secretsmanager:CreateSecret": [("services/aws/flows.py", ".create_connector_profile(")],
+    "secretsmanager:PutResourcePolicy": [("services/aws/flows.py", ".create_connector_profile(")],
+    "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
+    "appflow:DescribeFlowExecutionRecords": [("services/aws/flows.py", ".describe_flow_execution_records(")],
+    "appflow:StartFlow": [("services/aws/flows.py", ".start_flow(")],
+    "appflow:CreateConnectorProfile": [("services/aws/flows.py", ".create_connector_profile(")],
+    "appflow:UpdateConnectorProfile": [("services/aws/flows.py", ".update_connector_profile(")],
+    "appflow:DescribeConnectorProfiles": [("services/aws/flows.py", ".describe_connector_profiles(")],
+}
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """Reads CloudFormation short forms (!Ref, !Sub, ...) as plain values."""
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node, deep=True)}
+    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+_TemplateLoader.add_multi_constructor("!", _tagged)
+
+
+def load_serverless() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.load((ROOT / "serverless.yml").read_text(), Loader=_TemplateLoader)
+    return document
+
+
+def role_statements() -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = load_serverless()["provider"]["iam"]["role"]["statements"]
+    return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_role_statement_is_named_and_allows() -> None:
+    statements = role_statements()
+    sids = [statement.get("Sid") for statement in statements]
+    assert all(sids) and len(set(sids)) == len(sids)
+    assert all(statement["Effect"] == "Allow" for statement in statements)
+    assert all("*" not in action for statement in statements for action in as_list(statement["Action"]))
+
+
+def test_resource_star_only_for_actions_aws_defines_on_star_alone() -> None:
+    star_actions = {
+        action
+        for statement in role_statements()
+        if "*" in as_list(statement["Resource"])
+        for action in as_list(statement["Action"])
+    }
+    assert star_actions == ACTIONS_DEFINED_ON_STAR_ONLY
+
+
+def test_other_statements_name_this_stacks_resources() -> None:
+    for statement in role_statements():
+        for resource in as_list(statement["Resource"]):
+            if resource == "*":
+                continue
+            assert isinstance(resource, dict), statement["Sid"]
+            [(function, argument)] = resource.items()
+            if function in {"Ref", "GetAtt"}:  # a resource of this template
+                assert str(argument).split(".")[0] in load_serverless()["resources"]["Resources"]
+                continue
+            # An ARN of this account, or under one of this template's resources, naming this stack's things.
+            assert function == "Sub", statement["Sid"]
+            assert "${AWS::AccountId}" in argument or re.match(r"\$\{[A-Za-z]+\.Arn\}/", argument), argument
+            assert not argument.endswith(":*") and ":*:" not in argument, argument
+
+
+def test_the_readme_lists_each_resource_star_statement_with_its_reason() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### `Resource: '*'` statements", 1)[1].split("\n## ", 1)[0]
+    for action in ACTIONS_DEFINED_ON_STAR_ONLY | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}:
+        assert f"`{action}`" in section, action
+
+
+def test_the_flows_map_one_list_of_names_each() -> None:
+    custom = load_serverless()["custom"]
+    for key in ("configChangeFields", "statusColumns"):
+        names = custom[key]
+        assert names and len(set(names)) == len(names), key
+    assert custom["statusColumns"] == ["Id", "Status__c", "Status_Message__c", "Processed_At__c"]
+
+
+def test_the_appflow_rule_sends_only_the_detail_types_flow_healing_acts_on() -> None:
+    """CloudTrail's records of AppFlow calls, start reports and periodic reports never invoke the function (the
+    router would only acknowledge them)."""
+    from services.models.flow_event import ACTED_ON
+
+    rule = load_serverless()["resources"]["Resources"]["AppFlowStatusRule"]["Properties"]
+    pattern = rule["EventPattern"]
+    assert set(pattern) == {"source", "detail-type"}
+    assert pattern["source"] == ["aws.appflow"]
+    assert sorted(pattern["detail-type"]) == sorted(ACTED_ON)
+    assert "AWS API Call via CloudTrail" not in pattern["detail-type"]
+
+
+def test_every_granted_action_has_a_caller_and_every_caller_a_grant() -> None:
+    granted = {action for statement in role_statements() for action in as_list(statement["Action"])}
+    assert sorted(granted - set(ROLE_ACTION_CALLERS)) == [], "granted, but nothing calls it: remove the grant"
+    assert sorted(set(ROLE_ACTION_CALLERS) - granted) == [], "called, but not granted"
+
+
+@pytest.mark.parametrize("action", sorted(ROLE_ACTION_CALLERS))
+def test_each_caller_still_makes_its_call(action: str) -> None:
+    for path, call in ROLE_ACTION_CALLERS[action]:
+        assert call in (ROOT / path).read_text(), f"{action}: {path} no longer has {call!r}"
+
+
+def test_no_action_is_granted_twice_on_one_resource() -> None:
+    """Counting the statement the Serverless Framework adds for the function's own on-failure destination."""
+    on_failure = load_serverless()["functions"]["router"]["destinations"]["onFailure"]
+    assert on_failure["type"] == "sqs"
+    seen = {("sqs:SendMessage", repr(on_failure["arn"])): "the framework's (destinations.onFailure)"}
+    for statement in role_statements():
+        for action in as_list(statement["Action"]):
+            for resource in as_list(statement["Resource"]):
+                key = (action, repr(resource))
+                assert key not in seen, f"{action} on {resource}: in {seen.get(key)} and {statement['Sid']}"
+                seen[key] = statement["Sid"]
+
+
+def test_the_output_flow_goes_on_past_a_refused_record_and_keeps_it_in_the_status_bucket() -> None:
+    """Contract section 2: one refused record never holds back the files after it (FailOnFirstError would)."""
+    document = load_serverless()
+    resources = document["resources"]["Resources"]
+    salesforce = resources["OutputFlow"]["Properties"]["DestinationFlowConfigList"][0]["DestinationConnectorProperties"]
+    handling = salesforce["Salesforce"]["ErrorHandlingConfig"]
+    assert handling == {
+        "FailOnFirstError": False,
+        "BucketName": {"Ref": "StatusBucket"},
+        "BucketPrefix": "${param:writebackFailurePrefix}",
+    }
+    policy = resources["StatusBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (writes,) = [statement for statement in policy if statement.get("Sid") == "AppFlowWritesRefusedRecords"]
+    assert writes["Principal"] == {"Service": "appflow.amazonaws.com"} and "s3:PutObject" in writes["Action"]
+    assert writes["Resource"] == {"Sub": "${StatusBucket.Arn}/${param:writebackFailurePrefix}/*"}
+    environment = document["provider"]["environment"]
+    assert environment["WRITEBACK_FAILURE_PREFIX"] == "${param:writebackFailurePrefix}/"
+    assert environment["OUTPUT_FLOW_NAME"] == "${self:custom.outputFlowName}"
+    rules = resources["StatusBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert {
+        "Id": "ExpireWritebackFailures",
+        "Status": "Enabled",
+        "Prefix": "${param:writebackFailurePrefix}/",
+        "ExpirationInDays": "${param:writebackFailureExpiryDays}",
+    } in rules
+
+
+# The services the function calls, with the IAM prefix their actions take (DynamoDB Streams' are dynamodb:).
+_CALLED_SERVICES = {
+    "dynamodb": "dynamodb",
+    "dynamodbstreams": "dynamodb",
+    "s3": "s3",
+    "sns": "sns",
+    "sqs": "sqs",
+    "appflow": "appflow",
+    "secretsmanager": "secretsmanager",
+}
+# Operations authorised under another action's name (the S3 and DynamoDB user guides' permission tables).
+_AUTHORISED_AS = {
+    "s3:HeadObject": "s3:GetObject",
+    "s3:ListObjectsV2": "s3:ListBucket",
+    "dynamodb:TransactWriteItems": "dynamodb:PutItem",
+}
+
+
+def test_every_aws_call_in_the_code_is_granted() -> None:
+    """Found by reading the code, not from a list kept by hand: a new call without its grant fails here."""
+    import re
+
+    import botocore.session
+    from botocore import xform_name
+
+    session = botocore.session.get_session()
+    operations: dict[str, set[str]] = {}
+    for service, prefix in _CALLED_SERVICES.items():
+        for name in session.get_service_model(service).operation_names:
+            action = f"{prefix}:{name}"
+            operations.setdefault(xform_name(name), set()).add(_AUTHORISED_AS.get(action, action))
+    called: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        for method in re.findall(r"\.([a-z][a-z0-9_]+)\(", path.read_text()):
+            for action in operations.get(method, set()):
+                called.setdefault(action, set()).add(str(path.relative_to(ROOT)))
+    granted = {action for statement in role_statements() for action in as_list(statement["Action"])}
+    assert {"dynamodb:PutItem", "s3:PutObject", "sns:Publish"} <= set(called)  # the scan finds calls at all
+    missing = {action: sorted(paths) for action, paths in called.items() if action not in granted}
+    assert missing == {}, "called in the code, not granted to the role"
+
+
+# ---- SnapStart (stage param snapStart; README, "SnapStart") ----
+
+SNAPSTART = "${strToBool(${param:snapStart})}"
+INVOKES_THE_ROUTER = "${self:custom.routerInvokeArn}"
+# What invokes the router, resource by resource: each takes the alias when snapStart is on (the schedule is the
+# framework's own event, pointed at the alias by functions.router.snapStart).
+ROUTER_INVOKERS = {
+    "ConfigChangeRulePermission": ("FunctionName",),
+    "AppFlowStatusRule": ("Targets", 0, "Arn"),
+    "AppFlowStatusRulePermission": ("FunctionName",),
+    "StatusStreamMapping": ("FunctionName",),
+    "ConnectLambdaAssociation": ("IntegrationArn",),
+    "ConnectInvokePermission": ("FunctionName",),
+}
+# Custom resources keep the unqualified function: CloudFormation refuses to change a custom resource's
+# ServiceToken on update, and a deploy-time call has no caller waiting on its cold start.
+LATEST_ONLY = {"SalesforceConnection", "FlowActivation"}
+
+
+def _found(value: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        value = value[step]
+    return value
+
+
+def _mentions(value: Any, wanted: Any) -> bool:
+    if value == wanted:
+        return True
+    if isinstance(value, dict):
+        return any(_mentions(item, wanted) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, wanted) for item in value)
+    return False
+
+
+def test_snapstart_is_a_stage_param_off_by_default_and_turns_on_the_frameworks_snapstart() -> None:
+    document = load_serverless()
+    assert document["params"]["default"]["snapStart"] == "false"
+    assert all("snapStart" not in values for stage, values in document["params"].items() if stage != "default")
+    assert document["functions"]["router"]["snapStart"] == SNAPSTART
+
+
+def test_with_snapstart_the_alias_is_invoked_and_without_it_the_function() -> None:
+    custom = load_serverless()["custom"]
+    assert custom["routerInvokeArn"] == "${self:custom.routerInvokeArns." + SNAPSTART + "}"
+    assert custom["routerInvokeArns"] == {
+        "true": {"Ref": "RouterSnapStartLambdaAlias"},  # the framework's alias `snapstart` of the published version
+        "false": {"GetAtt": "RouterLambdaFunction.Arn"},
+    }
+
+
+def test_every_event_source_invokes_the_router_through_the_snapstart_choice_never_latest_alone() -> None:
+    resources = load_serverless()["resources"]["Resources"]
+    for name, path in ROUTER_INVOKERS.items():
+        assert _found(resources[name]["Properties"], path) == INVOKES_THE_ROUTER, name
+    config_change = resources["ConfigChangeRule"]["Properties"]["Targets"][0]["Arn"]
+    assert config_change == {"If": ["IsLocal", {"GetAtt": "LocalDeliveryQueue.Arn"}, INVOKES_THE_ROUTER]}
+    latest = {"GetAtt": "RouterLambdaFunction.Arn"}
+    assert {name for name, resource in resources.items() if _mentions(resource, latest)} == LATEST_ONLY
+
+
+def test_the_frameworks_alias_is_annotated_for_cfn_lint_only_when_it_exists() -> None:
+    document = load_serverless()
+    extension = document["resources"]["extensions"]["RouterSnapStartLambdaAlias"]
+    assert extension == "${self:custom.snapStartAliasExtension." + SNAPSTART + "}"
+    choices = document["custom"]["snapStartAliasExtension"]
+    assert choices["false"] == {}
+    assert choices["true"]["Metadata"]["cfn-lint"]["config"]["ignore_checks"] == ["W3005"]

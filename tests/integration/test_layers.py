@@ -1,0 +1,57 @@
+"""The layers contract of `make lint` (pyproject.toml, import-linter): it holds every module and it bites."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def layers() -> list[list[str]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (contract,) = config["contracts"]
+    return [[name.strip() for name in layer.split(":")] for layer in contract["layers"]]
+
+
+def test_every_module_of_services_is_in_a_layer() -> None:
+    """A new module outside every layer would be held by nothing."""
+    placed = {name for layer in layers() for name in layer}
+    modules = {
+        f"services.{path.stem if path.is_file() else path.name}"
+        for path in (ROOT / "services").iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__") or (path / "__init__.py").exists()
+    }
+    assert modules - placed == set()
+    assert "router" in placed
+
+
+def test_nothing_in_router_or_services_imports_the_handler() -> None:
+    """handler.py sits above every layer but is no package import-linter can hold: checked here."""
+    for path in [*ROOT.joinpath("router").rglob("*.py"), *ROOT.joinpath("services").rglob("*.py")]:
+        text = path.read_text()
+        assert "import handler" not in text and "from handler" not in text, path
+
+
+@pytest.mark.parametrize(
+    ("module", "upward"),
+    [("services/kinds/base.py", "import router"), ("services/aws/table/reader.py", "import services.lookup")],
+)
+def test_an_upward_import_breaks_the_contract(tmp_path: Path, module: str, upward: str) -> None:
+    for package in ("router", "services"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    command = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
+    kept = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert kept.returncode == 0, kept.stdout[-2000:]
+
+    with (tmp_path / module).open("a") as source:
+        source.write(f"\n{upward}  # noqa\n")
+    broken = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert broken.returncode != 0
+    assert "is not allowed to import" in broken.stdout

@@ -1,0 +1,92 @@
+"""Helpers for the Connect lookup tests: a clock the test sets, the table's items, ContactFlowEvents."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from typing import Any
+
+from tests.support.sample_events import load_event
+
+_ABSENT = object()
+
+
+class FakeClock:
+    """The time the test says it is; ``advance`` moves both the wall clock and the monotonic clock."""
+
+    def __init__(self, now: str) -> None:
+        self._now = datetime.fromisoformat(now)
+        self._monotonic = 1_000.0
+
+    def now(self) -> datetime:
+        return self._now
+
+    def monotonic(self) -> float:
+        return self._monotonic
+
+    def set(self, now: str) -> None:
+        self._now = datetime.fromisoformat(now)
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+        self._monotonic += seconds
+
+
+class ConfigTable:
+    """Writes holiday and setting items the way the inbound leg stores them (services/aws/table/config_items.py and
+    the kinds in services/kinds/), spelled out here so that a change of the stored format fails the tests."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def holiday(self, region: str, day: str, name: str, start: str = "", end: str = "", deleted: bool = False) -> None:
+        item: dict[str, Any] = {
+            "PK": {"S": f"REGION#{region}"},
+            "SK": {"S": f"HOLIDAY#{day}"},
+            "itemType": {"S": "HOLIDAY"},
+            "region": {"S": region},
+            "date": {"S": day},
+            "name": {"S": name},
+            "changedAt": {"S": "2026-01-01T00:00:00Z"},
+            "requestKey": {"S": f"uuid:{region}-{day}"},
+        }
+        if start:
+            item["startTime"] = {"S": start}
+        if end:
+            item["endTime"] = {"S": end}
+        if deleted:
+            item["deleted"] = {"BOOL": True}
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def setting(self, region: str, key: str, value: str, deleted: bool = False) -> None:
+        item: dict[str, Any] = {
+            "PK": {"S": f"REGION#{region}"},
+            "SK": {"S": f"SETTING#{key}"},
+            "itemType": {"S": "SETTING"},
+            "region": {"S": region},
+            "key": {"S": key},
+            "value": {"S": value},
+            "changedAt": {"S": "2026-01-01T00:00:00Z"},
+            "requestKey": {"S": f"uuid:{region}-{key}"},
+        }
+        if deleted:
+            item["deleted"] = {"BOOL": True}
+        self._client.put_item(TableName=self._table, Item=item)
+
+
+def contact_flow_event(
+    parameters: Any = _ABSENT, attributes: Any = _ABSENT, queue: Any = _ABSENT, **named: str
+) -> dict[str, Any]:
+    """A realistic ContactFlowEvent (from the sample events) with the given parameters and contact data.
+
+    ``named`` are the block's parameters (``region="US-East"``); ``parameters`` replaces them all (any value,
+    for malformed events); ``attributes`` and ``queue`` replace the contact's; ``None`` sets JSON null.
+    """
+    event: dict[str, Any] = copy.deepcopy(load_event("connect-lookup--holiday-on-a-date"))
+    contact = event["Details"]["ContactData"]
+    event["Details"]["Parameters"] = dict(named) if parameters is _ABSENT else parameters
+    contact["Attributes"] = {} if attributes is _ABSENT else attributes
+    if queue is not _ABSENT:
+        contact["Queue"] = queue
+    return event

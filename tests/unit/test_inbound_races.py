@@ -1,0 +1,113 @@
+"""The inbound write when other events change the same item between its writes (a fake table, no AWS)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.aws.table.config_items import CurrentItem, DataPut, Guard, WriteResult
+from services.inbound import MAX_ATTEMPTS, ConcurrentChangeError, apply_change
+from services.models.config_change import ConfigChange, parse_config_change
+from tests.support.aws_stack import Stack
+
+NOW = datetime(2026, 11, 27, 22, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The function's settings without any AWS resources (nothing here calls AWS)."""
+    stack = Stack.placeholder()
+    for name, value in stack.environment().items():
+        monkeypatch.setenv(name, value)
+
+
+def change(action: str = "Add", created: str = "2026-11-27T10:00:00.000Z") -> ConfigChange:
+    parsed = parse_config_change(
+        {
+            "Record_Id__c": "a0B5g00000XyZ12AAB",
+            "Action__c": action,
+            "Config_Type__c": "Holiday",
+            "Region__c": "US-East",
+            "Holiday_Date__c": "2026-12-25",
+            "Holiday_Name__c": "Christmas Day" if action == "Add" else None,
+            "EventUuid": "e-1",
+            "CreatedDate": created,
+        }
+    )
+    assert isinstance(parsed, ConfigChange)
+    return parsed
+
+
+class ScriptedTable:
+    """Answers each write with the next scripted result and keeps what was asked."""
+
+    def __init__(self, *results: WriteResult) -> None:
+        self.results = list(results)
+        self.writes: list[tuple[dict[str, Any], DataPut | None]] = []
+
+    def __call__(self, outcome: dict[str, Any], data: DataPut | None) -> WriteResult:
+        self.writes.append((outcome, data))
+        return self.results.pop(0)
+
+    @property
+    def guards(self) -> list[Guard | None]:
+        return [data.guard if data else None for _, data in self.writes]
+
+    @property
+    def messages(self) -> list[str]:
+        return [outcome["message"]["S"] for outcome, _ in self.writes]
+
+
+def refused(changed_at: str | None, deleted: bool = False) -> WriteResult:
+    return WriteResult("refused", None if changed_at is None else CurrentItem(changed_at, deleted))
+
+
+def test_a_delete_of_nothing_that_meets_a_newer_add_on_its_second_write_is_superseded() -> None:
+    table = ScriptedTable(refused(None), refused("2026-11-27T11:00:00.000Z"), WriteResult("written"))
+
+    answer = apply_change(change("Delete"), record=table, clock=lambda: NOW)
+
+    assert answer.result == "superseded"
+    assert table.guards == [Guard.LIVE_AND_OLDER, Guard.ABSENT_OR_OLDER_TOMBSTONE, None]
+    assert table.messages[-1] == "superseded by a newer change made at 2026-11-27 11:00:00 UTC"
+
+
+def test_a_delete_of_nothing_that_meets_an_older_live_item_deletes_it_after_all() -> None:
+    table = ScriptedTable(refused(None), refused("2026-11-27T09:00:00.000Z"), WriteResult("written"))
+
+    answer = apply_change(change("Delete"), record=table, clock=lambda: NOW)
+
+    assert (answer.result, answer.status) == ("applied", "Success")
+    assert table.guards == [Guard.LIVE_AND_OLDER, Guard.ABSENT_OR_OLDER_TOMBSTONE, Guard.LIVE_AND_OLDER]
+
+
+def test_a_delete_that_finds_only_an_older_tombstone_is_a_delete_of_nothing() -> None:
+    table = ScriptedTable(refused("2026-11-27T09:00:00.000Z", deleted=True), WriteResult("written"))
+    answer = apply_change(change("Delete"), record=table, clock=lambda: NOW)
+    assert (answer.result, answer.message) == ("nothing-to-delete", "no holiday on 2026-12-25 for US-East")
+
+
+def test_an_add_refused_by_an_item_that_is_older_after_all_tries_again() -> None:
+    table = ScriptedTable(refused("2026-11-27T09:00:00.000Z"), WriteResult("written"))
+    assert apply_change(change(), record=table, clock=lambda: NOW).result == "applied"
+    assert table.guards == [Guard.OLDER_OR_ABSENT, Guard.OLDER_OR_ABSENT]
+
+
+def test_a_superseded_fail_that_finds_its_outcome_written_is_a_duplicate() -> None:
+    table = ScriptedTable(refused("2026-11-28T00:00:00.000Z"), WriteResult("duplicate"))
+    assert apply_change(change(), record=table, clock=lambda: NOW).result == "duplicate"
+
+
+def test_an_item_that_keeps_changing_raises_so_that_the_event_is_retried() -> None:
+    table = ScriptedTable(*[refused(None)] * MAX_ATTEMPTS)
+    with pytest.raises(ConcurrentChangeError):
+        apply_change(change("Delete"), record=table, clock=lambda: NOW)
+    assert len(table.writes) == MAX_ATTEMPTS
+
+
+def test_a_newer_item_with_an_unreadable_time_is_quoted_as_it_is() -> None:
+    table = ScriptedTable(refused("not a time, but sorts after"), WriteResult("written"))
+    answer = apply_change(change(), record=table, clock=lambda: NOW)
+    assert answer.message == "superseded by a newer change made at not a time, but sorts after"

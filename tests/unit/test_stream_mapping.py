@@ -1,0 +1,186 @@
+"""The stream's event source mapping (serverless.yml): only new outcome items invoke the function, failures
+are reported per record, retries are bounded, and what runs out lands in an encrypted queue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from local_aws import stream_mapping
+from services.status_fanout import Skipped, outcome_in
+from tests.support.sample_events import load_event, sample_event_names
+from tests.support.stream_batches import ttl_removal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """serverless.yml with CloudFormation's short tags kept as ``{"Tag": value}``."""
+
+
+def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node, deep=True)}
+    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
+
+
+_CloudFormationLoader.add_multi_constructor("!", _tagged)
+
+
+@pytest.fixture(scope="module")
+def serverless() -> dict[str, Any]:
+    text = (ROOT / "serverless.yml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.load(text, Loader=_CloudFormationLoader)
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def mapping(serverless: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = serverless["resources"]["Resources"]["StatusStreamMapping"]["Properties"]
+    return properties
+
+
+def param(serverless: dict[str, Any], value: str) -> Any:
+    name = value.removeprefix("${param:").removesuffix("}")
+    return serverless["params"]["default"][name]
+
+
+def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
+    """Lambda's event filtering for the patterns used here: nested keys, each a list of exact values."""
+    for key, expected in pattern.items():
+        if key not in event:
+            return False
+        if isinstance(expected, dict):
+            if not isinstance(event[key], dict) or not matches(expected, event[key]):
+                return False
+            continue
+        assert isinstance(expected, list) and all(isinstance(v, str) for v in expected), "unsupported filter"
+        if event[key] not in expected:
+            return False
+    return True
+
+
+def every_sample_record() -> list[dict[str, Any]]:
+    records = [
+        record
+        for name in sample_event_names()
+        if name.startswith("status-fanout--")
+        for record in load_event(name)["Records"]
+    ]
+    outcome_insert = next(
+        r for r in records if r["eventName"] == "INSERT" and "requestKey" in r["dynamodb"]["NewImage"]
+    )
+    removal = {**outcome_insert, "eventName": "REMOVE", "dynamodb": {**outcome_insert["dynamodb"]}}
+    removal["dynamodb"]["OldImage"] = removal["dynamodb"].pop("NewImage")
+    modified = {**outcome_insert, "eventName": "MODIFY"}
+    return [*records, ttl_removal(removal), removal, modified]
+
+
+def test_the_filter_lets_through_exactly_the_records_the_fan_out_sends(mapping: dict[str, Any]) -> None:
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+    records = every_sample_record()
+    passed = [record for record in records if matches(pattern, record)]
+
+    assert passed, "the filter lets no outcome through"
+    for record in records:
+        sent = not isinstance(outcome_in(DynamoDBRecord(record)), Skipped)
+        assert matches(pattern, record) is sent, record["eventName"]
+    assert {record["eventName"] for record in records} == {"INSERT", "MODIFY", "REMOVE"}
+
+
+def test_failures_are_reported_per_record_and_a_failing_function_bisects(mapping: dict[str, Any]) -> None:
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert 1 <= mapping["BatchSize"] <= 100
+    assert 0 < mapping["MaximumBatchingWindowInSeconds"] <= 10
+
+
+def test_retries_and_record_age_are_bounded_within_the_stream_s_retention(
+    serverless: dict[str, Any], mapping: dict[str, Any]
+) -> None:
+    """Unbounded (-1) is the default; the age stays under the stream's 24 hours, so that the failure message
+    still points at records an operator can read."""
+    retries = param(serverless, mapping["MaximumRetryAttempts"])
+    age = param(serverless, mapping["MaximumRecordAgeInSeconds"])
+    assert 0 <= retries <= 10
+    assert 60 <= age < 24 * 3600
+
+
+def test_what_runs_out_goes_to_an_encrypted_queue_the_function_may_send_to(
+    serverless: dict[str, Any], mapping: dict[str, Any]
+) -> None:
+    resources = serverless["resources"]["Resources"]
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination == {"GetAtt": "StreamFailureQueue.Arn"}
+    assert resources["StreamFailureQueue"]["Properties"]["KmsMasterKeyId"] == {"Ref": "CustomerKey"}
+    statements = serverless["provider"]["iam"]["role"]["statements"]
+    senders = [s for s in statements if "sqs:SendMessage" in s["Action"]]
+    assert any(destination in s["Resource"] for s in senders)
+
+
+def test_the_function_may_read_the_stream_and_the_table_streams_full_images(serverless: dict[str, Any]) -> None:
+    resources = serverless["resources"]["Resources"]
+    assert resources["ConfigTable"]["Properties"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    statements = serverless["provider"]["iam"]["role"]["statements"]
+    (reader,) = [s for s in statements if s["Resource"] == {"GetAtt": "ConfigTable.StreamArn"}]
+    assert set(reader["Action"]) >= {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
+# --- the stand-ins' one copy of the mapping (local_aws/stream_mapping.py) -----------------------------------------
+
+
+def test_the_stand_in_mapping_filters_batches_and_retries_as_deployed(
+    serverless: dict[str, Any], mapping: dict[str, Any]
+) -> None:
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    pattern = json.loads(only["Pattern"])
+    for record in every_sample_record():
+        assert stream_mapping.passes_filter(record) is matches(pattern, record)
+    assert param(serverless, mapping["MaximumRetryAttempts"]) == stream_mapping.MAX_RETRIES
+    assert mapping["BatchSize"] == stream_mapping.BATCH_SIZE
+
+
+def numbered(*numbers: int) -> list[dict[str, Any]]:
+    return [{"dynamodb": {"SequenceNumber": str(n)}} for n in numbers]
+
+
+def test_a_partial_failure_is_retried_from_the_lowest_failed_record_on() -> None:
+    calls: list[list[str]] = []
+
+    def invoke(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        calls.append([r["dynamodb"]["SequenceNumber"] for r in batch])
+        return {"batchItemFailures": [{"itemIdentifier": "3"}, {"itemIdentifier": "4"}]} if len(calls) == 1 else {}
+
+    delivery = stream_mapping.deliver(numbered(1, 2, 3, 4, 5), invoke, lambda batch: None)
+
+    assert calls == [["1", "2", "3", "4", "5"], ["3", "4", "5"]]
+    assert (delivery.invocations, delivery.partial_retries, delivery.handed) == (2, 1, 8)
+
+
+def test_a_function_error_bisects_and_what_keeps_failing_goes_to_the_failure_destination() -> None:
+    exhausted: list[list[str]] = []
+
+    def invoke(batch: list[dict[str, Any]]) -> dict[str, Any]:
+        if any(r["dynamodb"]["SequenceNumber"] == "2" for r in batch):
+            raise RuntimeError("record 2 always fails")
+        return {}
+
+    delivery = stream_mapping.deliver(
+        numbered(1, 2, 3, 4),
+        invoke,
+        lambda batch: exhausted.append([r["dynamodb"]["SequenceNumber"] for r in batch]),
+        max_retries=2,
+    )
+
+    assert exhausted == [["2"]]
+    assert delivery.bisections == 2 and delivery.exhausted == 1
+    assert delivery.invocations == 1 + 2 + 2 + 2  # the batch, its halves, [1] and [2], then [2] retried twice
