@@ -1,5 +1,5 @@
 """The write-back check (contract section 2, last paragraph): refused records and a stalled output flow are told
-to a person, once an hour, and nothing refused holds back the other files (see also tests/integration/test_end_to_end.py)."""
+to a person, once an hour, and nothing refused holds back the other files (see also test_end_to_end.py)."""
 
 from __future__ import annotations
 
