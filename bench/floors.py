@@ -218,10 +218,21 @@ def connect_lookup(event: dict[str, Any], clients: Clients, cache: dict[str, Any
 
 
 def health_check(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
-    """The scheduled check: DescribeFlow of every owned flow (all Active)."""
-    appflow = clients("appflow")
+    """The scheduled check: DescribeFlow of every owned flow (all Active); the write-back check (the output flow's
+    runs, its health item, one listing of refused records); the Salesforce JWT (the connection's secret)."""
+    appflow, dynamodb, s3 = clients("appflow"), clients("dynamodb"), clients("s3")
     names = _env("OWNED_FLOW_NAMES").split(",")
-    return {"flows": [appflow.describe_flow(flowName=name)["flowStatus"] for name in names]}
+    flows = [appflow.describe_flow(flowName=name)["flowStatus"] for name in names]
+    output = _env("OUTPUT_FLOW_NAME")
+    runs = appflow.describe_flow_execution_records(flowName=output, maxResults=20)["flowExecutions"]
+    key = {"PK": {"S": f"FLOW#{output}"}, "SK": {"S": "HEALTH"}}
+    dynamodb.get_item(TableName=_env("TABLE_NAME"), Key=key, ConsistentRead=True)
+    refused = s3.list_objects_v2(Bucket=_env("STATUS_BUCKET"), Prefix=_env("WRITEBACK_FAILURE_PREFIX"))
+    try:  # the bench's deployment has no secret: the route reports that, and so does the floor
+        jwt = bool(clients("secretsmanager").get_secret_value(SecretId=_env("SALESFORCE_SECRET_NAME")))
+    except clients("secretsmanager").exceptions.ResourceNotFoundException:
+        jwt = False
+    return {"flows": flows, "runs": len(runs), "refused": refused.get("KeyCount", 0), "jwt": jwt}
 
 
 def custom_resource(event: dict[str, Any], clients: Clients) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _flows: dict[str, str] = {}
@@ -41,6 +42,11 @@ class Stub(BaseHTTPRequestHandler):
             with _lock:
                 _flows[name] = "Active"
             self._answer(200, {"flowStatus": "Active", "executionId": "bench"})
+        elif self.path == "/describe-flow-execution-records":
+            # One successful run a minute ago: the write-back check finds no stall and lists no status files.
+            started = time.time() - 60
+            run = {"executionId": "bench", "executionStatus": "Successful", "startedAt": started}
+            self._answer(200, {"flowExecutions": [run | {"executionResult": {"recordsProcessed": 1}}]})
         else:
             self._answer(404, {"message": f"no {self.path}"})
 

@@ -29,6 +29,7 @@ from bench.cold import Context
 from bench.network import Network
 from bench.scenarios import ROUTES, prepare
 from router import ROUTES as REGISTRY
+from router import RouterDispatcher
 from services import aws, lookup
 from services.observability import metrics
 from services.settings import get_settings
@@ -59,11 +60,13 @@ class Bench:
         self.floor_network.install(self.floor_clients.session())
 
     def variants(self, route: str) -> dict[str, Callable[[Any], Any]]:
-        entry = REGISTRY.find(prepare(route)).entry()
+        found = REGISTRY.find(prepare(route))
+        entry = found.entry()
+        extra = (RouterDispatcher(REGISTRY),) if found.dispatches else ()
         floor = floors.FLOORS[route]
         return {
             "routed": lambda event: handler.handler(event, self.context),
-            "direct": lambda event: entry(event, self.context),
+            "direct": lambda event: entry(event, self.context, *extra),
             "floor": lambda event: floor(event, self.floor_clients),
         }
 
