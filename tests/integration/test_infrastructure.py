@@ -284,7 +284,7 @@ def test_every_aws_call_in_the_code_is_granted() -> None:
     assert missing == {}, "called in the code, not granted to the role"
 
 
-# ---- SnapStart (stage param snapStart; README, "SnapStart") ----
+# ---- SnapStart (stage param snapStart; docs/benchmarks.md, "SnapStart") ----
 
 SNAPSTART = "${strToBool(${param:snapStart})}"
 INVOKES_THE_ROUTER = "${self:custom.routerInvokeArn}"
