@@ -62,7 +62,7 @@ unit: setup ## every test (unit, integration, reliability) with branch coverage
 package: setup ## serverless package --stage prod, offline; says where the zip is and how big
 	@$(NO_AWS) serverless package --stage prod >.serverless-package.log 2>&1 || { cat .serverless-package.log; exit 1; }
 	@rm -f .serverless-package.log
-	@python -c 'import os; z=".serverless/config-bridge.zip"; print(f"packaged: {os.path.abspath(z)}, {os.path.getsize(z)/1e6:.2f} MB ({os.path.getsize(z)} bytes; Lambda takes up to 50 MB zipped)")'
+	@python -c 'import os; z=".serverless/config-bridge.zip"; print(f"packaged: {os.path.abspath(z)}, {os.path.getsize(z)/2**20:.2f} MB ({os.path.getsize(z)} bytes; the package check allows under 8 MB)")'
 
 # Every stage into .package/<stage>, offline (`package` alone is prod into .serverless).
 package-stages: setup ## every stage into .package/<stage>, offline, and the package check
