@@ -10,7 +10,7 @@ VENV := .venv
 SCAN_VENV := .venv-scan
 # Every stage, each packaged once into its own directory, for cfn-lint and the security scan.
 STAGES := local dev prod
-# ...and dev with SnapStart on (README, "SnapStart"): its template has the version, the alias and the targets on it.
+# ...and dev with SnapStart on (docs/benchmarks.md, "SnapStart"): its template has the version, the alias and the targets on it.
 PACKAGES := $(STAGES) dev-snapstart
 TEMPLATES := $(foreach package,$(PACKAGES),.package/$(package)/cloudformation-template-update-stack.json)
 # The venv first, so that the Serverless CLI's `python3.12` is the venv's; then the npm binaries.
@@ -24,17 +24,19 @@ LOCAL_AWS := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
-.PHONY: help setup lint typecheck unit package package-stages cfn-lint security-scan test demo emulator-start \
-	emulator-stop deploy-local clean bench
+.PHONY: help setup setup-scan lint typecheck unit package package-stages cfn-lint security-scan salesforce-check test \
+	demo emulator-start emulator-stop deploy-local invoke stream look-table look-files look-emails clean bench
 
-help:
-	@echo "make demo   - run the system locally: embedded AWS, deploy the local stage, push the sample events"
-	@echo "make test   - lint, type-check, tests with branch coverage, serverless package (every stage),"
-	@echo "              cfn-lint and the checkov security scan of each stage's template"
-	@echo "make bench  - benchmarks against the floor (cold start, per-event cost, AWS calls, batch throughput,"
-	@echo "              zip size, peak memory): one table; not part of make test (BENCH_ARGS=--record bench/RESULTS.md)"
+# Every target with a `## ` comment on its line, in the order of this file (`make` alone runs this).
+help: ## list every target (this)
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)$$/\1\t\2/' | \
+		awk -F '\t' '{ printf "make %-17s %s\n", $$1, $$2 }'
 
-setup: $(VENV)/.installed node_modules/.installed $(SCAN_VENV)/.installed
+# The dev venv and the Serverless CLI: all that `make demo` and the local targets need.
+setup: $(VENV)/.installed node_modules/.installed ## the dev venv (.venv, Python 3.12) and node_modules (osls)
+
+# The security scanner's venv, for `make test` and `make security-scan` only.
+setup-scan: $(SCAN_VENV)/.installed ## the security scanner's own venv (.venv-scan, checkov)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
@@ -46,27 +48,29 @@ node_modules/.installed: package.json package-lock.json .npmrc
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-lint: setup
+lint: setup ## ruff (lint and format) and the import contract (layers)
 	ruff check .
 	ruff format --check .
 	lint-imports
 
-typecheck: setup
+typecheck: setup ## mypy on the package code
 	mypy
 
-unit: setup
+unit: setup ## every test (unit, integration, reliability) with branch coverage
 	pytest --cov --cov-report=term
 
-package: setup
-	$(NO_AWS) serverless package --stage prod
+package: setup ## serverless package --stage prod, offline; says where the zip is and how big
+	@$(NO_AWS) serverless package --stage prod >.serverless-package.log 2>&1 || { cat .serverless-package.log; exit 1; }
+	@rm -f .serverless-package.log
+	@python -c 'import os; z=".serverless/config-bridge.zip"; print(f"packaged: {os.path.abspath(z)}, {os.path.getsize(z)/2**20:.2f} MB ({os.path.getsize(z)} bytes; the package check allows under 8 MB)")'
 
 # Every stage into .package/<stage>, offline (`package` alone is prod into .serverless).
-package-stages: setup
+package-stages: setup ## every stage into .package/<stage>, offline, and the package check
 	for stage in $(STAGES); do $(NO_AWS) serverless package --stage $$stage --package .package/$$stage || exit 1; done
 	$(NO_AWS) serverless package --stage dev --param=snapStart=true --package .package/dev-snapstart
 	python scripts/check_package.py $(foreach package,$(PACKAGES),.package/$(package)/config-bridge.zip)
 
-cfn-lint: package-stages
+cfn-lint: package-stages ## cfn-lint on every packaged template
 	cfn-lint $(TEMPLATES)
 
 $(SCAN_VENV)/.installed: requirements-scan.txt
@@ -77,35 +81,52 @@ $(SCAN_VENV)/.installed: requirements-scan.txt
 
 # checkov on every stage's packaged template: zero findings; each skipped check carries its reason in the
 # resource's Metadata (serverless.yml). Offline: no download of external checks.
-security-scan: package-stages $(SCAN_VENV)/.installed
+security-scan: package-stages setup-scan ## checkov on every packaged template: zero findings
 	$(SCAN_VENV)/bin/checkov --framework cloudformation --compact --quiet --skip-download \
 		$(addprefix -f ,$(TEMPLATES))
 
 # The Salesforce source (salesforce/force-app) read by Salesforce's own library, @salesforce/source-deploy-retrieve:
 # every file belongs to a component it recognises, and the whole converts to the Metadata API format that a deploy
 # sends. Offline, no org: an org may still refuse what converts (a bad field reference, a missing licence).
-.PHONY: salesforce-check
-salesforce-check: node_modules/.installed
+salesforce-check: node_modules/.installed ## the Salesforce source read by Salesforce's own library, offline
 	node scripts/check_salesforce_source.js
 
-test: lint typecheck unit salesforce-check cfn-lint security-scan
+test: setup-scan lint typecheck unit salesforce-check cfn-lint security-scan ## everything CI checks
 
-emulator-start: setup
-	scripts/emulator.sh start
+emulator-start: setup ## start the embedded AWS (moto server on 127.0.0.1:4566)
+	@scripts/emulator.sh start
 
-emulator-stop:
-	scripts/emulator.sh stop
+emulator-stop: ## stop the embedded AWS: everything deployed or written to it is gone
+	@scripts/emulator.sh stop
 
-deploy-local: emulator-start
+deploy-local: emulator-start ## serverless deploy --stage local to the embedded AWS
 	$(LOCAL_AWS) serverless deploy --stage local
 
-demo: setup
-	$(LOCAL_AWS) scripts/demo.sh
+demo: setup ## the whole system on the embedded AWS: the loop, then every sample event; ends PASS or FAIL
+	@$(LOCAL_AWS) scripts/demo.sh
 
-# The benchmarks (bench/, README "Benchmarks"): a moto server of their own on EMULATOR_PORT (default 4606), started
+# Working by hand on the local stage (docs/local.md). Only the answer goes to stdout.
+invoke: setup ## EVENT=events/<name>.json or EVENT='{"operation":"describe"}': the answer as JSON (deploys first)
+	@test -n '$(EVENT)' || { echo "usage: make invoke EVENT=events/<name>.json  or  EVENT='{\"operation\":\"describe\"}'" >&2; exit 2; }
+	@scripts/emulator.sh start >&2
+	@$(LOCAL_AWS) python scripts/local_stage.py invoke '$(EVENT)'
+
+stream: setup ## the table's stream handed to the router once: the status files and e-mails it sent
+	@$(LOCAL_AWS) python scripts/local_stage.py stream
+
+look-table: setup ## the local table's items
+	@$(LOCAL_AWS) python scripts/local_stage.py look table
+
+look-files: setup ## the local status files, with their content
+	@$(LOCAL_AWS) python scripts/local_stage.py look files
+
+look-emails: setup ## the e-mails sent so far (by `make stream`)
+	@$(LOCAL_AWS) python scripts/local_stage.py look emails
+
+# The benchmarks (bench/, docs/benchmarks.md): a moto server of their own on EMULATOR_PORT (default 4606), started
 # and stopped by bench/run.py; the deployment zip in .serverless is reused when fresh, packaged otherwise.
-bench: setup
+bench: setup ## benchmarks against the floor, one table; not part of make test
 	EMULATOR_PORT=$(or $(EMULATOR_PORT),4606) $(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
-clean: emulator-stop
+clean: emulator-stop ## stop the embedded AWS, remove every build and cache
 	rm -rf .serverless .package .emulator .pytest_cache .coverage .mypy_cache .ruff_cache

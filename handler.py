@@ -6,7 +6,7 @@ from typing import Any
 from router import resolve
 from services.observability import logger, metrics, tracer
 
-if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (README, "SnapStart")
+if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (docs/benchmarks.md)
     import services.after_restore  # noqa: F401 - registers what a restored copy renews
 
 

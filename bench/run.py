@@ -585,7 +585,7 @@ def _recorded(report: str, about: str, raw: dict[str, Any]) -> str:
     return (
         "# Benchmark results\n\n"
         'Written by `make bench BENCH_ARGS="--record bench/RESULTS.md"`: the table `make bench` prints, the machine,\n'
-        'and the raw figures. README.md, section "Benchmarks", says what each row measures and why.\n\n'
+        "and the raw figures. docs/benchmarks.md says what each row measures and why.\n\n"
         f"{about}\n\n{report}\n\n<details><summary>Raw figures (seconds; calls per request)</summary>\n\n```json\n"
         f"{json.dumps(_without_answers(raw), indent=1)}\n```\n\n</details>\n"
     )

@@ -4,13 +4,13 @@ Usage: python3.12 scripts/compile_package.py [--checked] .serverless/config-brid
 
 Run by infra/bytecode.js after serverless-python-requirements has put the requirements in the zip (every
 ``serverless package`` and ``serverless deploy``). Lambda's /var/task is read-only, so without bytecode in the zip
-every cold start compiles Powertools, pydantic and the function's own modules from source (README, "Benchmarks").
+every cold start compiles Powertools, pydantic and the function's own modules from source (docs/benchmarks.md).
 
 The bytecode is hash-based (PEP 552), ``__pycache__/<name>.cpython-312.pyc`` next to each ``.py``: the zip stamps its
 files with fixed times (2098-01-01 for most of them), so timestamp-based bytecode would never be valid. Unchecked by
 default: the import does not read and hash the source again, and in Lambda the source cannot change under its
 bytecode (/var/task is read-only; new code is a new zip, compiled again here); ``--checked`` writes checked-hash
-bytecode instead (README, "Benchmarks", for the figures of both). scripts/check_package.py holds every ``.py``
+bytecode instead (docs/benchmarks.md, for the figures of both). scripts/check_package.py holds every ``.py``
 against its bytecode's hash either way.
 
 The zip is written again deterministically: entries sorted by name, one fixed time, each file's mode kept, the

@@ -7,6 +7,7 @@ the emulator cannot run. Prints a short trace and exits non-zero when any leg of
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import textwrap
@@ -15,6 +16,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
+
+# botocore's INFO lines ("Found credentials in environment variables") are not the demo's.
+for _name in ("botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,10 +151,14 @@ def _answer(answer: dict[str, str]) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> None:
+    """Columns padded to their width (at most 100, longer values cut); the last column, the one that matters
+    (a Salesforce message, a lookup's answer), is never cut."""
     cells = [header, *rows]
     widths = [min(100, max(len(row[i]) for row in cells)) for i in range(len(header))]
+    last = len(header) - 1
     for n, row in enumerate(cells):
-        print("   " + "  ".join(_cut(value, widths[i]).ljust(widths[i]) for i, value in enumerate(row)))
+        shown = [_cut(value, widths[i]).ljust(widths[i]) for i, value in enumerate(row[:last])]
+        print("   " + "  ".join([*shown, row[last].replace("\n", " ")]).rstrip())
         if n == 0:
             print("   " + "  ".join("-" * w for w in widths))
 

@@ -1,7 +1,7 @@
 """serverless.yml's least-privilege rules, read from the file itself (no packaging, no AWS).
 
 Every IAM statement of the function's role names this stack's resources; ``Resource: '*'`` only for actions
-that AWS defines on ``*`` alone, each listed with its reason in the README.
+that AWS defines on ``*`` alone, each listed with its reason in docs/deploying.md.
 """
 
 from __future__ import annotations
@@ -162,8 +162,8 @@ def test_other_statements_name_this_stacks_resources() -> None:
             assert not argument.endswith(":*") and ":*:" not in argument, argument
 
 
-def test_the_readme_lists_each_resource_star_statement_with_its_reason() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_the_docs_list_each_resource_star_statement_with_its_reason() -> None:
+    readme = (ROOT / "docs" / "deploying.md").read_text()
     section = readme.split("### `Resource: '*'` statements", 1)[1].split("\n## ", 1)[0]
     for action in ACTIONS_DEFINED_ON_STAR_ONLY | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}:
         assert f"`{action}`" in section, action
@@ -284,7 +284,7 @@ def test_every_aws_call_in_the_code_is_granted() -> None:
     assert missing == {}, "called in the code, not granted to the role"
 
 
-# ---- SnapStart (stage param snapStart; README, "SnapStart") ----
+# ---- SnapStart (stage param snapStart; docs/benchmarks.md, "SnapStart") ----
 
 SNAPSTART = "${strToBool(${param:snapStart})}"
 INVOKES_THE_ROUTER = "${self:custom.routerInvokeArn}"

@@ -25,7 +25,7 @@ class Tally:
     lost: int = 0
     doubled: int = 0
     email_repeats: int = 0
-    """E-mails sent twice because SNS took the message and its answer was lost (at-least-once; README)."""
+    """E-mails sent twice because SNS took the message and its answer was lost (at-least-once; docs/guarantees.md)."""
     backoff_seconds: float = 0.0
     """botocore's retry back-off the faults would have cost (recorded, not slept)."""
 

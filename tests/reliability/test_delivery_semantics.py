@@ -16,7 +16,7 @@ Then, against one clean delivery of every request once, in CreatedDate order:
   says;
 - a request that is alone on its item (no other request changes the same holiday or setting) has the very same
   outcome, file and e-mail (times aside);
-- where several requests change one item, order decides some outcomes (README, "Guarantees"): the newest Add is
+- where several requests change one item, order decides some outcomes (docs/guarantees.md): the newest Add is
   always a Success, and a Fail "superseded" always names a request that is older than another one on the item.
 
 The seed is printed at the end of the run; ``RELIABILITY_SEED=<seed>`` replays one seed, ``RELIABILITY_SEEDS=<n>``
