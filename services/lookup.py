@@ -1,4 +1,5 @@
-"""Amazon Connect lookups (contract section 4): is a region closed for a holiday, what is a setting's value.
+"""Amazon Connect lookups (contract section 4): is a region closed for a holiday, what is a setting's value, is the
+contact center open now (or at a moment to preview) and what should callers hear.
 
 The contact flow's "Invoke AWS Lambda function" block waits for the answer while the caller hears silence,
 so this path is short: it reads ``Details.Parameters`` and the contact attribute ``region`` and nothing
@@ -26,11 +27,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from services import kinds
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
-from services.kinds.holiday import Holiday, sort_key_on
-from services.kinds.setting import TIME_ZONE_KEY, Setting, sort_key_of
+from services.kinds.base import WEEKDAYS
+from services.kinds.holiday import Holiday, holiday_on, sort_keys_on
+from services.kinds.hours import OpeningHours
+from services.kinds.hours import sort_key_of as hours_sort_key_of
+from services.kinds.setting import CLOSED_KEY, TIME_ZONE_KEY, Setting, sort_key_of
 from services.models.salesforce_fields import REGION, SETTING_KEY
 from services.models.utc import utc_now
 from services.observability import logger, metrics
+from services.opening import Schedule, closure, instant_of, opening_status
 from services.settings import get_settings
 from services.timezones import UnknownZoneError, zone
 
@@ -41,8 +46,12 @@ UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 _REGION = re.compile(REGION)
 _KEY = re.compile(SETTING_KEY)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+_LOCAL_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _ONE_DAY = timedelta(days=1)
+EMERGENCY_MESSAGE_KEY = "EmergencyMessage"
+STATUS_DAYS = 16
+"""Local dates a status answer may look at: the moment's and 15 after (``nextOpen`` looks 14 days ahead, and a
+daylight-saving change can move its wall-clock end past midnight)."""
 
 Answer = dict[str, str]
 
@@ -67,13 +76,20 @@ class SettingQuery:
     key: str
 
 
-Query = HolidayQuery | SettingQuery
+@dataclass(frozen=True)
+class StatusQuery:
+    region: str
+    at: datetime | None
+    """The region-local moment asked for (naive); None: now."""
+
+
+Query = HolidayQuery | SettingQuery | StatusQuery
 
 
 def parse_query(event: Any) -> Query:
     """The lookup a ContactFlowEvent asks for; :class:`BadRequestError` naming every bad parameter.
 
-    Reads ``Details.Parameters`` (``lookup``, ``region``, ``date``, ``key``) and, when the ``region``
+    Reads ``Details.Parameters`` (``lookup``, ``region``, ``date``, ``key``, ``at``) and, when the ``region``
     parameter is absent or empty, ``Details.ContactData.Attributes.region``; nothing else (``Queue`` and the
     rest of ``ContactData`` vary in shape). Every value is trimmed (:meth:`str.strip`, as the inbound model
     trims what it stores) before it is checked or compared: ``"US-East "`` is the region ``US-East``. An empty
@@ -111,8 +127,11 @@ def parse_query(event: Any) -> Query:
         elif not _KEY.fullmatch(key):
             problems.append(f"key {_shown(key)} must be 1 to 64 letters, digits or '_'")
         query = SettingQuery(region=region, key=key)
+    elif lookup == "status":
+        raw_at = text(parameters, "at", "parameter")
+        query = StatusQuery(region=region, at=_parse_at(raw_at, problems) if raw_at else None)
     else:
-        problems.append(f"lookup must be 'holiday' or 'setting', not {_shown(lookup)}")
+        problems.append(f"lookup must be 'holiday', 'setting' or 'status', not {_shown(lookup)}")
 
     if problems or query is None:
         raise BadRequestError("; ".join(problems))
@@ -127,6 +146,17 @@ def _parse_date(raw: str, problems: list[str]) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         problems.append(f"date {raw} does not exist")
+        return None
+
+
+def _parse_at(raw: str, problems: list[str]) -> datetime | None:
+    if not _LOCAL_MINUTE.fullmatch(raw):
+        problems.append(f"at {_shown(raw)} must be YYYY-MM-DDTHH:MM")
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        problems.append(f"at {raw} does not exist")
         return None
 
 
@@ -227,6 +257,8 @@ class Lookups:
         try:
             if isinstance(query, SettingQuery):
                 return self._setting(query, deadline)
+            if isinstance(query, StatusQuery):
+                return self._status(query, deadline)
             return self._holiday(query, deadline)
         except StoreUnavailableError as error:
             logger.warning("configuration not read in time", extra={"region": query.region, "reason": str(error)})
@@ -269,14 +301,14 @@ class Lookups:
             days = [_region_now(now, zone_record, query.region).date()]
         else:
             days = [utc_today - _ONE_DAY, utc_today, utc_today + _ONE_DAY]
-        keys += [sort_key_on(day) for day in days]
+        keys += [sort_key for day in days for sort_key in sort_keys_on(day)]
 
         records = self._records(query.region, keys, deadline)
         if not zone_known:
             zone_record = records[zone_sk]
         local_now = _region_now(now, zone_record, query.region) if needs_zone else None
         day = query.date or (local_now or now).date()
-        holiday = records[sort_key_on(day)]
+        holiday = holiday_on(day, records)
         closed_now = (
             isinstance(holiday, Holiday)
             and local_now is not None
@@ -290,6 +322,58 @@ class Lookups:
             "isHoliday": _bool(isinstance(holiday, Holiday)),
             "holidayName": holiday.name if isinstance(holiday, Holiday) else "",
             "closedNow": _bool(closed_now),
+        }
+
+    def _status(self, query: StatusQuery, deadline: float) -> Answer:
+        """Reads, in one call, what the answer can depend on: the region's ``TimeZone``, ``Closed`` and
+        ``EmergencyMessage``, its 7 Hours items, and the dated and yearly holidays of every local date from the
+        moment's to 15 days on (:data:`STATUS_DAYS`). Which dates those are depends on the zone, so on a cold cache
+        without ``at`` the holidays of UTC's yesterday to 16 days after UTC's tomorrow are read with it: 3 + 7 + 18
+        dated + 18 yearly = 46 keys, well within BatchGetItem's 100.
+        """
+        now = self.clock.now()
+        zone_sk = sort_key_of(TIME_ZONE_KEY)
+        zone_known, zone_record = self.cache.get(query.region, zone_sk)
+        if query.at is not None:
+            first, span = query.at.date(), STATUS_DAYS
+        elif zone_known:
+            first, span = _region_now(now, zone_record, query.region).date(), STATUS_DAYS
+        else:
+            first, span = now.astimezone(UTC).date() - _ONE_DAY, STATUS_DAYS + 2
+        days = [first + timedelta(days=n) for n in range(span)]
+        settings_sks = [zone_sk, sort_key_of(CLOSED_KEY), sort_key_of(EMERGENCY_MESSAGE_KEY)]
+        hours_sks = [hours_sort_key_of(weekday) for weekday in WEEKDAYS]
+        holiday_sks = [sort_key for day in days for sort_key in sort_keys_on(day)]
+        records = self._records(query.region, settings_sks + hours_sks + holiday_sks, deadline)
+
+        region_zone = _region_zone(records[zone_sk], query.region)
+        hours = {n: r.slices for n, sk in enumerate(hours_sks) if isinstance(r := records[sk], OpeningHours)}
+        closed, message = (records[sk] for sk in settings_sks[1:])
+        schedule = Schedule(
+            zone=region_zone,
+            hours=hours or None,
+            holiday_on=lambda day: holiday_on(day, records),
+            closed=isinstance(closed, Setting) and closed.value == "true",
+            emergency_message=message.value if isinstance(message, Setting) else "",
+        )
+        at = query.at
+        found = opening_status(
+            schedule,
+            instant_of(at, region_zone) if at else now,
+            at.strftime("%Y-%m-%dT%H:%M") if at else None,
+        )
+        return {
+            "status": "ok",
+            "region": query.region,
+            "localTime": found.local_time,
+            "timeZone": zone_record_value(records[zone_sk]),
+            "isOpen": _bool(found.is_open),
+            "reason": found.reason,
+            "message": found.message,
+            "holidayName": found.holiday_name,
+            "closesAt": found.closes_at,
+            "nextOpen": found.next_open,
+            "hoursManaged": _bool(found.hours_managed),
         }
 
     def _records(self, region: str, sort_keys: list[str], deadline: float) -> dict[str, ConfigRecord | None]:
@@ -327,15 +411,23 @@ def _bool(value: bool) -> str:
 
 def _region_now(now: datetime, zone_record: ConfigRecord | None, region: str) -> datetime:
     """``now`` on the region's clock: its ``TimeZone`` setting, or UTC for a region without one."""
-    region_zone: tzinfo = UTC
-    if isinstance(zone_record, Setting):
-        try:
-            region_zone = zone(zone_record.value)
-        except UnknownZoneError as exc:
-            raise RegionTimeZoneError(
-                f"the TimeZone setting of region {region} is not an IANA time zone: {zone_record.value[:64]!r}"
-            ) from exc
-    return now.astimezone(region_zone)
+    return now.astimezone(_region_zone(zone_record, region))
+
+
+def _region_zone(zone_record: ConfigRecord | None, region: str) -> tzinfo:
+    """The region's clock: its ``TimeZone`` setting, or UTC for a region without one."""
+    if not isinstance(zone_record, Setting):
+        return UTC
+    try:
+        return zone(zone_record.value)
+    except UnknownZoneError as exc:
+        raise RegionTimeZoneError(
+            f"the TimeZone setting of region {region} is not an IANA time zone: {zone_record.value[:64]!r}"
+        ) from exc
+
+
+def zone_record_value(zone_record: ConfigRecord | None) -> str:
+    return zone_record.value if isinstance(zone_record, Setting) else "UTC"
 
 
 def _closed_at(holiday: Holiday, local_time: clock_time, region: str) -> bool:
@@ -349,16 +441,11 @@ def _closed_at(holiday: Holiday, local_time: clock_time, region: str) -> bool:
     """
     if not holiday.start_time and not holiday.end_time:
         return True
-    start, end = _hhmm(holiday.start_time), _hhmm(holiday.end_time)
-    if start is None or end is None or start >= end:
+    window = closure(holiday)
+    if window is None:
         logger.warning("holiday with an unusable closure window", extra={"region": region, "date": holiday.date})
         return True
-    return start <= local_time < end
-
-
-def _hhmm(value: str) -> clock_time | None:
-    match = _HHMM.fullmatch(value)
-    return clock_time(int(match[1]), int(match[2])) if match else None
+    return window[0] <= local_time.hour * 60 + local_time.minute < window[1]
 
 
 # --- the edge ---------------------------------------------------------------------------------------------
@@ -403,7 +490,7 @@ def on_contact_flow_event(event: Any, context: Any) -> Answer:
     logger.info(
         "lookup answered",
         extra={
-            "lookup": "setting" if isinstance(query, SettingQuery) else "holiday",
+            "lookup": {SettingQuery: "setting", StatusQuery: "status"}.get(type(query), "holiday"),
             "region": query.region,
             "status": answer["status"],
             "table_reads": service.reads - reads_before,

@@ -1,4 +1,4 @@
-"""The registry of config kinds: one module per kind (:mod:`~services.kinds.holiday`,
+"""The registry of config kinds: one module per kind (:mod:`~services.kinds.holiday`, :mod:`~services.kinds.hours`,
 :mod:`~services.kinds.setting`), each exporting its :class:`~services.kinds.base.Kind` as ``KIND``.
 
 Every module of this package but ``base`` is a kind, found when the package is imported (in the order of their
@@ -50,12 +50,12 @@ def kind_named(name: str) -> Kind:
 
 
 def record_of(sort_key: str, attributes: Mapping[str, str]) -> object:
-    """The record of a live item read back by its sort key (``HOLIDAY#2026-12-25``)."""
-    item_type, _, subject = sort_key.partition("#")
+    """The record of a live item read back by its sort key (``HOLIDAY#2026-12-25``, ``HOLIDAY#YEARLY#12-25``)."""
+    item_type, _, item_key = sort_key.partition("#")
     kind = _BY_ITEM_TYPE.get(item_type)
     if kind is None:
         raise UnknownKindError(f"no config kind stores items of type {item_type[:64]!r}")
-    return kind.record(subject, attributes)
+    return kind.record(item_key, attributes)
 
 
 def read_attributes() -> tuple[str, ...]:

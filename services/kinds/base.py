@@ -24,6 +24,8 @@ ACTIONS: Final = frozenset({"Add", "Delete"})
 
 DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIME_OF_DAY: Final = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""In :meth:`datetime.date.weekday` order."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Kind:
     """The stored item's ``itemType`` and its sort key's prefix (``HOLIDAY``)."""
     fields: tuple[FieldSpec, ...]
     subject_field: str
-    """The field that names the item within its region (``Holiday_Date__c``): its sort key after ``#``."""
+    """The field that names the item within its region (``Holiday_Date__c``); by default its sort key after ``#``."""
     identity_attribute: str
     """The stored attribute that holds the subject (``date``), kept on a tombstone too."""
     read_attributes: tuple[str, ...] = field(default=())
@@ -81,8 +83,14 @@ class Kind:
 
     # --- the stored item --------------------------------------------------------------------------------------
 
+    def item_key(self, values: Values) -> str:
+        """The item's name within its region: its sort key after ``<item_type>#``, what :meth:`record` is given
+        back. By default the subject; a kind whose items are named by several fields (a Yearly holiday is kept by
+        month and day, apart from the dated one) says so here, and in :meth:`identity`."""
+        return self.subject(values)
+
     def sort_key(self, values: Values) -> str:
-        return f"{self.item_type}#{self.subject(values)}"
+        return f"{self.item_type}#{self.item_key(values)}"
 
     def identity(self, values: Values) -> dict[str, str]:
         """The attributes that name the item (kept on its tombstone too)."""
@@ -92,8 +100,8 @@ class Kind:
         """The attributes an Add stores, its identity included."""
         raise NotImplementedError
 
-    def record(self, subject: str, attributes: Attributes) -> object:
-        """The record a lookup reads back from a live item (``subject``: the sort key after ``#``)."""
+    def record(self, item_key: str, attributes: Attributes) -> object:
+        """The record a lookup reads back from a live item (``item_key``: the sort key after ``<item_type>#``)."""
         raise NotImplementedError
 
     # --- what a business user reads ---------------------------------------------------------------------------

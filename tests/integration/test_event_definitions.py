@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import json
 import subprocess
+import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 
+from services.kinds import KINDS
+from services.kinds.base import WEEKDAYS
+from services.kinds.holiday import RECURRENCES
 from services.models.config_change import FIELD_ORDER
 from services.models.status_file import STATUS_COLUMNS
 from tests.integration.test_infrastructure import load_serverless
@@ -84,3 +88,23 @@ def test_the_status_columns_are_the_same_in_the_file_the_output_flow_and_the_req
     destination = output_flow["DestinationFlowConfigList"][0]["DestinationConnectorProperties"]["Salesforce"]
     assert destination["IdFieldNames"] == ["Id"]
     assert destination["WriteOperationType"] == "UPDATE"
+
+
+def picklist_values(sobject: str, field: str) -> list[str]:
+    namespace = "{http://soap.sforce.com/2006/04/metadata}"
+    root = ET.parse(OBJECTS / sobject / "fields" / f"{field}.field-meta.xml").getroot()
+    return [str(value.findtext(f"{namespace}fullName")) for value in root.iter(f"{namespace}value")]
+
+
+def test_every_kind_is_a_config_type_in_salesforce_and_every_kind_field_is_carried_and_mapped() -> None:
+    assert picklist_values("Config_Request__c", "Config_Type__c") == list(KINDS)
+    for kind in KINDS.values():
+        for spec in kind.fields:
+            assert spec.name in custom_fields("Config_Request__c"), (kind.name, spec.name)
+            assert spec.name in custom_fields("Config_Change__e"), (kind.name, spec.name)
+            assert spec.name in mapped("input"), (kind.name, spec.name)
+
+
+def test_the_request_s_picklists_offer_exactly_what_the_kinds_accept() -> None:
+    assert picklist_values("Config_Request__c", "Weekday__c") == list(WEEKDAYS)
+    assert set(picklist_values("Config_Request__c", "Recurrence__c")) == RECURRENCES

@@ -751,3 +751,82 @@ def test_the_outcomes_written_here_flow_through_the_stream_into_status_files_and
     ]
     subjects = sorted(json.loads(m["Body"])["Subject"] for m in drain(aws.notification_queue_url))
     assert subjects == ["[Fail] Holiday Add", "[Success] Holiday Add US-East 2026-12-25"]
+
+
+# --- Hours and Yearly holidays: the same generic write ---------------------------------------------------------
+
+MONDAY = "config-change--hours-add-monday"
+MONDAY_KEY = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOURS#Monday"}}
+NEW_YEAR = "config-change--holiday-add-yearly-new-year"
+YEARLY_KEY = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOLIDAY#YEARLY#01-01"}}
+
+
+def test_an_hours_add_stores_the_weekday_s_hours_and_its_outcome_names_the_weekday(
+    aws: Stack, aws_calls: Any, lambda_context: Any
+) -> None:
+    from services.models.notification import subject_for
+
+    answer = send(load_event(MONDAY), lambda_context)
+    assert (answer["status"], answer["message"]) == (
+        "Success",
+        "Opening hours of US-East on Monday set to 08:00-12:00,13:00-17:30",
+    )
+    assert aws_calls.counts() == {"dynamodb.TransactWriteItems": 1}
+    hours = item(aws, MONDAY_KEY)
+    assert hours is not None
+    assert (hours["itemType"], hours["weekday"], hours["openHours"]) == (
+        {"S": "HOURS"},
+        {"S": "Monday"},
+        {"S": "08:00-12:00,13:00-17:30"},
+    )
+    [outcome] = outcomes(aws)
+    assert subject_for(outcome) == "[Success] Hours Add US-East Monday"
+
+    assert send(load_event(MONDAY), lambda_context)["result"] == "duplicate"
+    older = event(MONDAY, EventUuid="older", CreatedDate="2026-11-27T09:00:00.000Z", Open_Hours__c="09:00-10:00")
+    assert send(older, lambda_context)["message"].startswith("superseded by a newer change made at 2026-11-27 10:00")
+    delete = event(MONDAY, EventUuid="delete", CreatedDate="2026-11-27T11:00:00.000Z", Action__c="Delete")
+    delete["detail"].pop("Open_Hours__c")
+    assert send(delete, lambda_context)["message"] == "Opening hours on Monday removed for US-East"
+    assert (item(aws, MONDAY_KEY) or {}).get("deleted") == {"BOOL": True}
+    again = {**delete, "detail": {**delete["detail"], "EventUuid": "again", "CreatedDate": "2026-11-27T12:00:00Z"}}
+    assert send(again, lambda_context)["message"] == "no opening hours on Monday for US-East"
+
+
+def test_a_yearly_holiday_and_a_dated_one_on_the_same_date_are_two_items_deleted_apart(
+    aws: Stack, lambda_context: Any
+) -> None:
+    dated_key = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOLIDAY#2027-01-01"}}
+    assert send(load_event(NEW_YEAR), lambda_context)["status"] == "Success"
+    dated = event(NEW_YEAR, EventUuid="dated", Recurrence__c=..., Holiday_Name__c="Company day")
+    assert send(dated, lambda_context)["status"] == "Success"
+    yearly = item(aws, YEARLY_KEY)
+    assert yearly is not None and (yearly["date"], yearly["recurrence"]) == ({"S": "2027-01-01"}, {"S": "Yearly"})
+    assert item(aws, dated_key) is not None
+
+    delete_yearly = event("config-change--holiday-delete-yearly-new-year", CreatedDate="2026-11-27T11:00:00.000Z")
+    answer = send(delete_yearly, lambda_context)
+    assert answer["message"] == "Yearly holiday on 01-01 removed for US-East"
+    assert (item(aws, YEARLY_KEY) or {}).get("deleted") == {"BOOL": True}
+    assert "deleted" not in (item(aws, dated_key) or {}), "the dated one stays"
+    subjects = sorted(outcome.subject for outcome in outcomes(aws))
+    assert subjects == ["2027-01-01", "Yearly 01-01", "Yearly 01-01"]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("config-change--hours-add-overlapping-slices-fail", "Open_Hours__c: slice 11:30-17:30 overlaps the slice"),
+        (
+            "config-change--holiday-add-yearly-29-february-fail",
+            "Recurrence__c: Yearly cannot fall on 29 February (Holiday_Date__c)",
+        ),
+    ],
+)
+def test_a_broken_hours_or_yearly_request_is_one_fail_naming_the_field(
+    name: str, message: str, aws: Stack, lambda_context: Any
+) -> None:
+    answer = send(load_event(name), lambda_context)
+    assert (answer["result"], answer["status"]) == ("refused", "Fail")
+    assert answer["message"].startswith(message)
+    assert [item["itemType"]["S"] for item in items(aws)] == ["OUTCOME"]

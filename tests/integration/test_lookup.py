@@ -310,8 +310,11 @@ def test_parameters_and_the_region_attribute_are_trimmed_before_they_are_read(
         ({"region": "US-East", "date": "tomorrow"}, {}, "date 'tomorrow' must be YYYY-MM-DD"),
         ({"region": "US-East", "date": "2026-2-3"}, {}, "must be YYYY-MM-DD"),
         ({"region": "US-East", "date": "\uff12\uff10\uff12\uff16-01-01"}, {}, "must be YYYY-MM-DD"),
-        ({"region": "US-East", "lookup": "weather"}, {}, "lookup must be 'holiday' or 'setting', not 'weather'"),
-        ({"region": "US-East", "lookup": "Holiday"}, {}, "lookup must be 'holiday' or 'setting'"),
+        ({"region": "US-East", "lookup": "weather"}, {}, "'holiday', 'setting' or 'status', not 'weather'"),
+        ({"region": "US-East", "lookup": "status", "at": "2026-12-25 10:00"}, {}, "must be YYYY-MM-DDTHH:MM"),
+        ({"region": "US-East", "lookup": "status", "at": "2026-02-30T10:00"}, {}, "at 2026-02-30T10:00 does not exist"),
+        ({"region": "US-East", "lookup": "status", "at": "2026-12-25T24:00"}, {}, "does not exist"),
+        ({"region": "US-East", "lookup": "Holiday"}, {}, "lookup must be 'holiday', 'setting' or 'status'"),
         ({"region": "US-East", "lookup": "setting"}, {}, "key is required when lookup is 'setting'"),
         ({"region": "US-East", "lookup": "setting", "key": "Time Zone"}, {}, "key 'Time Zone' must be 1 to 64"),
         ({"region": 7}, {}, "parameter 'region' must be text"),
@@ -448,8 +451,10 @@ def test_a_miss_reads_once_and_a_warm_repeat_reads_nothing(
 ) -> None:
     first = ask(region="Sydney")
     assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}
-    assert read_keys == [["HOLIDAY#2026-01-24", "HOLIDAY#2026-01-25", "HOLIDAY#2026-01-26", "SETTING#TimeZone"]], (
-        "the zone and every date that can be today somewhere, in one call"
+    dated = ["HOLIDAY#2026-01-24", "HOLIDAY#2026-01-25", "HOLIDAY#2026-01-26"]
+    yearly = ["HOLIDAY#YEARLY#01-24", "HOLIDAY#YEARLY#01-25", "HOLIDAY#YEARLY#01-26"]
+    assert read_keys == [[*dated, *yearly, "SETTING#TimeZone"]], (
+        "the zone and every date that can be today somewhere, dated and yearly, in one call"
     )
 
     clock.advance(59)
@@ -474,14 +479,14 @@ def test_with_the_zone_known_a_holiday_lookup_reads_only_todays_holiday(
 ) -> None:
     assert ask(lookup="setting", region="Sydney", key="TimeZone")["value"] == "Australia/Sydney"
     assert ask(region="Sydney")["holidayName"] == "Australia Day"
-    assert read_keys == [["SETTING#TimeZone"], ["HOLIDAY#2026-01-26"]]
+    assert read_keys == [["SETTING#TimeZone"], ["HOLIDAY#2026-01-26", "HOLIDAY#YEARLY#01-26"]]
 
 
 def test_a_date_far_from_today_is_read_without_the_zone(
     regions: ConfigTable, aws_calls: Any, read_keys: list[list[str]], clock: FakeClock, ask: Ask
 ) -> None:
     assert ask(region="US-East", date="2026-12-25")["closedNow"] == "false"
-    assert read_keys == [["HOLIDAY#2026-12-25"]]
+    assert read_keys == [["HOLIDAY#2026-12-25", "HOLIDAY#YEARLY#12-25"]]
 
 
 def test_the_cache_time_to_live_is_a_setting(
@@ -582,3 +587,163 @@ class EmptyTable:
 
     def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
         return {"Responses": {name: [] for name in RequestItems}}
+
+
+# --- status: is the contact center open -------------------------------------------------------------------
+
+STATUS_KEYS = {
+    "status",
+    "region",
+    "localTime",
+    "timeZone",
+    "isOpen",
+    "reason",
+    "message",
+    "holidayName",
+    "closesAt",
+    "nextOpen",
+    "hoursManaged",
+}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+@pytest.fixture
+def office(regions: ConfigTable) -> ConfigTable:
+    """US-East (New York) open Monday to Friday 08:00-12:00 and 13:00-17:30, Saturday 09:00-12:00; Christmas Day
+    dated, New Year's Day yearly from 2020, Christmas Eve yearly closing at 13:00."""
+    for weekday in WEEKDAYS:
+        regions.hours("US-East", weekday, "08:00-12:00,13:00-17:30")
+    regions.hours("US-East", "Saturday", "09:00-12:00")
+    regions.holiday("US-East", "2020-01-01", "New Year's Day", yearly=True)
+    regions.holiday("US-East", "2020-12-24", "Christmas Eve", start="13:00", end="24:00", yearly=False)
+    regions.holiday("US-East", "2021-12-24", "Christmas Eve", start="13:00", end="23:59", yearly=True)
+    return regions
+
+
+def test_status_answers_every_key_with_one_read_of_every_key_it_needs_and_none_when_warm(
+    office: ConfigTable, clock: FakeClock, read_keys: list[list[str]], aws_calls: Any, ask: Ask
+) -> None:
+    clock.set("2026-12-22T15:00:00+00:00")  # Tuesday 10:00 in New York
+    answer = ask(lookup="status", region="US-East")
+    assert answer == {
+        "status": "ok",
+        "region": "US-East",
+        "localTime": "2026-12-22T10:00",
+        "timeZone": "America/New_York",
+        "isOpen": "true",
+        "reason": "open",
+        "message": "",
+        "holidayName": "",
+        "closesAt": "2026-12-22T12:00",
+        "nextOpen": "",
+        "hoursManaged": "true",
+    }
+    assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}
+    (keys,) = read_keys
+    assert len(keys) == 3 + 7 + 18 + 18, "settings, hours, 18 dates dated and yearly: one call, within 100 keys"
+    assert {"SETTING#TimeZone", "SETTING#Closed", "SETTING#EmergencyMessage", "HOURS#Sunday"} <= set(keys)
+    assert {"HOLIDAY#2026-12-21", "HOLIDAY#2027-01-07", "HOLIDAY#YEARLY#01-01"} <= set(keys)
+
+    clock.advance(30)
+    assert ask(lookup="status", region="US-East")["localTime"] == "2026-12-22T10:00"
+    assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}, "the zone known, every key was in the cache"
+    assert ask(lookup="status", region="US-East", at="2026-12-31T18:00")["nextOpen"] == "2027-01-02T09:00"
+    assert aws_calls.counts() == {"dynamodb.BatchGetItem": 2}, "a preview of other dates reads what it lacks, once"
+    assert len(read_keys[1]) == 8 * 2, "only the dates the cache lacks: 2027-01-08 to 01-15, dated and yearly"
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        ("2026-12-22T12:30", ("false", "outside-hours", "", "", "", "2026-12-22T13:00")),
+        ("2026-12-24T11:30", ("true", "open", "", "Christmas Eve", "2026-12-24T12:00", "")),
+        ("2026-12-24T13:00", ("false", "holiday", "Christmas Eve", "Christmas Eve", "", "2026-12-26T09:00")),
+        ("2026-12-25T10:00", ("false", "holiday", "Christmas Day", "Christmas Day", "", "2026-12-26T09:00")),
+        ("2027-01-01T10:00", ("false", "holiday", "New Year's Day", "New Year's Day", "", "2027-01-02T09:00")),
+        ("2026-12-27T10:00", ("false", "outside-hours", "", "", "", "2026-12-28T08:00")),
+    ],
+)
+def test_status_at_a_moment_previews_holidays_hours_and_the_next_change(
+    office: ConfigTable, clock: FakeClock, ask: Ask, at: str, expected: tuple[str, ...]
+) -> None:
+    answer = ask(lookup="status", region="US-East", at=f" {at} ")
+    assert answer.keys() == STATUS_KEYS
+    assert answer["localTime"] == at
+    assert tuple(answer[k] for k in ("isOpen", "reason", "message", "holidayName", "closesAt", "nextOpen")) == expected
+
+
+def test_a_dated_holiday_wins_over_a_yearly_one_on_its_date(office: ConfigTable, clock: FakeClock, ask: Ask) -> None:
+    office.holiday("US-East", "2027-01-01", "Company day", start="08:00", end="09:00")
+    answer = ask(lookup="status", region="US-East", at="2027-01-01T10:00")
+    assert (answer["isOpen"], answer["reason"], answer["holidayName"]) == ("true", "open", "Company day")
+    assert ask(date="2027-01-01", region="US-East")["holidayName"] == "Company day"
+    assert ask(date="2028-01-01", region="US-East")["holidayName"] == "New Year's Day", "yearly, every year on"
+    assert ask(date="2019-01-01", region="US-East")["isHoliday"] == "false", "not before its first year"
+
+
+def test_an_emergency_closure_comes_first_with_its_message_and_no_next_open(
+    office: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    office.setting("US-East", "Closed", "true")
+    answer = ask(lookup="status", region="US-East", at="2026-12-25T10:00")
+    assert {k: answer[k] for k in ("isOpen", "reason", "message", "holidayName", "closesAt", "nextOpen")} == {
+        "isOpen": "false",
+        "reason": "emergency",
+        "message": "Snow storm: we open at 10:00",
+        "holidayName": "Christmas Day",
+        "closesAt": "",
+        "nextOpen": "",
+    }
+    office.setting("US-East", "Closed", "false")
+    lookup.use_lookups(lookup.Lookups(clock=clock, cache_ttl_seconds=60, deadline_seconds=2))
+    assert ask(lookup="status", region="US-East", at="2026-12-22T10:00")["reason"] == "open"
+
+
+def test_a_region_without_hours_is_open_around_the_clock_but_for_holidays(
+    regions: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    answer = ask(lookup="status", region="Nowhere")
+    assert (answer["timeZone"], answer["hoursManaged"], answer["isOpen"]) == ("UTC", "false", "true")
+    assert (answer["localTime"], answer["closesAt"]) == ("2026-01-25T14:00", "2026-01-26T00:00")
+    holiday = ask(lookup="status", region="Nowhere", at="2026-01-26T12:00")
+    assert (holiday["reason"], holiday["nextOpen"]) == ("holiday", "2026-01-27T00:00")
+    assert ask(lookup="status", region="Nowhere", at="2026-02-01T12:00")["closesAt"] == "", "open beyond 7 days"
+
+
+def test_a_region_closed_every_day_has_no_next_open(table: ConfigTable, clock: FakeClock, ask: Ask) -> None:
+    table.hours("Closed-Region", "Monday", "08:00-09:00", deleted=True)
+    table.hours("Closed-Region", "Tuesday", "08:00-09:00")
+    table.holiday("Closed-Region", "2026-01-27", "Closed", yearly=False)
+    answer = ask(lookup="status", region="Closed-Region", at="2026-01-26T10:00")
+    assert (answer["hoursManaged"], answer["reason"], answer["nextOpen"]) == (
+        "true",
+        "outside-hours",
+        "2026-02-03T08:00",
+    )
+    table.hours("Closed-Region", "Tuesday", "08:00-09:00", deleted=True)
+    lookup.use_lookups(lookup.Lookups(clock=clock, cache_ttl_seconds=60, deadline_seconds=2))
+    answer = ask(lookup="status", region="Closed-Region", at="2026-01-26T10:00")
+    assert (answer["hoursManaged"], answer["isOpen"], answer["nextOpen"]) == ("false", "true", "")
+
+
+def test_slices_follow_the_wall_clock_across_daylight_saving_changes(
+    table: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    table.setting("US-East", "TimeZone", "America/New_York")
+    table.hours("US-East", "Sunday", "01:00-02:30,03:30-04:00")
+    spring = ask(lookup="status", region="US-East", at="2026-03-08T01:30")
+    assert (spring["isOpen"], spring["closesAt"]) == ("true", "2026-03-08T03:00"), "02:30 never shows on the wall"
+    gap = ask(lookup="status", region="US-East", at="2026-03-08T02:45")
+    assert (gap["isOpen"], gap["localTime"]) == ("true", "2026-03-08T02:45"), "02:45 read as 03:45 (fold=0)"
+    autumn = ask(lookup="status", region="US-East", at="2026-11-01T02:45")
+    assert (autumn["isOpen"], autumn["nextOpen"]) == ("false", "2026-11-01T03:30")
+    first_pass = ask(lookup="status", region="US-East", at="2026-11-01T01:15")
+    assert (first_pass["isOpen"], first_pass["closesAt"]) == ("true", "2026-11-01T02:30"), "the repeated hour is open"
+
+
+def test_a_status_lookup_of_an_unusable_time_zone_is_unavailable(
+    table: ConfigTable, clock: FakeClock, ask: Ask
+) -> None:
+    table.setting("Broken", "TimeZone", "Mars/Olympus_Mons")
+    answer = ask(lookup="status", region="Broken")
+    assert (answer["status"], answer["errorCode"]) == ("error", "Unavailable")

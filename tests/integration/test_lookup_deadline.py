@@ -387,6 +387,7 @@ CONNECT_PATH_SERVICES = [
     "services.kinds",
     "services.kinds.base",
     "services.kinds.holiday",
+    "services.kinds.hours",
     "services.kinds.setting",
     "services.loader",
     "services.lookup",
@@ -394,6 +395,7 @@ CONNECT_PATH_SERVICES = [
     "services.models.salesforce_fields",
     "services.models.utc",
     "services.observability",
+    "services.opening",
     "services.settings",
     "services.timezones",
 ]

@@ -37,6 +37,9 @@ EVENT_FIELDS: dict[str, tuple[str, int | None, bool]] = {
     "Holiday_Name__c": ("Text", 255, False),
     "Start_Time__c": ("Text", 5, False),
     "End_Time__c": ("Text", 5, False),
+    "Recurrence__c": ("Text", 10, False),
+    "Weekday__c": ("Text", 9, False),
+    "Open_Hours__c": ("Text", 47, False),
     "Setting_Key__c": ("Text", 64, False),
     "Setting_Value__c": ("LongTextArea", 4000, False),
     "Requester_Email__c": ("Text", 255, False),
@@ -53,6 +56,9 @@ REQUEST_FIELDS: dict[str, tuple[str, int | None]] = {
     "Holiday_Name__c": ("Text", 255),
     "Start_Time__c": ("Text", 5),
     "End_Time__c": ("Text", 5),
+    "Recurrence__c": ("Picklist", None),
+    "Weekday__c": ("Picklist", None),
+    "Open_Hours__c": ("Text", 47),
     "Setting_Key__c": ("Text", 64),
     "Setting_Value__c": ("LongTextArea", 4000),
     "Requester_Email__c": ("Email", None),
@@ -62,7 +68,9 @@ REQUEST_FIELDS: dict[str, tuple[str, int | None]] = {
 }
 PICKLISTS = {
     "Action__c": ["Add", "Delete"],
-    "Config_Type__c": ["Holiday", "Setting"],
+    "Config_Type__c": ["Holiday", "Hours", "Setting"],
+    "Recurrence__c": ["None", "Yearly"],
+    "Weekday__c": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "Status__c": ["Pending", "Success", "Fail"],
 }
 OUTCOME_FIELDS = {"Status__c", "Status_Message__c", "Processed_At__c"}
@@ -238,8 +246,10 @@ def test_every_request_field_has_help_text_and_a_description(name: str) -> None:
 
 def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_for_the_user() -> None:
     help_texts = {name: text(field, "inlineHelpText") or "" for name, field in fields_of(REQUEST).items()}
-    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"):
+    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"):
         assert help_texts[name].startswith("Holiday only"), name
+    for name in ("Weekday__c", "Open_Hours__c"):
+        assert help_texts[name].startswith("Hours only"), name
     for name in ("Setting_Key__c", "Setting_Value__c"):
         assert help_texts[name].startswith("Setting only"), name
     for name in OUTCOME_FIELDS:
@@ -253,7 +263,8 @@ def test_every_event_field_has_a_description() -> None:
 # What a requester fills in; Action__c, Config_Type__c and Region__c are required fields, which every user who can
 # create a request can edit and which a permission set therefore cannot list (a deploy refuses it).
 REQUIRED_FIELDS = {"Action__c", "Config_Type__c", "Region__c"}
-HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c"}
+HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"}
+HOURS_FIELDS = {"Weekday__c", "Open_Hours__c"}
 SETTING_FIELDS = {"Setting_Key__c", "Setting_Value__c"}
 REQUESTER = SOURCE / "permissionsets" / "Config_Bridge_Requester.permissionset-meta.xml"
 
@@ -363,7 +374,7 @@ def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
 def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
     sections = page_sections()
     by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
-    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Setting": SETTING_FIELDS}
+    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Hours": HOURS_FIELDS, "Setting": SETTING_FIELDS}
     placed = [name for _, fields in sections.values() for name in fields]
     assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
     behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}

@@ -33,17 +33,28 @@ class FakeClock:
 
 
 class ConfigTable:
-    """Writes holiday and setting items the way the inbound leg stores them (services/aws/table/config_items.py and
-    the kinds in services/kinds/), spelled out here so that a change of the stored format fails the tests."""
+    """Writes holiday, hours and setting items the way the inbound leg stores them (services/aws/table/config_items.py
+    and the kinds in services/kinds/), spelled out here so that a change of the stored format fails the tests."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def holiday(self, region: str, day: str, name: str, start: str = "", end: str = "", deleted: bool = False) -> None:
+    def holiday(
+        self,
+        region: str,
+        day: str,
+        name: str,
+        start: str = "",
+        end: str = "",
+        deleted: bool = False,
+        yearly: bool = False,
+    ) -> None:
+        """A dated holiday (``HOLIDAY#<date>``), or with ``yearly`` one kept by month and day from ``day``'s year on
+        (``HOLIDAY#YEARLY#<MM-DD>``, ``recurrence`` = ``Yearly``)."""
         item: dict[str, Any] = {
             "PK": {"S": f"REGION#{region}"},
-            "SK": {"S": f"HOLIDAY#{day}"},
+            "SK": {"S": f"HOLIDAY#YEARLY#{day[5:]}" if yearly else f"HOLIDAY#{day}"},
             "itemType": {"S": "HOLIDAY"},
             "region": {"S": region},
             "date": {"S": day},
@@ -51,10 +62,28 @@ class ConfigTable:
             "changedAt": {"S": "2026-01-01T00:00:00Z"},
             "requestKey": {"S": f"uuid:{region}-{day}"},
         }
+        if yearly:
+            item["recurrence"] = {"S": "Yearly"}
         if start:
             item["startTime"] = {"S": start}
         if end:
             item["endTime"] = {"S": end}
+        if deleted:
+            item["deleted"] = {"BOOL": True}
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def hours(self, region: str, weekday: str, open_hours: str, deleted: bool = False) -> None:
+        """A weekday's opening hours (``HOURS#<weekday>``)."""
+        item: dict[str, Any] = {
+            "PK": {"S": f"REGION#{region}"},
+            "SK": {"S": f"HOURS#{weekday}"},
+            "itemType": {"S": "HOURS"},
+            "region": {"S": region},
+            "weekday": {"S": weekday},
+            "openHours": {"S": open_hours},
+            "changedAt": {"S": "2026-01-01T00:00:00Z"},
+            "requestKey": {"S": f"uuid:{region}-{weekday}"},
+        }
         if deleted:
             item["deleted"] = {"BOOL": True}
         self._client.put_item(TableName=self._table, Item=item)

@@ -31,6 +31,9 @@ CONTRACT_FIELDS = [
     "Holiday_Name__c",
     "Start_Time__c",
     "End_Time__c",
+    "Recurrence__c",
+    "Weekday__c",
+    "Open_Hours__c",
     "Setting_Key__c",
     "Setting_Value__c",
     "Requester_Email__c",
@@ -172,7 +175,7 @@ def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, 
     [
         ({"Action__c": "add"}, "Action__c: must be Add or Delete"),
         ({"Action__c": ...}, "Action__c: required"),
-        ({"Config_Type__c": "Closure"}, "Config_Type__c: must be Holiday or Setting"),
+        ({"Config_Type__c": "Closure"}, "Config_Type__c: must be Holiday or Hours or Setting"),
         ({"Region__c": "US/East"}, "Region__c: must be 1 to 64 letters, digits, spaces, _ or -"),
         ({"Region__c": "R" * 65}, "Region__c: must be 1 to 64 letters, digits, spaces, _ or -"),
         ({"Region__c": ""}, "Region__c: required"),
@@ -325,7 +328,7 @@ def test_a_fail_message_fits_salesforce_and_says_how_many_more_fields_are_bad() 
     everything_wrong = {name: 12345 for name in CONTRACT_FIELDS if name != "Record_Id__c"}
     message = problems({**everything_wrong, "Record_Id__c": "a0B5g00000XyZ12AAB"})
     assert len(message) <= MESSAGE_LIMIT
-    assert message.startswith("Action__c: must be Add or Delete; Config_Type__c: must be Holiday or Setting; ")
+    assert message.startswith("Action__c: must be Add or Delete; Config_Type__c: must be Holiday or Hours or Setting; ")
     assert message.endswith(" more)")
 
 

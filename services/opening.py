@@ -1,0 +1,178 @@
+"""Is a region open at a moment, why, and when does that change: the ``status`` lookup's answer (contract section 4),
+computed from the region's records alone. Pure: no AWS, no pydantic, no clock; :mod:`services.lookup` reads the
+records and calls :func:`opening_status`.
+
+The schedule is a function of the region's wall clock. At a wall-clock time ``w`` the region is, in this order:
+
+- ``emergency``: ``Closed`` is ``true`` (whatever the time);
+- ``holiday``: ``w``'s date has a holiday (a dated one wins over a yearly one) whose closure covers ``w`` (the
+  whole day, or ``startTime`` inclusive to ``endTime`` exclusive);
+- ``outside-hours``: the region manages its hours (it has at least one Hours item) and no slice of ``w``'s
+  weekday covers ``w`` (start inclusive, end exclusive; a weekday without an item is closed all day);
+- ``open``.
+
+Daylight saving: slices and windows are wall-clock times, so they follow the clocks on the wall. Time runs as real
+instants, and each instant is read on the wall clock: on the spring change the skipped hour never happens (a slice
+ending at 02:30 closes when the clock jumps to 03:00; ``closesAt`` says ``03:00``), on the autumn change the repeated
+hour happens twice (a slice 01:00-01:30 opens twice; ``YYYY-MM-DDTHH:MM`` cannot tell the two apart). ``closesAt`` and
+``nextOpen`` are the first instants after the moment at which the answer changes, shown on the wall clock.
+
+Changes can happen only where the wall clock reaches a breakpoint (midnight, a slice's start or end, a holiday
+window's start or end) or jumps (a daylight-saving change), so only those instants are examined: a few hundred per
+answer rather than the 20,160 minutes of two weeks (a test compares both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Final, Literal
+
+from services.kinds.holiday import Holiday
+from services.kinds.hours import Slice, parse_slices
+
+Reason = Literal["emergency", "holiday", "outside-hours", "open"]
+LOCAL_MINUTE: Final = "%Y-%m-%dT%H:%M"
+CLOSES_AT_HORIZON: Final = timedelta(days=7)
+NEXT_OPEN_HORIZON: Final = timedelta(days=14)
+_ONE_DAY = timedelta(days=1)
+_ONE_HOUR = timedelta(hours=1)
+_ONE_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What a region's records say about its opening."""
+
+    zone: tzinfo
+    hours: Mapping[int, tuple[Slice, ...]] | None
+    """Slices by weekday (0 = Monday); None: the region manages no hours (open around the clock)."""
+    holiday_on: Callable[[date], Holiday | None]
+    closed: bool = False
+    """``Closed`` is ``true``: an emergency closure."""
+    emergency_message: str = ""
+
+
+@dataclass(frozen=True)
+class OpeningStatus:
+    local_time: str
+    is_open: bool
+    reason: Reason
+    message: str
+    holiday_name: str
+    closes_at: str
+    next_open: str
+    hours_managed: bool
+
+
+def closure(holiday: Holiday) -> Slice | None:
+    """The holiday's closure window in minutes of its day; None for the whole day, also for a window the table should
+    not hold (one end only, malformed, start not before end): closed all day is the safer reading of a holiday."""
+    if not holiday.start_time and not holiday.end_time:
+        return None
+    try:
+        ((start, end),) = parse_slices(f"{holiday.start_time}-{holiday.end_time}")
+    except ValueError:
+        return None
+    return (start, end) if 0 <= start < end <= 24 * 60 else None
+
+
+def wall_clock(instant: datetime, zone: tzinfo) -> datetime:
+    """``instant`` as the region's wall clock shows it (naive)."""
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def instant_of(local: datetime, zone: tzinfo) -> datetime:
+    """The instant a naive region-local time stands for (an ``at`` preview). An ambiguous time (the repeated hour
+    of an autumn change) is its first occurrence (fold=0); a time in the spring gap, which no clock shows, is read
+    with the offset before the change (fold=0 again), so 02:30 stands for the instant the clock shows 03:30."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+
+
+def reason_at(schedule: Schedule, wall: datetime) -> tuple[Reason, Holiday | None]:
+    """Why the region is open or closed at wall-clock time ``wall`` (the emergency aside), and the day's holiday."""
+    holiday = schedule.holiday_on(wall.date())
+    minute = wall.hour * 60 + wall.minute
+    if holiday is not None:
+        window = closure(holiday)
+        if window is None or window[0] <= minute < window[1]:
+            return "holiday", holiday
+    open_hours = schedule.hours
+    if open_hours is not None and not any(start <= minute < end for start, end in open_hours.get(wall.weekday(), ())):
+        return "outside-hours", holiday
+    return "open", holiday
+
+
+def opening_status(schedule: Schedule, instant: datetime, local_time: str | None = None) -> OpeningStatus:
+    """The ``status`` answer at ``instant`` (aware); ``local_time``: the ``at`` that was asked, shown as given."""
+    wall = wall_clock(instant, schedule.zone)
+    reason, holiday = reason_at(schedule, wall)
+    shown = local_time or wall.strftime(LOCAL_MINUTE)
+    holiday_name = holiday.name if holiday is not None else ""
+    managed = schedule.hours is not None
+    if schedule.closed:
+        return OpeningStatus(shown, False, "emergency", schedule.emergency_message, holiday_name, "", "", managed)
+    is_open = reason == "open"
+    change = _next_change(schedule, instant, is_open, CLOSES_AT_HORIZON if is_open else NEXT_OPEN_HORIZON)
+    when = wall_clock(change, schedule.zone).strftime(LOCAL_MINUTE) if change else ""
+    message = holiday.name if reason == "holiday" and holiday is not None else ""
+    return OpeningStatus(
+        local_time=shown,
+        is_open=is_open,
+        reason=reason,
+        message=message,
+        holiday_name=holiday_name,
+        closes_at=when if is_open else "",
+        next_open="" if is_open else when,
+        hours_managed=managed,
+    )
+
+
+def _next_change(schedule: Schedule, instant: datetime, is_open: bool, horizon: timedelta) -> datetime | None:
+    """The first instant in (``instant``, ``instant + horizon``] at which open-or-not differs from ``is_open``."""
+    for candidate in _candidates(schedule, instant, instant + horizon):
+        if (reason_at(schedule, wall_clock(candidate, schedule.zone))[0] == "open") != is_open:
+            return candidate
+    return None
+
+
+def _candidates(schedule: Schedule, start: datetime, end: datetime) -> Iterator[datetime]:
+    """Every instant in (start, end] at which the answer could change, in order (and some at which it cannot)."""
+    found = set(_transitions(schedule.zone, start, end))
+    day, last = wall_clock(start, schedule.zone).date() - _ONE_DAY, wall_clock(end, schedule.zone).date() + _ONE_DAY
+    while day <= last:
+        midnight = datetime(day.year, day.month, day.day)
+        for minute in _breakpoints(schedule, day):
+            wall = midnight + timedelta(minutes=minute)
+            found.update(wall.replace(tzinfo=schedule.zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+        day += _ONE_DAY
+    yield from sorted(moment for moment in found if start < moment <= end)
+
+
+def _breakpoints(schedule: Schedule, day: date) -> set[int]:
+    points = {0}
+    if schedule.hours is not None:
+        points.update(minute for piece in schedule.hours.get(day.weekday(), ()) for minute in piece)
+    holiday = schedule.holiday_on(day)
+    window = closure(holiday) if holiday is not None else None
+    if window is not None:
+        points.update(window)
+    return points
+
+
+def _transitions(zone: tzinfo, start: datetime, end: datetime) -> Iterator[datetime]:
+    """The instants in [start, end] at which the zone's offset from UTC changes (daylight saving), to the minute."""
+    moment = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    offset = moment.astimezone(zone).utcoffset()
+    while moment <= end:
+        following = moment + _ONE_HOUR
+        if following.astimezone(zone).utcoffset() != offset:
+            low, high = moment, following  # the offset is the old one at low, the new one at high
+            while high - low > _ONE_MINUTE:
+                middle = low + (high - low) // 2
+                middle = middle.replace(second=0, microsecond=0)
+                low, high = (middle, high) if middle.astimezone(zone).utcoffset() == offset else (low, middle)
+            yield high
+            offset = following.astimezone(zone).utcoffset()
+        moment = following
