@@ -69,6 +69,11 @@ class Kind:
 
     # --- the request ------------------------------------------------------------------------------------------
 
+    @property
+    def one(self) -> str:
+        """One item of the kind in a message (``a Holiday``; ``Hours``, which takes no article)."""
+        return self.name if self.name.endswith("s") else f"a {self.name}"
+
     def field_named(self, name: str) -> FieldSpec | None:
         return next((spec for spec in self.fields if spec.name == name), None)
 

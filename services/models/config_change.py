@@ -237,9 +237,9 @@ def _kind_values(
             continue
         spec = kind.field_named(name) if kind else None
         if kind is not None and spec is None:
-            _add(by_field, name, f"not used by a {kind.name}: leave it empty")
+            _add(by_field, name, f"not used by {kind.one}: leave it empty")
         elif kind is not None and spec is not None and action is not None and action not in spec.actions:
-            _add(by_field, name, f"not used to {action.lower()} a {kind.name}: leave it empty")
+            _add(by_field, name, f"not used to {action.lower()} {kind.one}: leave it empty")
         elif not isinstance(value, str) or not _spec_of(name, spec).valid(value):
             _add(by_field, name, _spec_of(name, spec).rule)
         else:
@@ -252,9 +252,9 @@ def _kind_values(
         if spec.name in values or spec.name in broken:
             continue
         if spec.required == ACTIONS:
-            _add(by_field, spec.name, f"required for a {kind.name}")
+            _add(by_field, spec.name, f"required for {kind.one}")
         elif action is not None and action in spec.required:
-            _add(by_field, spec.name, f"required to {action.lower()} a {kind.name}")
+            _add(by_field, spec.name, f"required to {action.lower()} {kind.one}")
         else:
             continue
         broken.add(spec.name)

@@ -152,11 +152,11 @@ def test_an_unknown_weekday_fails_naming_the_field(weekday: str) -> None:
 
 
 def test_an_hours_add_needs_its_hours_and_a_delete_names_only_the_weekday() -> None:
-    assert problems_of(HOURS_ADD) == "Open_Hours__c: required to add a Hours"
+    assert problems_of(HOURS_ADD) == "Open_Hours__c: required to add Hours"
     delete = {**HOURS_ADD, "Action__c": "Delete", "Open_Hours__c": "08:00-17:00"}
-    assert problems_of(delete) == "Open_Hours__c: not used to delete a Hours: leave it empty"
+    assert problems_of(delete) == "Open_Hours__c: not used to delete Hours: leave it empty"
     assert problems_of({**CHANGE, "Config_Type__c": "Hours", "Open_Hours__c": "08:00-17:00"}) == (
-        "Weekday__c: required for a Hours"
+        "Weekday__c: required for Hours"
     )
     holiday = {**CHANGE, "Config_Type__c": "Holiday", "Holiday_Date__c": "2026-12-25", "Holiday_Name__c": "X"}
     assert problems_of({**holiday, "Weekday__c": "Monday"}) == "Weekday__c: not used by a Holiday: leave it empty"
