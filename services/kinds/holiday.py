@@ -9,6 +9,7 @@ dated one. A yearly holiday on 29 February is refused: it would not exist in mos
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,8 @@ DATE_FIELD: Final = "Holiday_Date__c"
 NAME_FIELD: Final = "Holiday_Name__c"
 START_FIELD: Final = "Start_Time__c"
 END_FIELD: Final = "End_Time__c"
+END_OF_WINDOW: Final = re.compile(rf"{TIME_OF_DAY.pattern}|24:00")
+"""An end of a closure window: a time of day, or ``24:00`` (contract section 1: the end of the day)."""
 RECURRENCE_FIELD: Final = "Recurrence__c"
 YEARLY: Final = "Yearly"
 RECURRENCES: Final = frozenset({"None", YEARLY})
@@ -144,7 +147,12 @@ HOLIDAY: Final = HolidayKind(
             required=frozenset({"Add"}),
         ),
         FieldSpec(START_FIELD, "must be a time HH:MM (24-hour)", matching(TIME_OF_DAY), actions=frozenset({"Add"})),
-        FieldSpec(END_FIELD, "must be a time HH:MM (24-hour)", matching(TIME_OF_DAY), actions=frozenset({"Add"})),
+        FieldSpec(
+            END_FIELD,
+            "must be a time HH:MM (24-hour; 24:00 ends at midnight)",
+            matching(END_OF_WINDOW),
+            actions=frozenset({"Add"}),
+        ),
         FieldSpec(RECURRENCE_FIELD, "must be None or Yearly", lambda value: value in RECURRENCES),
     ),
     read_attributes=("name", "startTime", "endTime", "date"),

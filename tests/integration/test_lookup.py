@@ -747,3 +747,21 @@ def test_a_status_lookup_of_an_unusable_time_zone_is_unavailable(
     table.setting("Broken", "TimeZone", "Mars/Olympus_Mons")
     answer = ask(lookup="status", region="Broken")
     assert (answer["status"], answer["errorCode"]) == ("error", "Unavailable")
+
+
+@pytest.mark.parametrize(
+    ("utc_now", "closed"),
+    [
+        ("2026-12-24T17:59:00+00:00", "false"),
+        ("2026-12-24T18:00:00+00:00", "true"),
+        ("2026-12-25T04:59:00+00:00", "true"),
+    ],
+)
+def test_a_closure_that_ends_at_24_00_lasts_until_midnight(
+    table: ConfigTable, clock: FakeClock, ask: Ask, utc_now: str, closed: str
+) -> None:
+    """Christmas Eve from 13:00 (18:00 UTC) to 24:00 in New York (05:00 UTC the next day)."""
+    table.setting("US-East", "TimeZone", "America/New_York")
+    table.holiday("US-East", "2026-12-24", "Christmas Eve", start="13:00", end="24:00")
+    clock.set(utc_now)
+    assert ask(region="US-East")["closedNow"] == closed

@@ -189,9 +189,11 @@ def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, 
         ({"End_Time__c": "17:00"}, "End_Time__c: given without Start_Time__c (give both or neither)"),
         ({"Start_Time__c": "17:00", "End_Time__c": "12:00"}, "End_Time__c: must be after Start_Time__c"),
         ({"Start_Time__c": "12:00", "End_Time__c": "12:00"}, "End_Time__c: must be after Start_Time__c"),
+        ({"Start_Time__c": "24:00", "End_Time__c": "24:00"}, "Start_Time__c: must be a time HH:MM (24-hour)"),
         (
             {"Start_Time__c": "24:00", "End_Time__c": "25:00"},
-            "Start_Time__c: must be a time HH:MM (24-hour); End_Time__c: must be a time HH:MM (24-hour)",
+            "Start_Time__c: must be a time HH:MM (24-hour); End_Time__c: must be a time HH:MM (24-hour; 24:00 ends at"
+            " midnight)",
         ),
         ({"Config_Type__c": "   "}, "Config_Type__c: required"),
         ({"CreatedDate": ""}, "CreatedDate: required"),
@@ -211,7 +213,7 @@ def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, 
         ),
         (
             {"Start_Time__c": "09:00", "End_Time__c": "1\u0969:00"},
-            "End_Time__c: must be a time HH:MM (24-hour)",
+            "End_Time__c: must be a time HH:MM (24-hour; 24:00 ends at midnight)",
         ),
         ({"Holiday_Date__c": "\uff12\uff10\uff12\uff16-12-25"}, "Holiday_Date__c: must be a date YYYY-MM-DD"),
         ({"CreatedDate": "2026-11-2\u0667T10:00:00Z"}, "CreatedDate: must be an ISO 8601 date-time"),
@@ -381,3 +383,9 @@ def test_a_created_date_with_a_lone_surrogate_still_gets_its_fail_under_a_storab
 @pytest.mark.parametrize("address", ["ops\x00lead@example.com", "ops.lead@exa\x07mple.com", "ops.lead@example.c\x7fom"])
 def test_an_e_mail_address_with_control_characters_is_not_an_e_mail_address(address: str) -> None:
     assert problems(with_fields(HOLIDAY, Requester_Email__c=address)) == "Requester_Email__c: must be an e-mail address"
+
+
+def test_a_closure_may_end_at_24_00_the_end_of_the_day() -> None:
+    """Contract section 1: ``24:00`` is allowed as an end (a closure from the afternoon to midnight)."""
+    change = parse_config_change(with_fields(HOLIDAY, Start_Time__c="13:00", End_Time__c="24:00"))
+    assert isinstance(change, ConfigChange) and change.values["End_Time__c"] == "24:00"
