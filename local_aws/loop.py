@@ -251,3 +251,121 @@ def contact_flow_event(parameters: dict[str, str]) -> dict[str, Any]:
             "Parameters": parameters,
         },
     }
+
+
+# --- One region's week: opening hours, holidays, what a caller meets, an emergency closure on and off ------------
+
+WEEK_REGION = "Oslo"
+WEEK = [f"2026-12-{day}" for day in range(21, 28)]
+"""Monday 21 to Sunday 27 December 2026."""
+
+
+def week_requests() -> list[SampleRequest]:
+    """Oslo's clock, its weekly hours (weekdays with a lunch break, a short Saturday, Sunday closed), Christmas Eve
+    closing at noon, Christmas Day every year, and what callers hear in an emergency."""
+    weekday_hours = "08:00-12:00,13:00-17:00"
+    hours = [
+        SampleRequest(hours_request("Add", WEEK_REGION, day, weekday_hours), "Success")
+        for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+    ]
+    return [
+        SampleRequest(_setting("Add", WEEK_REGION, "TimeZone", "Europe/Oslo"), "Success"),
+        *hours,
+        SampleRequest(hours_request("Add", WEEK_REGION, "Saturday", "10:00-14:00"), "Success"),
+        SampleRequest(
+            _holiday("Add", WEEK_REGION, "2026-12-24", "Christmas Eve", start="12:00", end="24:00"), "Success"
+        ),
+        SampleRequest(
+            {**_holiday("Add", WEEK_REGION, "2026-12-25", "Christmas Day"), "Recurrence__c": "Yearly"}, "Success"
+        ),
+        SampleRequest(_setting("Add", WEEK_REGION, "EmergencyMessage", "A storm has closed the centre."), "Success"),
+    ]
+
+
+def hours_request(action: str, region: str, weekday: str, open_hours: str = "") -> dict[str, str]:
+    fields = {"Action__c": action, "Config_Type__c": "Hours", "Region__c": region, "Weekday__c": weekday}
+    if open_hours:
+        fields["Open_Hours__c"] = open_hours
+    return fields
+
+
+def week_moments() -> list[SampleLookup]:
+    """What a caller meets at a few moments of the week (``at`` previews them)."""
+
+    def at(moment: str, **expected: str) -> SampleLookup:
+        return SampleLookup({"lookup": "status", "region": WEEK_REGION, "at": moment}, {"status": "ok", **expected})
+
+    return [
+        at("2026-12-21T09:00", isOpen="true", reason="open", closesAt="2026-12-21T12:00"),
+        at("2026-12-21T12:30", isOpen="false", reason="outside-hours", nextOpen="2026-12-21T13:00"),
+        at("2026-12-24T11:00", isOpen="true", reason="open", closesAt="2026-12-24T12:00"),
+        at("2026-12-24T15:00", isOpen="false", reason="holiday", message="Christmas Eve", nextOpen="2026-12-26T10:00"),
+        at("2026-12-25T10:00", isOpen="false", reason="holiday", holidayName="Christmas Day"),
+        at("2026-12-27T11:00", isOpen="false", reason="outside-hours", nextOpen="2026-12-28T08:00"),
+    ]
+
+
+EMERGENCY_MOMENT = "2026-12-21T09:00"
+
+
+@dataclass
+class WeekReport:
+    requests: list[tuple[SampleRequest, ConfigRequest]] = field(default_factory=list)
+    moments: list[tuple[SampleLookup, dict[str, str]]] = field(default_factory=list)
+    emergency: list[tuple[str, SampleLookup, dict[str, str]]] = field(default_factory=list)
+    """The same moment with ``Closed`` switched on, then off again."""
+
+    def problems(self) -> list[str]:
+        found = [
+            f"{record.id} {record.describe()}: Salesforce shows {record.status}, expected {sample.expected_status}"
+            for sample, record in self.requests
+            if record.status != sample.expected_status
+        ]
+        for lookup, answer in [*self.moments, *((lookup, answer) for _, lookup, answer in self.emergency)]:
+            wrong = {k: answer.get(k) for k, v in lookup.expected.items() if answer.get(k) != v}
+            if wrong:
+                found.append(f"status at {lookup.parameters.get('at')}: {wrong}, expected {lookup.expected}")
+        return found
+
+
+def run_week(clients: Clients, deployment: Deployment, handler: Handler, context: Any) -> WeekReport:
+    """Oslo's week through the whole loop (Salesforce -> router -> table -> status back), then Connect's answers;
+    then ``Closed`` set to ``true`` and back to ``false``, each a request of its own, and the same moment asked."""
+    from services import lookup  # the stand-in for "the lookups' cache has expired" between the switches
+
+    report = WeekReport()
+    org = SalesforceOrg()
+    flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
+    rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
+    poller = StreamPoller(clients.streams, deployment.stream_arn, deployment.stream_failure_queue_url, clients.sqs)
+    output = OutputFlow(clients.s3, deployment.status_bucket, deployment.status_prefix, deployment.output_flow_name)
+    poller.skip_to_end()
+    output.skip_existing()
+
+    def save(samples: list[SampleRequest]) -> None:
+        for sample in samples:
+            record, event = org.save_request(sample.fields)
+            report.requests.append((sample, record))
+            flow.publish(event)
+        rule.deliver(handler, context)
+        poller.poll(handler, context)
+        output.run(org)
+        lookup.use_lookups(None)
+
+    def ask(moment: SampleLookup) -> dict[str, str]:
+        answer: dict[str, str] = handler(contact_flow_event(moment.parameters), context)
+        return answer
+
+    save(week_requests())
+    report.moments = [(moment, ask(moment)) for moment in week_moments()]
+    for switch, expected in (
+        (
+            "true",
+            {"isOpen": "false", "reason": "emergency", "message": "A storm has closed the centre.", "nextOpen": ""},
+        ),
+        ("false", {"isOpen": "true", "reason": "open"}),
+    ):
+        save([SampleRequest(_setting("Add", WEEK_REGION, "Closed", switch), "Success")])
+        moment = SampleLookup({"lookup": "status", "region": WEEK_REGION, "at": EMERGENCY_MOMENT}, expected)
+        report.emergency.append((switch, moment, ask(moment)))
+    return report

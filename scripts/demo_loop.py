@@ -24,7 +24,16 @@ for _name in ("botocore", "boto3", "urllib3"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from local_aws.loop import Clients, Deployment, LoopReport, run_loop  # noqa: E402
+from local_aws.loop import (  # noqa: E402
+    WEEK,
+    WEEK_REGION,
+    Clients,
+    Deployment,
+    LoopReport,
+    WeekReport,
+    run_loop,
+    run_week,
+)
 
 STACK = "config-bridge-local"
 FUNCTION = "config-bridge-local-router"
@@ -82,7 +91,9 @@ def main() -> int:
     )
     report = run_loop(clients, deployment, handler.handler, context)
     print_report(report)
-    problems = report.problems()
+    week = run_week(clients, deployment, handler.handler, context)
+    print_week(week)
+    problems = report.problems() + week.problems()
     if problems:
         print("\nTHE LOOP MISBEHAVED:")
         for problem in problems:
@@ -141,6 +152,49 @@ def print_report(report: LoopReport) -> None:
         [
             [" ".join(f"{k}={v}" for k, v in lookup.parameters.items()), _answer(answer)]
             for lookup, answer in report.lookups
+        ],
+    )
+
+
+def print_week(week: WeekReport) -> None:
+    """One region's week: each day's opening hours, its holidays, what a caller meets at a few moments, and an
+    emergency closure switched on and off."""
+    from datetime import date
+
+    hours = {
+        r.fields["Weekday__c"]: r.fields.get("Open_Hours__c", "") for _, r in week.requests if "Weekday__c" in r.fields
+    }
+    holidays = {}
+    for _, record in week.requests:
+        if record.fields.get("Config_Type__c") == "Holiday":
+            window = record.fields.get("Start_Time__c", "")
+            closed = f"closed {window}-{record.fields.get('End_Time__c')}" if window else "closed all day"
+            yearly = " (every year)" if record.fields.get("Recurrence__c") == "Yearly" else ""
+            holidays[record.fields["Holiday_Date__c"]] = f"{record.fields['Holiday_Name__c']}{yearly}, {closed}"
+    print(f"\n== {WEEK_REGION}'s week (Europe/Oslo), set from Salesforce and written back")
+    _table(
+        ["day", "opening hours", "holiday"],
+        [
+            [
+                f"{date.fromisoformat(day):%a %d %b}",
+                hours.get(f"{date.fromisoformat(day):%A}", "closed"),
+                holidays.get(day, ""),
+            ]
+            for day in WEEK
+        ],
+    )
+    print("\n== What a caller meets (Connect lookup=status, at=...)")
+    shown = ("isOpen", "reason", "message", "closesAt", "nextOpen")
+    _table(
+        ["at", *shown],
+        [[lookup.parameters["at"], *(answer.get(key, "") for key in shown)] for lookup, answer in week.moments],
+    )
+    print("\n== An emergency closure: the setting Closed switched on, then off (each a Salesforce request)")
+    _table(
+        ["Closed", "at", *shown],
+        [
+            [switch, lookup.parameters["at"], *(answer.get(key, "") for key in shown)]
+            for switch, lookup, answer in week.emergency
         ],
     )
 

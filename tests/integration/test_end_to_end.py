@@ -149,3 +149,16 @@ def test_the_stand_ins_are_not_packaged_into_the_function() -> None:
     assert patterns[0] == "!**"
     included = [p for p in patterns if not p.startswith("!")]
     assert included == ["handler.py", "router/**", "services/**"]
+
+
+def test_one_region_s_week_answers_what_a_caller_meets_and_an_emergency_switches_on_and_off(
+    aws: Stack, lambda_context: Any
+) -> None:
+    """The demo's week (Oslo): hours, a part-day and a yearly holiday, and Closed on then off, through the loop."""
+    from local_aws.loop import run_week
+
+    week = run_week(clients(), deployment_of(aws), handler.handler, lambda_context)
+
+    assert week.problems() == []
+    assert len(week.requests) == 12 and {record.status for _, record in week.requests} == {"Success"}
+    assert [answer["reason"] for _, _, answer in week.emergency] == ["emergency", "open"]
