@@ -27,6 +27,7 @@ ROUTES = (
     "status-fanout",
     "flow-health",
     "connect-lookup",
+    "connect-status",
     "health-check",
     "custom-resource",
     "operator",
@@ -95,6 +96,14 @@ def connect_lookup_event() -> dict[str, Any]:
     return event
 
 
+def connect_status_event() -> dict[str, Any]:
+    """Is the region open now, and if not why and until when? (lookup=status: one read of every item it needs)."""
+    event = sample("connect-lookup--status-open-now")
+    event["Details"]["Parameters"]["region"] = LOOKUP_REGION
+    event["Details"]["ContactData"]["ContactId"] = str(uuid.uuid4())
+    return event
+
+
 def health_check_event() -> dict[str, Any]:
     event = sample("health-check--scheduled")
     event["id"] = str(uuid.uuid4())
@@ -129,6 +138,7 @@ SCENARIOS = {
         Scenario("status-fanout", stream_batch, {}),
         Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
         Scenario("connect-lookup", connect_lookup_event, {}),
+        Scenario("connect-status", connect_status_event, {}),
         Scenario("health-check", health_check_event, ALL_ACTIVE),
         Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
         Scenario("operator", operator_event, {}),
@@ -168,6 +178,18 @@ def lookup_items(table: str) -> list[dict[str, Any]]:
             **common,
         }
     ]
+    for weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
+        items.append(
+            {
+                "PK": {"S": f"REGION#{LOOKUP_REGION}"},
+                "SK": {"S": f"HOURS#{weekday}"},
+                "itemType": {"S": "HOURS"},
+                "weekday": {"S": weekday},
+                "openHours": {"S": "08:00-12:00,13:00-17:00"},
+                "requestKey": {"S": f"uuid:bench-{weekday}"},
+                **common,
+            }
+        )
     for offset in (-1, 0, 1):
         day = (today + timedelta(days=offset)).isoformat()
         items.append(
