@@ -87,7 +87,8 @@ $(SCAN_VENV)/.installed: requirements-scan.txt
 	touch $@
 
 # checkov on every stage's packaged template: zero findings; each skipped check carries its reason in the
-# resource's Metadata (serverless.yml). Offline: no download of external checks.
+# resource's Metadata (infra/*.yml; for what the framework generates, serverless.yml's resources extensions).
+# Offline: no download of external checks.
 security-scan: package-stages setup-scan ## checkov on every packaged template: zero findings
 	$(SCAN_VENV)/bin/checkov --framework cloudformation --compact --quiet --skip-download \
 		$(addprefix -f ,$(TEMPLATES))
