@@ -24,7 +24,7 @@ LOCAL_AWS := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=test AWS_SECRET_
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
-.PHONY: help setup setup-scan lint typecheck unit package package-stages cfn-lint security-scan salesforce-check test \
+.PHONY: help setup setup-scan lint format typecheck unit package package-stages cfn-lint security-scan salesforce-check test \
 	demo emulator-start emulator-stop deploy-local invoke stream look-table look-files look-emails clean bench
 
 # Every target with a `## ` comment on its line, in the order of this file (`make` alone runs this).
@@ -53,6 +53,13 @@ lint: setup ## ruff (lint and format) and the import contract (layers)
 	ruff format --check .
 	lint-imports
 
+# What `make lint` checks of ruff, fixed in place: the fixable findings first (a fix may need formatting after it), then
+# the format; the last step lists what no fix could change, and fails on it.
+format: setup ## rewrite the Python code to what lint checks (ruff check --fix, ruff format)
+	ruff check --fix --exit-zero --silent .
+	ruff format .
+	ruff check .
+
 typecheck: setup ## mypy on the package code
 	mypy
 
@@ -80,7 +87,8 @@ $(SCAN_VENV)/.installed: requirements-scan.txt
 	touch $@
 
 # checkov on every stage's packaged template: zero findings; each skipped check carries its reason in the
-# resource's Metadata (serverless.yml). Offline: no download of external checks.
+# resource's Metadata (infra/*.yml; for what the framework generates, serverless.yml's resources extensions).
+# Offline: no download of external checks.
 security-scan: package-stages setup-scan ## checkov on every packaged template: zero findings
 	$(SCAN_VENV)/bin/checkov --framework cloudformation --compact --quiet --skip-download \
 		$(addprefix -f ,$(TEMPLATES))

@@ -1,7 +1,7 @@
 """The scheduled AppFlow output flow: new status files under the prefix, read incrementally, written to
 Salesforce as UPDATE ``Config_Request__c`` by ``Id``.
 
-As deployed (serverless.yml, ``OutputFlow``), the flow does not stop at the first error
+As deployed (infra/salesforce.yml, ``OutputFlow``), the flow does not stop at the first error
 (``ErrorHandlingConfig.FailOnFirstError: false``): a record Salesforce refuses is kept in the status bucket under
 the failure prefix, and the run goes on with the next record and file. The run's execution record counts the
 refused records (``putFailuresCount``), as DescribeFlowExecutionRecords reports it. AWS does not document the

@@ -1,5 +1,5 @@
-"""How Lambda's event source mapping of the table's stream treats the function, as serverless.yml sets it up
-(``StatusStreamMapping``): one implementation, used by the stand-in poller (``make demo``, the end-to-end test)
+"""How Lambda's event source mapping of the table's stream treats the function, as infra/messaging.yml sets it
+up (``StatusStreamMapping``): one implementation, used by the stand-in poller (``make demo``, the end-to-end test)
 and by the reliability harness, so that the two cannot disagree on retries.
 
 - **Filter criteria**: only ``INSERT`` records of outcome items reach the function.
@@ -20,7 +20,7 @@ from typing import Any, Final
 MAX_RETRIES: Final = 5
 """serverless.yml ``streamMaxRetries`` (a test holds the two together)."""
 BATCH_SIZE: Final = 100
-"""serverless.yml ``StatusStreamMapping.BatchSize``."""
+"""infra/messaging.yml ``StatusStreamMapping.BatchSize``."""
 
 Records = list[dict[str, Any]]
 

@@ -9,8 +9,8 @@ import pytest
 
 import handler
 from services.settings import get_settings
-from tests.integration.test_infrastructure import load_serverless
 from tests.support.sample_events import load_event
+from tests.support.serverless_config import load_serverless
 
 SCENARIOS = {
     "HealingAlerts": "flow-health--execution-failed-expired-credentials",

@@ -34,6 +34,8 @@ NOT_RUN_BY_DEMO_OR_CI = {
     "package": "make test packages every stage (package-stages), prod included; this one into .serverless",
     "clean": "removes builds and caches",
     "help": "run by test_make_alone_lists_every_target",
+    "format": "rewrites the code in place; make test runs its checks without writing (lint: ruff check, ruff format "
+    "--check)",
 }
 # Commands other than `make` that bash blocks may show, each with what runs it.
 OTHER_LOCAL_COMMANDS = {

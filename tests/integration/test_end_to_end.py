@@ -143,7 +143,7 @@ def test_a_status_file_the_output_flow_cannot_read_shows_up_in_the_loop(
 
 
 def test_the_stand_ins_are_not_packaged_into_the_function() -> None:
-    from tests.integration.test_infrastructure import load_serverless
+    from tests.support.serverless_config import load_serverless
 
     patterns = load_serverless()["package"]["patterns"]
     assert patterns[0] == "!**"

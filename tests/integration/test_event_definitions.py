@@ -20,7 +20,7 @@ from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import RECURRENCES
 from services.models.config_change import FIELD_ORDER
 from services.models.status_file import STATUS_COLUMNS
-from tests.integration.test_infrastructure import load_serverless
+from tests.support.serverless_config import load_serverless
 
 ROOT = Path(__file__).resolve().parents[2]
 OBJECTS = ROOT / "salesforce/force-app/main/default/objects"

@@ -1,4 +1,5 @@
-"""serverless.yml's least-privilege rules, read from the file itself (no packaging, no AWS).
+"""serverless.yml's least-privilege rules, read from the files themselves (serverless.yml and the resource files it
+includes from infra/, merged as the framework merges them; no packaging, no AWS).
 
 Every IAM statement of the function's role names this stack's resources; ``Resource: '*'`` only for actions
 that AWS defines on ``*`` alone, each listed with its reason in docs/deploying.md.
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
+
+from tests.support.serverless_config import load_serverless, merged_resources, resource_files, where_defined
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,11 +26,12 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 
 
 # Who uses each action the function's role grants, as (file, the text in it that makes the call): a module of
-# services/ that calls the API, or serverless.yml where an AWS service acts with the role (the stream mapping reads
-# the stream and sends to its on-failure queue; AppFlow, creating the connector profile, uses the caller's rights on
-# the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a new call
-# adds its line here and its grant in serverless.yml. TransactWriteItems is authorised per part (Put -> PutItem,
-# Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound write's are Puts.
+# services/ that calls the API, or the resource file (infra/*.yml) where an AWS service acts with the role (the stream
+# mapping reads the stream and sends to its on-failure queue; AppFlow, creating the connector profile, uses the caller's
+# rights on the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a
+# new call adds its line here and its grant in serverless.yml (provider.iam). TransactWriteItems is authorised per
+# part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
+# write's are Puts.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
     "dynamodb:PutItem": [
@@ -40,16 +43,16 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     ],
     "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
     "dynamodb:BatchGetItem": [("services/aws/table/reader.py", ".batch_get_item(")],
-    "dynamodb:DescribeStream": [("serverless.yml", "StatusStreamMapping:")],
+    "dynamodb:DescribeStream": [("infra/messaging.yml", "StatusStreamMapping:")],
     "dynamodb:GetRecords": [
-        ("serverless.yml", "StatusStreamMapping:"),
+        ("infra/messaging.yml", "StatusStreamMapping:"),
         ("services/aws/table_stream.py", ".get_records("),
     ],
     "dynamodb:GetShardIterator": [
-        ("serverless.yml", "StatusStreamMapping:"),
+        ("infra/messaging.yml", "StatusStreamMapping:"),
         ("services/aws/table_stream.py", ".get_shard_iterator("),
     ],
-    "dynamodb:ListStreams": [("serverless.yml", "StatusStreamMapping:")],
+    "dynamodb:ListStreams": [("infra/messaging.yml", "StatusStreamMapping:")],
     "s3:PutObject": [("services/aws/status_bucket.py", ".put_object(")],
     "s3:GetObject": [
         ("services/aws/status_bucket.py", ".head_object("),  # HeadObject is authorised as s3:GetObject
@@ -68,7 +71,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/notification_topic.py", ".publish("),
         ("services/aws/support_topic.py", ".publish("),
     ],
-    "sqs:SendMessage": [("serverless.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
+    "sqs:SendMessage": [("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
     "sqs:ReceiveMessage": [("services/aws/dead_letter_queues.py", ".receive_message(")],
     "sqs:DeleteMessage": [("services/aws/dead_letter_queues.py", ".delete_message(")],
     # The key encrypts the secret, the queues, the topics and both buckets: reading any of them decrypts,
@@ -82,7 +85,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "kms:GenerateDataKey": [
         ("services/aws/status_bucket.py", ".put_object("),
         ("services/aws/support_topic.py", ".publish("),
-        ("serverless.yml", "Destination: !GetAtt StreamFailureQueue.Arn"),
+        ("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn"),
     ],
     "kms:DescribeKey": [("services/aws/flows.py", 'request["kmsArn"]')],
     "kms:CreateGrant": [("services/aws/flows.py", 'request["kmsArn"]')],
@@ -99,26 +102,6 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-class _TemplateLoader(yaml.SafeLoader):
-    """Reads CloudFormation short forms (!Ref, !Sub, ...) as plain values."""
-
-
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-_TemplateLoader.add_multi_constructor("!", _tagged)
-
-
-def load_serverless() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.load((ROOT / "serverless.yml").read_text(), Loader=_TemplateLoader)
-    return document
-
-
 def role_statements() -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = load_serverless()["provider"]["iam"]["role"]["statements"]
     return statements
@@ -126,6 +109,43 @@ def role_statements() -> list[dict[str, Any]]:
 
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+# ---- serverless.yml and its resource files (infra/*.yml) ----
+
+# Where each concern lives (docs/deploying.md, "What serverless.yml holds"): a resource moved to another file, here too.
+CONCERNS = {
+    "infra/storage.yml": {"CustomerKey", "ConfigTable", "StatusBucket", "LargeEventBucket", "StatusBucketPolicy"},
+    "infra/messaging.yml": {
+        "NotificationTopic",
+        "InboundDeadLetterQueue",
+        "DeadLetterQueuesPolicy",
+        "StatusStreamMapping",
+    },
+    "infra/salesforce.yml": {"SalesforceSecret", "SalesforceConnection", "InputFlow", "OutputFlow", "FlowActivation"},
+    "infra/connect.yml": {"ConnectLambdaAssociation", "ConnectInvokePermission"},
+    "infra/alarms.yml": {"InboundDeadLetterAlarm", "LookupLatencyAlarm", "Dashboard"},
+}
+
+
+def test_every_resource_file_is_included_and_each_logical_id_defined_once() -> None:
+    """A file under infra/ that serverless.yml does not list would never be deployed; a logical id in two files would
+    be deep-merged by the framework without a word (merged_resources fails on it)."""
+    assert sorted(resource_files()) == sorted((ROOT / "infra").glob("*.yml"))
+    merged = merged_resources()
+    assert set(merged) == {"Parameters", "Conditions", "Resources", "Outputs", "extensions"}
+    where = where_defined()
+    for path, names in CONCERNS.items():
+        assert {name for name in names if where.get(name) == path} == names, path
+    assert set(where.values()) == set(CONCERNS), "every resource file holds resources, serverless.yml none"
+
+
+def test_serverless_yml_keeps_the_function_its_role_params_and_custom() -> None:
+    document = load_serverless()
+    assert set(document["functions"]) == {"router"}
+    assert document["provider"]["iam"]["role"]["statements"]
+    assert {"default", "local", "dev", "prod"} == set(document["params"])
+    assert document["custom"]["configChangeFields"]
 
 
 def test_every_role_statement_is_named_and_allows() -> None:

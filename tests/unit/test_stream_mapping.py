@@ -1,44 +1,25 @@
-"""The stream's event source mapping (serverless.yml): only new outcome items invoke the function, failures
+"""The stream's event source mapping (infra/messaging.yml): only new outcome items invoke the function, failures
 are reported per record, retries are bounded, and what runs out lands in an encrypted queue."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from local_aws import stream_mapping
 from services.status_fanout import Skipped, outcome_in
 from tests.support.sample_events import load_event, sample_event_names
+from tests.support.serverless_config import load_serverless
 from tests.support.stream_batches import ttl_removal
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-class _CloudFormationLoader(yaml.SafeLoader):
-    """serverless.yml with CloudFormation's short tags kept as ``{"Tag": value}``."""
-
-
-def _tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-_CloudFormationLoader.add_multi_constructor("!", _tagged)
 
 
 @pytest.fixture(scope="module")
 def serverless() -> dict[str, Any]:
-    text = (ROOT / "serverless.yml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.load(text, Loader=_CloudFormationLoader)
-    return loaded
+    """serverless.yml with its resource files merged (tests/support/serverless_config.py)."""
+    return load_serverless()
 
 
 @pytest.fixture(scope="module")
