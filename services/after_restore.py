@@ -1,8 +1,9 @@
 """SnapStart: what the copies restored from one snapshot must not share, renewed after each restore.
 
 Imported by ``handler`` only where the runtime provides ``snapshot_restore_py`` (Lambda's Python runtimes do;
-the hook runs only when SnapStart restores a snapshot, README "SnapStart"). A snapshot holds what the init
-phase made: the modules, the logger, metrics and tracer, and ``random``'s state. Renewed:
+the hook runs only when SnapStart restores a snapshot: docs/benchmarks.md, "SnapStart or provisioned
+concurrency"). A snapshot holds what the init phase made: the modules, the logger, metrics and tracer, and
+``random``'s state. Renewed:
 
 - ``random``'s state, seeded once at import from ``os.urandom``: every copy would draw the same numbers (the
   jitter of botocore's retries and of the table reader's backoff). ``uuid.uuid4`` and ``secrets`` read

@@ -171,7 +171,7 @@ class InvalidConfigChange(BaseModel):
 class LargeEventPointer(BaseModel):
     """The ``detail`` of an event that AppFlow found too large for EventBridge: where it stored the event.
 
-    AppFlow publishes no shape for it; this is the one this deployment reads (see the README).
+    AppFlow publishes no shape for it; this is the one this deployment reads (see docs/routes.md, "Large events").
     """
 
     model_config = ConfigDict(extra="ignore", frozen=True)

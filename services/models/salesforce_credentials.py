@@ -1,6 +1,6 @@
 """The connected app's credentials as the Secrets Manager secret holds them, checked before AppFlow sees them.
 
-The secret is one JSON object (the README's "Connecting Salesforce" documents it). JWT bearer is the grant, and
+The secret is one JSON object (docs/operations.md, "Connecting Salesforce", documents it). JWT bearer is the grant, and
 it comes in one of two forms:
 
 | field           | needed for                          | what                                                    |

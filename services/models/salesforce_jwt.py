@@ -3,9 +3,10 @@
 Signing uses the standard library only. RS256 is RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 section 3.3, RFC 8017
 section 8.2): deterministic, no randomness in the padding, so it is a DER reader for the private key and one modular
 exponentiation. The ``cryptography`` package would do the same, but it is not in the Lambda runtime and its arm64
-wheels (with ``cffi``) would add about 5 MB to a 4.2 MB zip for a call made once a fortnight (README, "Connecting
-Salesforce"). The tests check every signature against ``cryptography`` byte for byte. The exponentiation is blinded
-and its result verified with the public exponent, so a key whose parts do not match fails here, not at Salesforce.
+wheels (with ``cffi``) would add about 5 MB to a 4.2 MB zip for a call made once a fortnight
+(docs/operations.md, "Connecting Salesforce"). The tests check every signature against ``cryptography`` byte for
+byte. The exponentiation is blinded and its result verified with the public exponent, so a key whose parts do not
+match fails here, not at Salesforce.
 
 Nothing here logs, and no error carries a key, a claim value or a token.
 """
