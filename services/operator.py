@@ -24,6 +24,7 @@ OPERATIONS: dict[str, str] = {
     "check-writeback": "services.writeback:check_writeback_operation",
     "redrive-inbound": "services.redrive:redrive_inbound_operation",
     "redrive-stream-failures": "services.redrive:redrive_stream_failures_operation",
+    "sync-connect": "services.connect_sync:sync_connect_operation",
 }
 
 

@@ -47,6 +47,9 @@ class Settings:
     """Where in the status bucket the output flow keeps the records Salesforce refused."""
     status_flow_schedule: str = "rate(5minutes)"
     """The output flow's schedule (AppFlow's syntax): a write-back waiting two periods is a health problem."""
+    connect_instance_arn: str = ""
+    """The Amazon Connect instance whose hours of operation the sync keeps in step (stage param
+    ``connectInstanceArn``); empty: none."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

@@ -93,6 +93,14 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
     "secretsmanager:CreateSecret": [("services/aws/flows.py", ".create_connector_profile(")],
     "secretsmanager:PutResourcePolicy": [("services/aws/flows.py", ".create_connector_profile(")],
+    "dynamodb:Query": [("services/aws/table/region_items.py", ".query(")],
+    "dynamodb:Scan": [("services/aws/table/region_items.py", ".scan(")],
+    "connect:DescribeHoursOfOperation": [("services/aws/connect.py", ".describe_hours_of_operation(")],
+    "connect:UpdateHoursOfOperation": [("services/aws/connect.py", ".update_hours_of_operation(")],
+    "connect:ListHoursOfOperationOverrides": [("services/aws/connect.py", ".list_hours_of_operation_overrides(")],
+    "connect:CreateHoursOfOperationOverride": [("services/aws/connect.py", ".create_hours_of_operation_override(")],
+    "connect:UpdateHoursOfOperationOverride": [("services/aws/connect.py", ".update_hours_of_operation_override(")],
+    "connect:DeleteHoursOfOperationOverride": [("services/aws/connect.py", ".delete_hours_of_operation_override(")],
     "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
     "appflow:DescribeFlowExecutionRecords": [("services/aws/flows.py", ".describe_flow_execution_records(")],
     "appflow:StartFlow": [("services/aws/flows.py", ".start_flow(")],
@@ -173,6 +181,14 @@ def test_other_statements_name_this_stacks_resources() -> None:
                 continue
             assert isinstance(resource, dict), statement["Sid"]
             [(function, argument)] = resource.items()
+            if function == "If":  # a grant that exists with a stage param only (connectInstanceArn)
+                condition, *branches = argument
+                assert condition in load_serverless()["resources"]["Conditions"], statement["Sid"]
+                for branch in branches:
+                    [(function, argument)] = branch.items()
+                    assert function == "Sub", statement["Sid"]
+                    assert "${AWS::AccountId}" in argument or argument.startswith("${ConnectInstanceArn}/"), argument
+                continue
             if function in {"Ref", "GetAtt"}:  # a resource of this template
                 assert str(argument).split(".")[0] in load_serverless()["resources"]["Resources"]
                 continue
@@ -271,6 +287,7 @@ _CALLED_SERVICES = {
     "sqs": "sqs",
     "appflow": "appflow",
     "secretsmanager": "secretsmanager",
+    "connect": "connect",
 }
 # Operations authorised under another action's name (the S3 and DynamoDB user guides' permission tables).
 _AUTHORISED_AS = {

@@ -1,0 +1,225 @@
+"""Connect's hours of operation kept in step (contract section 6): the adapter's real request shapes (botocore's
+Stubber checks each against the service model), the region read under moto, and a region's sync end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.stub import ANY, Stubber
+
+from services import aws as aws_clients
+from services.aws.connect import ConnectCallError, HoursOfOperation
+from services.aws.table.region_items import region_items, regions_with
+from services.connect_hours import CONNECT_DAYS, Override, WeeklyHours
+from services.connect_sync import HOURS_ID_KEY, sync_connect_operation, sync_region
+from tests.support.aws_stack import Stack
+
+INSTANCE = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
+INSTANCE_ID = "11111111-2222-3333-4444-555555555555"
+HOURS_ID = "hours-1"
+NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+FULL_DAY = {"Hours": 0, "Minutes": 0}
+
+
+@pytest.fixture
+def connect() -> Iterator[tuple[HoursOfOperation, Stubber]]:
+    client = aws_clients.session().client("connect", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield HoursOfOperation(client, INSTANCE), stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def synced(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE)
+    monkeypatch.setattr("services.connect_sync._now", lambda: NOW)
+
+
+def _full_week() -> list[dict[str, Any]]:
+    return [{"Day": day, "StartTime": FULL_DAY, "EndTime": FULL_DAY} for day in sorted(CONNECT_DAYS)]
+
+
+def _expect_reads(stubber: Stubber, overrides: list[dict[str, Any]], *, time_zone: str = "UTC") -> None:
+    hours = {"HoursOfOperationId": HOURS_ID, "TimeZone": time_zone, "Config": _full_week()}
+    ids = {"InstanceId": INSTANCE_ID, "HoursOfOperationId": HOURS_ID}
+    stubber.add_response("describe_hours_of_operation", {"HoursOfOperation": hours}, ids)
+    stubber.add_response(
+        "list_hours_of_operation_overrides",
+        {"HoursOfOperationOverrideList": overrides},
+        {**ids, "MaxResults": 100},
+    )
+
+
+def test_the_adapter_pages_the_overrides_and_reads_them_back(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    hours, stubber = connect
+    ids = {"InstanceId": INSTANCE_ID, "HoursOfOperationId": HOURS_ID, "MaxResults": 100}
+    first = {"Name": "Staff party", "HoursOfOperationOverrideId": "o1", "OverrideType": "STANDARD", "Config": []}
+    second = {
+        "Name": "cb-yearly-12-25",
+        "HoursOfOperationOverrideId": "o2",
+        "OverrideType": "CLOSED",
+        "Config": [{"Day": "MONDAY", "StartTime": {"Hours": 13, "Minutes": 0}, "EndTime": FULL_DAY}],
+        "EffectiveFrom": "2025-12-25",
+        "EffectiveTill": "2028-12-31",
+        "RecurrenceConfig": {
+            "RecurrencePattern": {"Frequency": "YEARLY", "Interval": 1, "ByMonth": [12], "ByMonthDay": [25]}
+        },
+    }
+    stubber.add_response(
+        "list_hours_of_operation_overrides", {"HoursOfOperationOverrideList": [first], "NextToken": "t"}, ids
+    )
+    stubber.add_response(
+        "list_hours_of_operation_overrides", {"HoursOfOperationOverrideList": [second]}, {**ids, "NextToken": "t"}
+    )
+    found = hours.overrides(HOURS_ID)
+    assert [o.name for o in found] == ["Staff party", "cb-yearly-12-25"]
+    assert found[1].yearly_on == (12, 25)
+    assert found[1].config == {("MONDAY", 780, 1440)}
+
+
+def test_the_adapter_writes_the_models_shapes(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    hours, stubber = connect
+    ids = {"InstanceId": INSTANCE_ID, "HoursOfOperationId": HOURS_ID}
+    yearly = Override(
+        "cb-yearly-12-25", frozenset({("MONDAY", 0, 1440)}), "2025-12-25", "2028-12-31", "Christmas", (12, 25)
+    )
+    stubber.add_response(
+        "create_hours_of_operation_override",
+        {"HoursOfOperationOverrideId": "new"},
+        {
+            **ids,
+            "Name": "cb-yearly-12-25",
+            "Description": "Christmas",
+            "Config": [{"Day": "MONDAY", "StartTime": FULL_DAY, "EndTime": FULL_DAY}],
+            "EffectiveFrom": "2025-12-25",
+            "EffectiveTill": "2028-12-31",
+            "OverrideType": "CLOSED",
+            "RecurrenceConfig": {
+                "RecurrencePattern": {"Frequency": "YEARLY", "Interval": 1, "ByMonth": [12], "ByMonthDay": [25]}
+            },
+        },
+    )
+    stubber.add_response(
+        "update_hours_of_operation",
+        {},
+        {
+            **ids,
+            "TimeZone": "Europe/Paris",
+            "Config": [{"Day": "FRIDAY", "StartTime": {"Hours": 8, "Minutes": 30}, "EndTime": FULL_DAY}],
+        },
+    )
+    stubber.add_response("delete_hours_of_operation_override", {}, {**ids, "HoursOfOperationOverrideId": "old"})
+    assert hours.create_override(HOURS_ID, yearly) == "new"
+    hours.update(HOURS_ID, WeeklyHours("Europe/Paris", frozenset({("FRIDAY", 510, 1440)})))
+    hours.delete_override(HOURS_ID, "old")
+
+
+def test_a_refused_call_is_a_connect_call_error(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    hours, stubber = connect
+    stubber.add_client_error("describe_hours_of_operation", "ResourceNotFoundException", "no such hours", 404)
+    with pytest.raises(ConnectCallError) as raised:
+        hours.describe(HOURS_ID)
+    assert raised.value.code == "ResourceNotFoundException"
+
+
+ITEMS = {
+    f"SETTING#{HOURS_ID_KEY}": {"key": HOURS_ID_KEY, "value": HOURS_ID},
+    "HOLIDAY#2026-12-24": {"date": "2026-12-24", "name": "Eve", "startTime": "13:00", "endTime": "24:00"},
+    "HOLIDAY#2025-12-01": {"date": "2025-12-01", "name": "Past"},
+}
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_region_sync_writes_the_difference_and_leaves_a_foreign_override(
+    connect: tuple[HoursOfOperation, Stubber],
+) -> None:
+    hours, stubber = connect
+    foreign = {"Name": "Staff party", "HoursOfOperationOverrideId": "f1", "OverrideType": "STANDARD", "Config": []}
+    gone = {
+        "Name": "cb-holiday-2026-12-10",
+        "HoursOfOperationOverrideId": "g1",
+        "OverrideType": "CLOSED",
+        "Config": [{"Day": "THURSDAY", "StartTime": FULL_DAY, "EndTime": FULL_DAY}],
+        "EffectiveFrom": "2026-12-10",
+        "EffectiveTill": "2026-12-10",
+    }
+    _expect_reads(stubber, [foreign, gone])
+    ids = {"InstanceId": INSTANCE_ID, "HoursOfOperationId": HOURS_ID}
+    stubber.add_response("delete_hours_of_operation_override", {}, {**ids, "HoursOfOperationOverrideId": "g1"})
+    stubber.add_response(
+        "create_hours_of_operation_override",
+        {"HoursOfOperationOverrideId": "n1"},
+        {
+            **ids,
+            "Name": "cb-holiday-2026-12-24",
+            "Description": "Eve",
+            "Config": ANY,
+            "EffectiveFrom": "2026-12-24",
+            "EffectiveTill": "2026-12-24",
+            "OverrideType": "CLOSED",
+        },
+    )
+    report = sync_region("US-East", read_items=lambda _: ITEMS, connect=lambda _: hours)
+    assert report.outcome == "synced"
+    assert (report.created, report.deleted, report.updated) == (
+        ["cb-holiday-2026-12-24"],
+        ["cb-holiday-2026-12-10"],
+        [],
+    )
+    assert not report.weekly_updated
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_second_sync_with_nothing_new_only_reads(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    hours, stubber = connect
+    made = {
+        "Name": "cb-holiday-2026-12-24",
+        "HoursOfOperationOverrideId": "n1",
+        "OverrideType": "CLOSED",
+        "Description": "Eve",
+        "Config": [{"Day": "THURSDAY", "StartTime": {"Hours": 13, "Minutes": 0}, "EndTime": FULL_DAY}],
+        "EffectiveFrom": "2026-12-24",
+        "EffectiveTill": "2026-12-24",
+    }
+    _expect_reads(stubber, [made])
+    report = sync_region("US-East", read_items=lambda _: ITEMS, connect=lambda _: hours)
+    assert report.outcome == "in-step"  # the Stubber would fail on any write it was not given
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_refused_call_is_reported_not_raised(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    hours, stubber = connect
+    stubber.add_client_error("describe_hours_of_operation", "AccessDeniedException", "not allowed", 403)
+    report = sync_region("US-East", read_items=lambda _: ITEMS, connect=lambda _: hours)
+    assert report.outcome == "refused" and "AccessDeniedException" in report.error
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_region_without_the_setting_has_nothing_to_sync() -> None:
+    def no_connect(_: str) -> HoursOfOperation:
+        raise AssertionError("Connect must not be called")
+
+    report = sync_region("US-East", read_items=lambda _: {}, connect=no_connect)
+    assert report.outcome == "not-configured"
+
+
+def test_the_region_read_skips_tombstones_and_the_scan_finds_configured_regions(aws: Stack) -> None:
+    client = aws_clients.client("dynamodb")
+    for pk, sk, extra in [
+        ("REGION#US-East", f"SETTING#{HOURS_ID_KEY}", {"value": {"S": HOURS_ID}}),
+        ("REGION#US-East", "HOLIDAY#2026-12-25", {"name": {"S": "Christmas"}}),
+        ("REGION#US-East", "HOLIDAY#2026-12-26", {"deleted": {"BOOL": True}}),
+        ("REGION#EU", f"SETTING#{HOURS_ID_KEY}", {"deleted": {"BOOL": True}}),
+        ("REGION#APAC", "SETTING#TimeZone", {"value": {"S": "Asia/Tokyo"}}),
+    ]:
+        client.put_item(TableName=aws.table_name, Item={"PK": {"S": pk}, "SK": {"S": sk}, **extra})
+    assert sorted(region_items("US-East")) == [f"SETTING#{HOURS_ID_KEY}", "HOLIDAY#2026-12-25"][::-1]
+    assert regions_with(f"SETTING#{HOURS_ID_KEY}") == ["US-East"]
+
+
+def test_the_operation_needs_a_region() -> None:
+    with pytest.raises(ValueError, match="region"):
+        sync_connect_operation({"operation": "sync-connect"})

@@ -1,0 +1,165 @@
+"""The desired state of Connect's hours of operation and the diff against what Connect holds (contract section 6)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from services.connect_hours import (
+    CLOSED_NAME,
+    CONNECT_DAYS,
+    MAX_OVERRIDES,
+    Override,
+    RegionRecords,
+    WeeklyHours,
+    desired_state,
+    plan_overrides,
+    plan_sync,
+)
+from services.kinds.holiday import Holiday
+
+TODAY = date(2026, 11, 30)
+
+
+def _names(overrides: tuple[Override, ...]) -> list[str]:
+    return [override.name for override in overrides]
+
+
+def _applied(current: list[Override], records: RegionRecords, today: date = TODAY) -> list[Override]:
+    """What Connect holds after the plan is carried out (ids given to new ones by name)."""
+    _, plan = plan_overrides(records, today, current)
+    kept = {o.override_id: o for o in current if o.override_id not in {d.override_id for d in plan.delete}}
+    kept.update({o.override_id: o for o in plan.update})
+    kept.update({f"id-{o.name}": replace(o, override_id=f"id-{o.name}") for o in plan.create})
+    return list(kept.values())
+
+
+def test_a_region_without_hours_is_open_around_the_clock_every_day_in_its_time_zone() -> None:
+    weekly = desired_state(RegionRecords(time_zone="America/New_York"), TODAY).weekly
+    assert weekly == WeeklyHours("America/New_York", frozenset((day, 0, 1440) for day in CONNECT_DAYS))
+
+
+def test_hours_become_the_weekly_config_and_a_weekday_without_hours_is_closed() -> None:
+    records = RegionRecords(hours={0: ((480, 720), (780, 1050)), 5: ((600, 1440),)})
+    assert desired_state(records, TODAY).weekly.config == {
+        ("MONDAY", 480, 720),
+        ("MONDAY", 780, 1050),
+        ("SATURDAY", 600, 1440),
+    }
+
+
+def test_a_year_of_holidays_becomes_one_closed_override_each_on_its_weekday() -> None:
+    days = [TODAY + timedelta(days=n) for n in range(0, 365, 30)]
+    records = RegionRecords(holidays=tuple(Holiday(day.isoformat(), f"H{n}") for n, day in enumerate(days)))
+    _, plan = plan_overrides(records, TODAY, [])
+    assert _names(plan.create) == [f"cb-holiday-{day.isoformat()}" for day in days]
+    first = plan.create[0]
+    assert first.override_type == "CLOSED"
+    assert first.config == {("MONDAY", 0, 1440)}  # 2026-11-30 is a Monday, closed all day
+    assert (first.effective_from, first.effective_till, first.description) == ("2026-11-30", "2026-11-30", "H0")
+    assert plan.update == plan.delete == plan.left_out == ()
+
+
+def test_a_part_day_window_closes_only_the_window() -> None:
+    records = RegionRecords(holidays=(Holiday("2026-12-24", "Christmas Eve", "13:00", "24:00"),))
+    (override,) = plan_overrides(records, TODAY, [])[1].create
+    assert override.config == {("THURSDAY", 780, 1440)}
+
+
+def test_a_yearly_holiday_is_one_yearly_override_on_every_weekday() -> None:
+    records = RegionRecords(holidays=(Holiday("2025-12-25", "Christmas", yearly=True),))
+    (override,) = plan_overrides(records, TODAY, [])[1].create
+    assert override.name == "cb-yearly-12-25"
+    assert override.yearly_on == (12, 25)
+    assert override.effective_from == "2025-12-25"
+    assert override.effective_till == "2028-12-31"
+    assert override.config == {(day, 0, 1440) for day in CONNECT_DAYS}
+
+
+def test_an_emergency_closure_closes_every_day_from_today_and_is_removed_when_lifted() -> None:
+    closed = RegionRecords(closed=True)
+    (override,) = plan_overrides(closed, TODAY, [])[1].create
+    assert override.name == CLOSED_NAME
+    assert override.config == {(day, 0, 1440) for day in CONNECT_DAYS}
+    assert (override.effective_from, override.effective_till) == ("2026-11-30", "2027-11-30")
+    current = _applied([], closed)
+    # the next days: nothing to write (the start is kept, the end renewed only when a month has gone by)
+    assert plan_overrides(closed, TODAY + timedelta(days=1), current)[1].writes == 0
+    renewal = plan_overrides(closed, TODAY + timedelta(days=31), current)[1]
+    assert _names(renewal.update) == [CLOSED_NAME]
+    assert renewal.update[0].effective_from == "2026-11-30"
+    lifted = plan_overrides(RegionRecords(), TODAY + timedelta(days=1), current)[1]
+    assert _names(lifted.delete) == [CLOSED_NAME] and lifted.create == lifted.update == ()
+
+
+def test_a_deleted_a_past_and_a_changed_holiday() -> None:
+    records = RegionRecords(
+        holidays=(Holiday("2026-12-01", "A"), Holiday("2026-12-02", "B"), Holiday("2026-12-03", "C"))
+    )
+    current = _applied([], records)
+    later = RegionRecords(holidays=(Holiday("2026-12-01", "A"), Holiday("2026-12-03", "C renamed", "09:00", "12:00")))
+    _, plan = plan_overrides(later, date(2026, 12, 2), current)
+    assert _names(plan.delete) == ["cb-holiday-2026-12-01", "cb-holiday-2026-12-02"]  # past, deleted
+    assert _names(plan.update) == ["cb-holiday-2026-12-03"]
+    assert plan.update[0].override_id == "id-cb-holiday-2026-12-03"
+    assert plan.update[0].config == {("THURSDAY", 540, 720)}
+    assert plan.create == ()
+
+
+def test_a_holiday_beyond_365_days_is_not_an_override_yet() -> None:
+    far = TODAY + timedelta(days=366)
+    edge = TODAY + timedelta(days=365)
+    records = RegionRecords(holidays=(Holiday(far.isoformat(), "Far"), Holiday(edge.isoformat(), "Edge")))
+    assert _names(plan_overrides(records, TODAY, [])[1].create) == [f"cb-holiday-{edge.isoformat()}"]
+
+
+def test_a_foreign_override_is_never_touched_and_counts_against_the_limit() -> None:
+    foreign = Override("Staff party", frozenset({("MONDAY", 0, 1440)}), "2026-12-07", "2026-12-07", override_id="f1")
+    lookalike = replace(foreign, name="CB-not-ours", override_id="f2")
+    records = RegionRecords(
+        holidays=tuple(Holiday((TODAY + timedelta(days=n)).isoformat(), f"H{n}") for n in range(MAX_OVERRIDES))
+    )
+    _, plan = plan_overrides(records, TODAY, [foreign, lookalike])
+    assert all(override.override_id not in {"f1", "f2"} for override in plan.update + plan.delete)
+    assert len(plan.create) == MAX_OVERRIDES - 2
+    assert plan.left_out == tuple(f"cb-holiday-{(TODAY + timedelta(days=n)).isoformat()}" for n in (48, 49))
+
+
+def test_past_50_candidates_the_nearest_are_kept_and_the_rest_reported() -> None:
+    holidays = tuple(Holiday((TODAY + timedelta(days=n)).isoformat(), f"H{n}") for n in range(1, 60))
+    yearly = Holiday("2020-12-05", "Yearly", yearly=True)  # next on 2026-12-05: near, kept
+    records = RegionRecords(holidays=(*holidays, yearly), closed=True)
+    _, plan = plan_overrides(records, TODAY, [])
+    assert len(plan.create) == MAX_OVERRIDES
+    assert plan.create[0].name == CLOSED_NAME
+    assert "cb-yearly-12-05" in _names(plan.create)
+    assert len(plan.left_out) == 60 + 1 - MAX_OVERRIDES
+    assert plan.left_out[-1] == f"cb-holiday-{(TODAY + timedelta(days=59)).isoformat()}"
+
+
+def test_a_second_sync_with_nothing_new_writes_nothing() -> None:
+    records = RegionRecords(
+        time_zone="Europe/Paris",
+        hours={0: ((480, 1020),)},
+        holidays=(
+            Holiday("2026-12-24", "Eve", "12:00", "24:00"),
+            Holiday("2026-12-25", "Christmas", yearly=True),
+            Holiday("2027-01-01", "New Year"),
+        ),
+        closed=True,
+    )
+    desired, first = plan_sync(records, TODAY, WeeklyHours("UTC", frozenset()), [])
+    assert first.writes == 1 + 4
+    current = _applied([], records)
+    _, second = plan_sync(records, TODAY, desired.weekly, current)
+    assert second.writes == 0 and second.weekly is None
+    _, next_day = plan_sync(records, TODAY + timedelta(days=1), desired.weekly, current)
+    assert next_day.writes == 0
+
+
+def test_two_own_overrides_of_one_name_keep_the_first() -> None:
+    records = RegionRecords(holidays=(Holiday("2026-12-25", "Christmas"),))
+    (made,) = _applied([], records)
+    twin = replace(made, override_id="twin")
+    _, plan = plan_overrides(records, TODAY, [made, twin])
+    assert [o.override_id for o in plan.delete] == ["twin"] and plan.create == plan.update == ()
