@@ -137,6 +137,54 @@ def sync_region(
     return report
 
 
+ALERT_HOURS_KEPT = 24
+
+
+def reconcile(now: datetime | None = None, *, sync: Callable[[str], SyncReport] = sync_region) -> dict[str, Any]:
+    """The scheduled check's full reconcile: every region with the setting synced (holidays enter the 365-day window
+    and leave it when past). A refused sync is tried again at the next check; the support topic is told once per
+    region, kind (``refused``, ``left-out``) and hour. A deployment without a Connect instance makes no call."""
+    if not get_settings().connect_instance_arn:
+        return {"skipped": "no Connect instance (stage param connectInstanceArn)"}
+    moment = now or _now()
+    reports = [sync(region) for region in regions_with(sort_key_of(HOURS_ID_KEY))]
+    alerted = [kind_and_region for report in reports for kind_and_region in _alert_once(report, moment)]
+    return {"regions": [report.as_dict() for report in reports], "alerted": alerted}
+
+
+def _alert_once(report: SyncReport, moment: datetime) -> list[str]:
+    from services.aws.support_topic import support_topic
+    from services.aws.table import alert_marks
+
+    problems = []
+    if report.outcome == "refused":
+        problems.append(("refused", f"Connect refused the sync: {report.error}"))
+    if report.left_out:
+        problems.append(("left-out", "past Connect's 50 overrides, not made: " + ", ".join(report.left_out)))
+    sent = []
+    window = moment.strftime("%Y-%m-%dT%H")
+    for kind, what in problems:
+        subject = f"connect-hours:{report.region}"
+        if not alert_marks.claim(subject, kind, window, int(moment.timestamp()) + ALERT_HOURS_KEPT * 3600):
+            continue
+        message = (
+            f"Region: {report.region}\nHours of operation: {report.hours_of_operation}\nProblem: {what}\n"
+            "What a person must do: check the region's ConnectHoursOfOperationId setting and the instance "
+            "(stage param connectInstanceArn), the router's permissions on it, then run "
+            '`serverless invoke -f router --stage <stage> -d \'{"operation":"sync-connect","region":"all"}\'`. '
+            "The scheduled check tries again; this alert is sent at most once an hour per region and problem."
+        )
+        try:
+            support_topic().publish(
+                f"Connect hours {report.region}: {kind}", message, {"region": report.region, "kind": kind}
+            )
+        except Exception:
+            alert_marks.release(subject, kind, window)
+            raise
+        sent.append(f"{kind}:{report.region}")
+    return sent
+
+
 def sync_connect_operation(event: dict[str, Any]) -> dict[str, Any]:
     """``{"operation": "sync-connect", "region": "US-East"}``, or ``"region": "all"``: every region that has the
     ``ConnectHoursOfOperationId`` setting (a Scan of the table)."""

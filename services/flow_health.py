@@ -166,8 +166,9 @@ def _acknowledge(
 
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The ``health-check`` route: every owned flow, then the write-back, then the Salesforce JWT."""
-    from services import salesforce_token
+    """The ``health-check`` route: every owned flow, then the write-back, the Salesforce JWT, and the full reconcile
+    of Connect's hours of operation (services.connect_sync)."""
+    from services import connect_sync, salesforce_token
     from services.writeback import check_writeback
 
     trigger_id = str(event.get("id") or "")
@@ -175,6 +176,7 @@ def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report = _report(check_flows(settings.owned_flow_names, "schedule", trigger_id, settings, now))
     report["writeback"] = check_writeback(settings, now).to_dict()
     report["salesforceJwt"] = salesforce_token.check(settings, now)
+    report["connectHours"] = connect_sync.reconcile(now)
     return report
 
 

@@ -223,3 +223,66 @@ def test_the_region_read_skips_tombstones_and_the_scan_finds_configured_regions(
 def test_the_operation_needs_a_region() -> None:
     with pytest.raises(ValueError, match="region"):
         sync_connect_operation({"operation": "sync-connect"})
+
+
+# --- the scheduled check's reconcile ----------------------------------------------------------------------------
+
+
+def _configure(aws: Stack, *regions: str) -> None:
+    import boto3
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    for region in regions:
+        item = {"PK": {"S": f"REGION#{region}"}, "SK": {"S": f"SETTING#{HOURS_ID_KEY}"}, "value": {"S": HOURS_ID}}
+        client.put_item(TableName=aws.table_name, Item=item)
+
+
+def _support_alerts(aws: Stack) -> list[dict[str, Any]]:
+    import json
+
+    from tests.support.aws_stack import drain
+
+    return [json.loads(message["Body"]) for message in drain(aws.support_queue_url)]
+
+
+def test_without_a_connect_instance_the_scheduled_check_makes_no_call(aws: Stack, aws_calls: Any) -> None:
+    from services.connect_sync import reconcile
+
+    assert reconcile(NOW) == {"skipped": "no Connect instance (stage param connectInstanceArn)"}
+    assert aws_calls.calls == []
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_refused_sync_is_tried_at_every_check_and_told_once_an_hour(aws: Stack) -> None:
+    from services.connect_sync import SyncReport, reconcile
+
+    _configure(aws, "US-East", "Sydney")
+    tried: list[str] = []
+
+    def refusing(region: str) -> SyncReport:
+        tried.append(region)
+        if region == "Sydney":
+            return SyncReport(region, outcome="in-step", hours_of_operation=HOURS_ID)
+        return SyncReport(region, outcome="refused", hours_of_operation=HOURS_ID, error="ResourceNotFoundException")
+
+    first = reconcile(NOW, sync=refusing)
+    again = reconcile(NOW.replace(minute=15), sync=refusing)
+    next_hour = reconcile(NOW.replace(hour=16), sync=refusing)
+
+    assert tried == ["Sydney", "US-East"] * 3
+    assert (first["alerted"], again["alerted"], next_hour["alerted"]) == (["refused:US-East"], [], ["refused:US-East"])
+    alerts = _support_alerts(aws)
+    assert [alert["Subject"] for alert in alerts] == ["Connect hours US-East: refused"] * 2
+    assert "ResourceNotFoundException" in alerts[0]["Message"]
+
+
+@pytest.mark.usefixtures("synced")
+def test_overrides_left_out_past_fifty_are_told(aws: Stack) -> None:
+    from services.connect_sync import SyncReport, reconcile
+
+    _configure(aws, "US-East")
+    report = SyncReport("US-East", outcome="synced", hours_of_operation=HOURS_ID, left_out=["cb-holiday-2027-11-01"])
+
+    assert reconcile(NOW, sync=lambda region: report)["alerted"] == ["left-out:US-East"]
+    (alert,) = _support_alerts(aws)
+    assert "cb-holiday-2027-11-01" in alert["Message"]

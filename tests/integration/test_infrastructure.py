@@ -42,6 +42,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ),
     ],
     "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
+    "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
     "dynamodb:BatchGetItem": [("services/aws/table/reader.py", ".batch_get_item(")],
     "dynamodb:DescribeStream": [("infra/messaging.yml", "StatusStreamMapping:")],
     "dynamodb:GetRecords": [
