@@ -10,28 +10,18 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError
 
+from local_aws import builders
 from services import aws as aws_clients
 from services.aws import notification_topic as topic_module
 from services.aws import status_bucket as bucket_module
 from services.aws.notification_topic import NotificationError, NotificationTopic
 from services.aws.status_bucket import StatusBucket, StatusFileError, Stored
 from services.models.notification import notification_for
-from services.models.outcome import Outcome
 from services.models.status_file import status_file_for
 from tests.support.aws_stack import Stack
 
-OUTCOME = Outcome(
-    request_key="uuid:Día-ünïcode-7c2f",
-    record_id="a0B5g00000XyZ12AAB",
-    status="Success",
-    message="Holiday Christmas Day added for US-East on 2026-12-25",
-    processed_at="2026-11-27T10:00:01Z",
-    created_date="2026-11-27T10:00:00.000Z",
-    action="Add",
-    config_type="Holiday",
-    region="US-East",
-    subject="2026-12-25",
-)
+OUTCOME = builders.outcome(request_key="uuid:Día-ünïcode-7c2f")
+"""A request key that is not ASCII: the object metadata carries it percent-encoded."""
 FILE = status_file_for(OUTCOME, "status/")
 
 
