@@ -2,7 +2,8 @@
 up (``StatusStreamMapping``): one implementation, used by the stand-in poller (``make demo``, the end-to-end test)
 and by the reliability harness, so that the two cannot disagree on retries.
 
-- **Filter criteria**: only ``INSERT`` records of outcome items reach the function.
+- **Filter criteria**: ``INSERT`` records of outcome items reach the function and, when the deployment has a
+  Connect instance (``connectInstanceArn``), every record of a config item (partition ``REGION#``).
 - **Partial batch responses** (``ReportBatchItemFailures``): the batch is retried from the LOWEST failed sequence
   number on: that record and every later one, including those that succeeded.
 - **Bisect on function error** (``BisectBatchOnFunctionError``): a batch whose invocation raised is split in two
@@ -25,10 +26,19 @@ BATCH_SIZE: Final = 100
 Records = list[dict[str, Any]]
 
 
-def passes_filter(record: dict[str, Any]) -> bool:
-    """The filter criteria ``{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"itemType": {"S": ["OUTCOME"]}}}}``."""
-    image = record.get("dynamodb", {}).get("NewImage", {})
-    return bool(record.get("eventName") == "INSERT" and image.get("itemType", {}).get("S") == "OUTCOME")
+OUTCOME_PATTERN: Final = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"itemType": {"S": ["OUTCOME"]}}}}
+CONFIG_ITEM_PATTERN: Final = {"dynamodb": {"Keys": {"PK": {"S": [{"prefix": "REGION#"}]}}}}
+"""Only with a Connect instance (infra/messaging.yml, condition ``HasConnectInstance``)."""
+
+
+def passes_filter(record: dict[str, Any], *, connect_instance: bool = False) -> bool:
+    """The mapping's filters (:data:`OUTCOME_PATTERN`, and :data:`CONFIG_ITEM_PATTERN` with a Connect instance)."""
+    stream_record = record.get("dynamodb", {})
+    image = stream_record.get("NewImage", {})
+    if record.get("eventName") == "INSERT" and image.get("itemType", {}).get("S") == "OUTCOME":
+        return True
+    partition = stream_record.get("Keys", {}).get("PK", {}).get("S", "")
+    return connect_instance and isinstance(partition, str) and partition.startswith("REGION#")
 
 
 @dataclass

@@ -36,6 +36,8 @@ class StreamPoller:
     region: str = "us-east-1"
     batch_size: int = 100
     max_retries: int = MAX_RETRIES
+    connect_instance: bool = False
+    """The deployment has a Connect instance: config item changes pass the filter too (the hours sync)."""
     _checkpoints: dict[str, str] = field(default_factory=dict)
     """Per shard: the last sequence number handed over successfully."""
 
@@ -53,7 +55,9 @@ class StreamPoller:
         for shard in description["Shards"]:
             records = self._new_records(shard["ShardId"])
             report.read += len(records)
-            wanted = [self._lambda_record(r) for r in records if passes_filter(r)]
+            wanted = [
+                self._lambda_record(r) for r in records if passes_filter(r, connect_instance=self.connect_instance)
+            ]
             report.filtered_out += len(records) - len(wanted)
             self._hand_over(handler, context, wanted, report)
             if records:

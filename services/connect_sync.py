@@ -3,25 +3,49 @@
 :func:`sync_region` reads the region's items (one Query), works out the desired state and the diff
 (:mod:`services.connect_hours`), and writes only the difference: a second sync with nothing new writes nothing. The
 region's setting ``ConnectHoursOfOperationId`` names the hours of operation of the deployment's instance (stage
-param ``connectInstanceArn``); a region without it, or a deployment without an instance, has nothing to sync.
+param ``connectInstanceArn``); a region without it, or a deployment without an instance, has nothing to sync (and a
+deployment without an instance makes no call at all).
+
+Triggers: the table's stream (:func:`sync_changed_regions`, each region whose config items a batch changed, once per
+batch), the scheduled check (:func:`reconcile`, every configured region) and the operator (``sync-connect``).
+
+Two syncs at once: Connect has no conditional writes, so two syncs of one region (a stream batch and the scheduled
+check, two batches of two shards) may plan from one read, or from two reads of the table taken at different times.
+So a sync that wrote anything reads the region and Connect again and plans again, until a plan has nothing to write
+(at most :data:`MAX_ROUNDS` reads). A delete of an override already gone counts as done; a create whose name
+appeared meanwhile (Connect's ``DuplicateResourceException``) or an update of an override gone meanwhile ends the
+round early. Every write of either sync is followed by a read of that same sync, and the table's newest state is read
+after the last write of all: the two end in the state of the newest table.
 
 Delivery: a call Connect refuses (an unknown id, a missing permission, a limit) ends the region's sync with its
-outcome ``refused`` and the error, never an exception: a sync never changes a request's outcome in Salesforce. The
-next sync (the operator's ``sync-connect``, or a later change) starts again from what Connect holds, so it
-completes what a refused one left half done. A failure to read the table raises.
+outcome ``refused`` and the error, never an exception (throttling and Connect's 5xx are retried first, in
+``services.aws.connect``): a sync never changes a request's outcome in Salesforce. The next sync starts again from
+what Connect holds, so it completes what a refused one left half done. A failure to read the table raises (the
+stream's caller catches it). Each sync that found the region configured is recorded for ``describe``
+(``services.aws.table.connect_syncs``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Final
 
-from services.aws.connect import ConnectCallError, HoursOfOperation, connect_hours_of_operation
+from services.aws.connect import (
+    CONNECT_CALL_WORST_SECONDS,
+    ConnectCallError,
+    HoursOfOperation,
+    OutOfTimeError,
+    OverrideConflictError,
+    connect_hours_of_operation,
+)
+from services.aws.table import region_of
 from services.aws.table.region_items import StoredItems, region_items, regions_with
-from services.connect_hours import RegionRecords, plan_sync
-from services.kinds import record_of
+from services.connect_hours import RegionRecords, SyncPlan, plan_sync
+from services.kinds import KINDS, record_of
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
 from services.kinds.hours import OpeningHours
@@ -48,6 +72,8 @@ class SyncReport:
     left_out: list[str] = field(default_factory=list)
     """Overrides past Connect's 50, not made."""
     error: str = ""
+    rounds: int = 0
+    """Reads of the region and Connect (1 when nothing was to be written; one more after each round of writes)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +86,7 @@ class SyncReport:
             "deleted": self.deleted,
             "leftOut": self.left_out,
             "error": self.error,
+            "rounds": self.rounds,
         }
 
 
@@ -95,58 +122,160 @@ def _local_today(time_zone: str, now: datetime) -> date:
         return now.date()
 
 
+MAX_ROUNDS: Final = 4
+"""Reads per sync: the first, and one after each round of writes; a sync still finding writes at the last read
+ends ``refused`` (another writer kept changing the hours of operation), and the next sync completes it."""
+
+
 def sync_region(
     region: str,
     *,
     read_items: Callable[[str], StoredItems] = region_items,
-    connect: Callable[[str], HoursOfOperation] = connect_hours_of_operation,
+    connect: Callable[[str], HoursOfOperation] | None = None,
+    deadline: float | None = None,
+    trigger: str = "operator",
 ) -> SyncReport:
-    """Brings the region's hours of operation in step with its items; see the module's docstring."""
+    """Brings the region's hours of operation in step with its items; see the module's docstring. ``deadline``
+    (``time.monotonic`` seconds): no Connect call is started that could end after it (outcome ``deferred``)."""
     report = SyncReport(region)
     instance = get_settings().connect_instance_arn
-    records, settings = region_records(read_items(region))
-    hours_id = settings.get(HOURS_ID_KEY, "")
-    if not instance or not hours_id:
+    if not instance:
         report.outcome = "not-configured"
         return report
-    report.hours_of_operation = hours_id
-    today = _local_today(records.time_zone, _now())
-    hours = connect(instance)
+    hours: HoursOfOperation | None = None
     try:
-        _, plan = plan_sync(records, today, hours.describe(hours_id), hours.overrides(hours_id))
-        report.left_out = list(plan.overrides.left_out)
+        while report.rounds < MAX_ROUNDS:
+            records, settings = region_records(read_items(region))
+            hours_id = settings.get(HOURS_ID_KEY, "")
+            if not hours_id:
+                report.outcome = "not-configured"
+                return report
+            report.hours_of_operation = hours_id
+            hours = hours or (connect or partial(connect_hours_of_operation, deadline=deadline))(instance)
+            report.rounds += 1
+            today = _local_today(records.time_zone, _now())
+            _, plan = plan_sync(records, today, hours.describe(hours_id), hours.overrides(hours_id))
+            report.left_out = list(plan.overrides.left_out)
+            if not plan.writes:
+                report.outcome = "synced" if _wrote(report) else "in-step"
+                break
+            if report.rounds == MAX_ROUNDS:
+                raise ConnectCallError(
+                    "sync", "NotSettled", f"still {plan.writes} writes to make after {MAX_ROUNDS - 1} rounds"
+                )
+            _apply(plan, hours, hours_id, report)
+    except OutOfTimeError as error:
+        report.outcome, report.error = "deferred", str(error)
+        logger.warning("connect hours sync deferred", extra={"region": region, "error": str(error)})
+    except ConnectCallError as error:
+        report.outcome, report.error = "refused", str(error)
+        logger.warning("connect hours sync refused", extra={"region": region, "error": str(error)})
+    if report.left_out:
+        logger.warning("connect overrides left out", extra={"region": region, "leftOut": report.left_out})
+    _record(report, trigger)
+    return report
+
+
+def _wrote(report: SyncReport) -> bool:
+    return bool(report.weekly_updated or report.created or report.updated or report.deleted)
+
+
+def _apply(plan: SyncPlan, hours: HoursOfOperation, hours_id: str, report: SyncReport) -> None:
+    """One round of writes; a conflict with another writer ends the round (the caller reads again)."""
+    try:
         if plan.weekly is not None:
             hours.update(hours_id, plan.weekly)
             report.weekly_updated = True
         for override in plan.overrides.delete:
-            hours.delete_override(hours_id, override.override_id)
-            report.deleted.append(override.name)
+            if hours.delete_override(hours_id, override.override_id):
+                report.deleted.append(override.name)
         for override in plan.overrides.update:
             hours.update_override(hours_id, override)
             report.updated.append(override.name)
         for override in plan.overrides.create:
             hours.create_override(hours_id, override)
             report.created.append(override.name)
-    except ConnectCallError as error:
-        report.outcome, report.error = "refused", str(error)
-        logger.warning("connect hours sync refused", extra={"region": region, "error": str(error)})
-        return report
-    report.outcome = "synced" if plan.writes else "in-step"
-    if report.left_out:
-        logger.warning("connect overrides left out", extra={"region": region, "leftOut": report.left_out})
-    return report
+    except OverrideConflictError as conflict:
+        logger.info("connect hours sync met another writer", extra={"region": report.region, "error": str(conflict)})
+
+
+def _record(report: SyncReport, trigger: str) -> None:
+    """The sync, for ``describe``; a failure to record it is logged, never raised (the sync itself is done)."""
+    from services.aws.table.connect_syncs import record_sync
+
+    try:
+        record_sync(
+            report.region,
+            at=_now().isoformat(timespec="seconds").replace("+00:00", "Z"),
+            outcome=report.outcome,
+            trigger=trigger,
+            hours_of_operation=report.hours_of_operation,
+            created=report.created,
+            updated=report.updated,
+            deleted=report.deleted,
+            left_out=report.left_out,
+            error=report.error,
+        )
+    except Exception:  # noqa: BLE001 - the record is for people; the sync's own result stands
+        logger.exception("connect hours sync not recorded", extra={"region": report.region})
+
+
+CONFIG_ITEM_TYPES: Final = frozenset(kind.item_type for kind in KINDS.values())
+"""The sort key prefixes of config items (``HOLIDAY``, ``HOURS``, ``SETTING``): a change of one touches its region."""
+
+
+def regions_touched(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The regions whose config items the stream records changed (insert, modify, remove), in order of first
+    appearance; TTL removals (a tombstone's end changes nothing live) and every other item are left out."""
+    found: dict[str, None] = {}
+    for record in records:
+        if (record.get("userIdentity") or {}).get("type") == "Service":
+            continue
+        keys = (record.get("dynamodb") or {}).get("Keys") or {}
+        region = region_of(str((keys.get("PK") or {}).get("S", "")))
+        item_type = str((keys.get("SK") or {}).get("S", "")).partition("#")[0]
+        if region and item_type in CONFIG_ITEM_TYPES:
+            found[region] = None
+    return list(found)
+
+
+def sync_changed_regions(records: Iterable[Mapping[str, Any]], deadline: float | None = None) -> list[dict[str, Any]]:
+    """The stream's trigger: each region whose config items the batch changed, synced once, within ``deadline``.
+
+    Never raises: the batch's outcomes (status files, e-mails) are already sent and never wait on Connect. A refused
+    sync is told to the support topic once per region and hour; a sync that could not run (no time left, the table
+    unreadable) is logged, and the scheduled check's reconcile catches up.
+    """
+    if not get_settings().connect_instance_arn:
+        return []
+    done: list[dict[str, Any]] = []
+    for region in regions_touched(records):
+        if deadline is not None and time.monotonic() + 2 * CONNECT_CALL_WORST_SECONDS > deadline:
+            logger.warning("connect hours sync left to the scheduled check: no time left", extra={"region": region})
+            done.append({"region": region, "outcome": "deferred"})
+            continue
+        try:
+            report = sync_region(region, deadline=deadline, trigger="stream")
+            _alert_once(report, _now())
+        except Exception:  # noqa: BLE001 - never the batch's failure; the scheduled check catches up
+            logger.exception("connect hours sync failed; the scheduled check catches up", extra={"region": region})
+            done.append({"region": region, "outcome": "failed"})
+            continue
+        done.append(report.as_dict())
+    return done
 
 
 ALERT_HOURS_KEPT = 24
 
 
-def reconcile(now: datetime | None = None, *, sync: Callable[[str], SyncReport] = sync_region) -> dict[str, Any]:
+def reconcile(now: datetime | None = None, *, sync: Callable[[str], SyncReport] | None = None) -> dict[str, Any]:
     """The scheduled check's full reconcile: every region with the setting synced (holidays enter the 365-day window
     and leave it when past). A refused sync is tried again at the next check; the support topic is told once per
     region, kind (``refused``, ``left-out``) and hour. A deployment without a Connect instance makes no call."""
     if not get_settings().connect_instance_arn:
         return {"skipped": "no Connect instance (stage param connectInstanceArn)"}
     moment = now or _now()
+    sync = sync or partial(sync_region, trigger="schedule")
     reports = [sync(region) for region in regions_with(sort_key_of(HOURS_ID_KEY))]
     alerted = [kind_and_region for report in reports for kind_and_region in _alert_once(report, moment)]
     return {"regions": [report.as_dict() for report in reports], "alerted": alerted}

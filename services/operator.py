@@ -43,7 +43,8 @@ def on_operator_request(event: dict[str, Any], context: Any, dispatcher: Dispatc
 
 
 def describe(_: dict[str, Any], dispatcher: Dispatcher) -> dict[str, Any]:
-    """What this deployment is wired to, and which routes and operations it serves (no secrets)."""
+    """What this deployment is wired to, and which routes and operations it serves (no secrets); with a Connect
+    instance, each region's last hours sync (one Query)."""
     settings = get_settings()
     return {
         "routes": list(dispatcher.route_names),
@@ -52,4 +53,17 @@ def describe(_: dict[str, Any], dispatcher: Dispatcher) -> dict[str, Any]:
         "statusBucket": settings.status_bucket,
         "statusPrefix": settings.status_prefix,
         "ownedFlows": list(settings.owned_flow_names),
+        "connectHours": _connect_hours(settings.connect_instance_arn),
     }
+
+
+def _connect_hours(instance: str) -> dict[str, Any]:
+    """The instance and each region's last sync: when, how it ended, what its last writing sync wrote."""
+    if not instance:
+        return {"instance": "", "lastSyncs": []}
+    from services.aws.table.connect_syncs import last_syncs
+
+    try:
+        return {"instance": instance, "lastSyncs": last_syncs()}
+    except Exception as error:  # noqa: BLE001 - describe still answers what it knows
+        return {"instance": instance, "lastSyncs": [], "error": f"{type(error).__name__}: {error}"[:300]}

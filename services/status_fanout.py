@@ -3,7 +3,12 @@
 Delivery semantics (the stream's event source mapping reports batch item failures):
 
 - Only new outcome items are sent. Everything else that reaches the function (data-item changes, updates and
-  removals, TTL removals) is skipped and counted; the mapping's filter criteria already keep those out.
+  removals, TTL removals) is skipped and counted; the mapping's filter criteria keep out all but the changes of
+  config items, which reach the function only when a Connect instance is configured.
+- After the batch's outcomes, each region whose config items the batch changed has its Connect hours of operation
+  synced once (``services.connect_sync.sync_changed_regions``), with the time the batch has left. That step never
+  fails the batch and never holds back a status file: its failures are alerted or logged, and the scheduled check
+  reconciles.
 - One failing record never fails the others: the answer lists only the records that really failed
   (``batchItemFailures``, by ``SequenceNumber``).
 - Lambda then retries from the LOWEST reported sequence number: that record and every later record of the
@@ -83,6 +88,11 @@ class TimeBudget:
         self._clock = clock
         self._deadline = None if remaining is None else clock() + remaining() / 1000 - SAFETY_MARGIN_SECONDS
 
+    @property
+    def deadline(self) -> float | None:
+        """When the last call must have ended (the clock's seconds); None: no limit known."""
+        return self._deadline
+
     def fits(self, calls: int) -> bool:
         """Whether ``calls`` more calls, each at its worst, end before the deadline."""
         return self._deadline is None or self._clock() + calls * POOLED_CALL_WORST_SECONDS <= self._deadline
@@ -103,6 +113,10 @@ def on_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
     finally:
         fanout.report(failed=len(processor.fail_messages))
+    if settings.connect_instance_arn:  # without an instance the sync's modules are not even imported
+        from services.connect_sync import sync_changed_regions
+
+        sync_changed_regions(event.get("Records") or [], deadline=fanout.deadline)
     return dict(response)
 
 
@@ -142,6 +156,11 @@ class StatusFanout:
         self._prefix = prefix
         self._budget = TimeBudget(context)
         self.results: list[Sent | Skipped] = []
+
+    @property
+    def deadline(self) -> float | None:
+        """The batch's deadline (``time.monotonic`` seconds), for what runs after the outcomes."""
+        return self._budget.deadline
 
     def handle(self, record: DynamoDBRecord) -> Sent | Skipped:
         try:

@@ -1,31 +1,69 @@
 """Amazon Connect's hours of operation and their overrides: the only code that talks to Connect.
 
-Every call goes through one client (botocore honours ``AWS_ENDPOINT_URL_CONNECT`` by itself). Every failure of a
-call, whatever botocore raised, becomes :class:`ConnectCallError` carrying Connect's error code, so that the sync
-reports a refused call rather than failing its caller. Times cross this module as minutes since midnight; a full
+Every call goes through one client (botocore honours ``AWS_ENDPOINT_URL_CONNECT`` by itself, which is how the
+local stand-in, ``local_aws/connect.py``, is plugged in). The client has short timeouts and no retries of its own
+(:data:`CONNECT_CALL_WORST_SECONDS` bounds one attempt); this module retries what a retry can fix (throttling,
+Connect's 5xx, a timeout or a dropped connection) at most :data:`ATTEMPTS` times, and only while an attempt still
+ends before the caller's ``deadline`` (``time.monotonic`` seconds; the stream's invocation has one). Every failure
+left, whatever botocore raised, becomes :class:`ConnectCallError` carrying Connect's error code, so that the sync
+reports a refused call rather than failing its caller.
+
+Connect has no conditional writes; two syncs of one region may act on one read. So a delete of an override that is
+already gone counts as done, and a create that meets ``DuplicateResourceException`` (override names are unique within
+an hours of operation: "A resource with the specified name already exists", the API reference of
+CreateHoursOfOperationOverride) is reported as :class:`OverrideConflictError`: the sync reads again and goes on from
+what Connect then holds (``services.connect_sync``). Times cross this module as minutes since midnight; a full
 day's end (1440) is Connect's ``00:00``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, Final, TypeVar
 
 from services.aws import client, error_code
 from services.connect_hours import DAY_MINUTES, Override, TimeSlice, WeeklyHours
 
 _PAGE_SIZE = 100
+CONNECT_TIMEOUT_SECONDS: Final = 1.0
+READ_TIMEOUT_SECONDS: Final = 3.0
+CONNECT_CALL_WORST_SECONDS: Final = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+"""The longest one attempt of a call can take (the client makes one attempt per call)."""
+ATTEMPTS: Final = 3
+"""Attempts per call when a retry can help; between them a pause of :data:`BACKOFF_SECONDS` times the attempt."""
+BACKOFF_SECONDS: Final = 0.2
+RETRYABLE: Final = frozenset(
+    {"ThrottlingException", "TooManyRequestsException", "InternalServiceException", "ServiceUnavailableException"}
+)
+"""Connect's codes that a later attempt can clear (its 5xx and throttling); others (an unknown id, a missing
+permission, a bad parameter) are refused at once."""
+_T = TypeVar("_T")
 
 
 class ConnectCallError(Exception):
-    """Connect refused or did not answer a call."""
+    """Connect refused or did not answer a call (after the retries that could help)."""
 
-    def __init__(self, operation: str, code: str, message: str) -> None:
+    def __init__(self, operation: str, code: str, message: str, attempts: int = 1) -> None:
         self.operation = operation
         self.code = code
         self.message = message
-        super().__init__(f"Connect {operation} failed ({code}): {message}")
+        self.attempts = attempts
+        tried = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"Connect {operation} failed ({code}){tried}: {message}")
+
+
+class OverrideConflictError(ConnectCallError):
+    """A write met another writer's (a create whose name now exists, an update of an override now gone): read
+    again."""
+
+
+class OutOfTimeError(ConnectCallError):
+    """Too little of the caller's time is left for another attempt; the next sync completes the work."""
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(operation, "OutOfTime", "too little time left for this call; the next sync completes it")
 
 
 def _clock(minutes: int) -> dict[str, int]:
@@ -94,36 +132,80 @@ class HoursOfOperation:
     The client is a botocore Connect client (no ``mypy-boto3-connect`` stubs are installed, so it is ``Any``).
     """
 
-    def __init__(self, client: Any, instance: str) -> None:
+    def __init__(
+        self, client: Any, instance: str, *, deadline: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._connect = client
         self._instance_id = instance_id(instance)
+        self._deadline = deadline
+        self._clock = clock
+        self.calls = 0
+        """Attempts made, retries included."""
+
+    def _call(self, operation: str, call: Callable[[], _T]) -> _T:
+        """One call, retried while a retry can help and an attempt still ends before the deadline."""
+        from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        attempt = 0
+        while True:
+            attempt += 1
+            if self._deadline is not None and self._clock() + CONNECT_CALL_WORST_SECONDS > self._deadline:
+                raise OutOfTimeError(operation)
+            self.calls += 1
+            try:
+                return call()
+            except ClientError as error:
+                code = error_code(error)
+                failure = ConnectCallError(operation, code, str(error), attempt)
+                retryable = (
+                    code in RETRYABLE or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+                )
+            except (BotoConnectionError, HTTPClientError) as error:  # a timeout, a dropped connection
+                failure = ConnectCallError(operation, type(error).__name__, str(error), attempt)
+                retryable = True
+            except BotoCoreError as error:  # a request botocore would not send (its parameter check)
+                raise ConnectCallError(operation, type(error).__name__, str(error), attempt) from error
+            if not retryable or attempt >= ATTEMPTS:
+                raise failure
+            time.sleep(BACKOFF_SECONDS * attempt)
 
     def describe(self, hours_id: str) -> WeeklyHours:
-        with _refused("DescribeHoursOfOperation"):
-            answer = self._connect.describe_hours_of_operation(
+        answer = self._call(
+            "DescribeHoursOfOperation",
+            lambda: self._connect.describe_hours_of_operation(
                 InstanceId=self._instance_id, HoursOfOperationId=hours_id
-            )
+            ),
+        )
         hours = answer["HoursOfOperation"]
         return WeeklyHours(str(hours.get("TimeZone", "")), _slices(hours.get("Config", [])))
 
     def update(self, hours_id: str, weekly: WeeklyHours) -> None:
-        with _refused("UpdateHoursOfOperation"):
-            self._connect.update_hours_of_operation(
+        self._call(
+            "UpdateHoursOfOperation",
+            lambda: self._connect.update_hours_of_operation(
                 InstanceId=self._instance_id,
                 HoursOfOperationId=hours_id,
                 TimeZone=weekly.time_zone,
                 Config=_config(weekly.config),
-            )
+            ),
+        )
 
     def overrides(self, hours_id: str) -> list[Override]:
         """Every override of the hours of operation, page by page."""
         found: list[Override] = []
         page: dict[str, str] = {}
         while True:
-            with _refused("ListHoursOfOperationOverrides"):
-                answer = self._connect.list_hours_of_operation_overrides(
-                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, MaxResults=_PAGE_SIZE, **page
-                )
+            answer = self._call(
+                "ListHoursOfOperationOverrides",
+                partial(
+                    self._connect.list_hours_of_operation_overrides,
+                    InstanceId=self._instance_id,
+                    HoursOfOperationId=hours_id,
+                    MaxResults=_PAGE_SIZE,
+                    **page,
+                ),
+            )
             found.extend(_override(entry) for entry in answer.get("HoursOfOperationOverrideList", []))
             token = answer.get("NextToken")
             if not token:
@@ -131,41 +213,66 @@ class HoursOfOperation:
             page = {"NextToken": token}
 
     def create_override(self, hours_id: str, override: Override) -> str:
-        with _refused("CreateHoursOfOperationOverride"):
-            answer = self._connect.create_hours_of_operation_override(
-                InstanceId=self._instance_id, HoursOfOperationId=hours_id, **_override_request(override)
+        """The new override's id; :class:`OverrideConflictError` when one of that name exists (made meanwhile by
+        another sync, or left by a create whose answer was lost)."""
+        try:
+            answer = self._call(
+                "CreateHoursOfOperationOverride",
+                lambda: self._connect.create_hours_of_operation_override(
+                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, **_override_request(override)
+                ),
             )
+        except ConnectCallError as error:
+            if error.code == "DuplicateResourceException":
+                raise OverrideConflictError(error.operation, error.code, error.message, error.attempts) from error
+            raise
         return str(answer.get("HoursOfOperationOverrideId", ""))
 
     def update_override(self, hours_id: str, override: Override) -> None:
-        with _refused("UpdateHoursOfOperationOverride"):
-            self._connect.update_hours_of_operation_override(
-                InstanceId=self._instance_id,
-                HoursOfOperationId=hours_id,
-                HoursOfOperationOverrideId=override.override_id,
-                **_override_request(override),
+        """:class:`OverrideConflictError` when the override is gone (deleted meanwhile by another sync)."""
+        try:
+            self._call(
+                "UpdateHoursOfOperationOverride",
+                lambda: self._connect.update_hours_of_operation_override(
+                    InstanceId=self._instance_id,
+                    HoursOfOperationId=hours_id,
+                    HoursOfOperationOverrideId=override.override_id,
+                    **_override_request(override),
+                ),
             )
+        except ConnectCallError as error:
+            if error.code in {"ResourceNotFoundException", "DuplicateResourceException"}:
+                raise OverrideConflictError(error.operation, error.code, error.message, error.attempts) from error
+            raise
 
-    def delete_override(self, hours_id: str, override_id: str) -> None:
-        with _refused("DeleteHoursOfOperationOverride"):
-            self._connect.delete_hours_of_operation_override(
-                InstanceId=self._instance_id, HoursOfOperationId=hours_id, HoursOfOperationOverrideId=override_id
+    def delete_override(self, hours_id: str, override_id: str) -> bool:
+        """True when this call deleted it; False when it was already gone (another sync, a retried delete)."""
+        try:
+            self._call(
+                "DeleteHoursOfOperationOverride",
+                lambda: self._connect.delete_hours_of_operation_override(
+                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, HoursOfOperationOverrideId=override_id
+                ),
             )
+        except ConnectCallError as error:
+            if error.code == "ResourceNotFoundException":
+                return False
+            raise
+        return True
 
 
-@contextmanager
-def _refused(operation: str) -> Iterator[None]:
-    """Any failure of the call inside, as :class:`ConnectCallError`."""
-    from botocore.exceptions import BotoCoreError, ClientError
+def connect_client() -> Any:
+    """The shared Connect client: one attempt per call with short timeouts (:class:`HoursOfOperation` retries)."""
+    from botocore.config import Config
 
-    try:
-        yield
-    except ClientError as error:
-        raise ConnectCallError(operation, error_code(error), str(error)) from error
-    except BotoCoreError as error:
-        raise ConnectCallError(operation, type(error).__name__, str(error)) from error
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": 1},
+    )
+    return client("connect", purpose="hours-sync", config=config)
 
 
-def connect_hours_of_operation(instance: str) -> HoursOfOperation:
+def connect_hours_of_operation(instance: str, *, deadline: float | None = None) -> HoursOfOperation:
     """The deployment's Connect instance (stage param ``connectInstanceArn``), through the shared client."""
-    return HoursOfOperation(client("connect"), instance)
+    return HoursOfOperation(connect_client(), instance, deadline=deadline)

@@ -22,6 +22,7 @@ INSTANCE_ID = "11111111-2222-3333-4444-555555555555"
 HOURS_ID = "hours-1"
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 FULL_DAY = {"Hours": 0, "Minutes": 0}
+EVE_AFTERNOON = {"Day": "THURSDAY", "StartTime": {"Hours": 13, "Minutes": 0}, "EndTime": FULL_DAY}
 
 
 @pytest.fixture
@@ -162,8 +163,11 @@ def test_a_region_sync_writes_the_difference_and_leaves_a_foreign_override(
             "OverrideType": "CLOSED",
         },
     )
+    made = {**gone, "Name": "cb-holiday-2026-12-24", "HoursOfOperationOverrideId": "n1", "Description": "Eve"}
+    made.update(EffectiveFrom="2026-12-24", EffectiveTill="2026-12-24", Config=[EVE_AFTERNOON])
+    _expect_reads(stubber, [foreign, made])  # the check after the writes: in step, so the sync ends
     report = sync_region("US-East", read_items=lambda _: ITEMS, connect=lambda _: hours)
-    assert report.outcome == "synced"
+    assert (report.outcome, report.rounds) == ("synced", 2)
     assert (report.created, report.deleted, report.updated) == (
         ["cb-holiday-2026-12-24"],
         ["cb-holiday-2026-12-10"],
@@ -180,7 +184,7 @@ def test_a_second_sync_with_nothing_new_only_reads(connect: tuple[HoursOfOperati
         "HoursOfOperationOverrideId": "n1",
         "OverrideType": "CLOSED",
         "Description": "Eve",
-        "Config": [{"Day": "THURSDAY", "StartTime": {"Hours": 13, "Minutes": 0}, "EndTime": FULL_DAY}],
+        "Config": [EVE_AFTERNOON],
         "EffectiveFrom": "2026-12-24",
         "EffectiveTill": "2026-12-24",
     }

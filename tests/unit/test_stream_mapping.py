@@ -1,5 +1,6 @@
-"""The stream's event source mapping (infra/messaging.yml): only new outcome items invoke the function, failures
-are reported per record, retries are bounded, and what runs out lands in an encrypted queue."""
+"""The stream's event source mapping (infra/messaging.yml): new outcome items invoke the function, and config item
+changes too when a Connect instance is configured (the hours sync); failures are reported per record, retries are
+bounded, and what runs out lands in an encrypted queue."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from local_aws import stream_mapping
+from services.connect_sync import regions_touched
 from services.status_fanout import Skipped, outcome_in
 from tests.support.sample_events import load_event, sample_event_names
 from tests.support.serverless_config import load_serverless
@@ -34,7 +36,8 @@ def param(serverless: dict[str, Any], value: str) -> Any:
 
 
 def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
-    """Lambda's event filtering for the patterns used here: nested keys, each a list of exact values."""
+    """Lambda's event filtering for the patterns used here: nested keys, each a list of exact values or of
+    ``{"prefix": ...}`` (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)."""
     for key, expected in pattern.items():
         if key not in event:
             return False
@@ -42,10 +45,37 @@ def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
             if not isinstance(event[key], dict) or not matches(expected, event[key]):
                 return False
             continue
-        assert isinstance(expected, list) and all(isinstance(v, str) for v in expected), "unsupported filter"
-        if event[key] not in expected:
+        assert isinstance(expected, list), "unsupported filter"
+        if not any(_matches_value(rule, event[key]) for rule in expected):
             return False
     return True
+
+
+def _matches_value(rule: Any, value: Any) -> bool:
+    if isinstance(rule, dict):
+        assert set(rule) == {"prefix"}, "unsupported filter"
+        return isinstance(value, str) and value.startswith(rule["prefix"])
+    assert isinstance(rule, str), "unsupported filter"
+    return bool(value == rule)
+
+
+def patterns(mapping: dict[str, Any], *, connect_instance: bool) -> list[dict[str, Any]]:
+    """The mapping's filter patterns, its condition ``HasConnectInstance`` resolved."""
+    found = []
+    for entry in mapping["FilterCriteria"]["Filters"]:
+        if "If" in entry:
+            condition, when_true, when_false = entry["If"]
+            assert condition == "HasConnectInstance"
+            entry = when_true if connect_instance else when_false
+            if entry == {"Ref": "AWS::NoValue"}:
+                continue
+        found.append(json.loads(entry["Pattern"]))
+    return found
+
+
+def passes(mapping: dict[str, Any], record: dict[str, Any], *, connect_instance: bool) -> bool:
+    """Lambda's rule: a record passes when any one of the filters matches it."""
+    return any(matches(pattern, record) for pattern in patterns(mapping, connect_instance=connect_instance))
 
 
 def every_sample_record() -> list[dict[str, Any]]:
@@ -61,20 +91,55 @@ def every_sample_record() -> list[dict[str, Any]]:
     removal = {**outcome_insert, "eventName": "REMOVE", "dynamodb": {**outcome_insert["dynamodb"]}}
     removal["dynamodb"]["OldImage"] = removal["dynamodb"].pop("NewImage")
     modified = {**outcome_insert, "eventName": "MODIFY"}
-    return [*records, ttl_removal(removal), removal, modified]
+    config = [r for r in records if r["dynamodb"]["Keys"]["PK"]["S"].startswith("REGION#")]
+    assert config, "the samples hold no config item change"
+    config_changes = [
+        {**config[0], "eventName": name, "dynamodb": {**config[0]["dynamodb"], "Keys": keys}}
+        for name in ("INSERT", "MODIFY", "REMOVE")
+        for keys in (
+            {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "HOURS#Monday"}},
+            {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "SETTING#ConnectHoursOfOperationId"}},
+            {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "HOLIDAY#YEARLY#12-25"}},
+        )
+    ]
+    others = [
+        {**outcome_insert, "dynamodb": {**outcome_insert["dynamodb"], "Keys": {"PK": {"S": pk}, "SK": {"S": sk}}}}
+        for pk, sk in (("CONNECT_SYNC", "REGION#Oslo"), ("ALERT#connect-hours:Oslo", "refused#2026-11-30T15"))
+    ]
+    return [*records, ttl_removal(removal), removal, modified, *config_changes, *others]
 
 
-def test_the_filter_lets_through_exactly_the_records_the_fan_out_sends(mapping: dict[str, Any]) -> None:
-    (only,) = mapping["FilterCriteria"]["Filters"]
-    pattern = json.loads(only["Pattern"])
+def test_without_a_connect_instance_the_filter_lets_through_exactly_the_records_the_fan_out_sends(
+    mapping: dict[str, Any],
+) -> None:
     records = every_sample_record()
-    passed = [record for record in records if matches(pattern, record)]
-
-    assert passed, "the filter lets no outcome through"
+    assert any(passes(mapping, record, connect_instance=False) for record in records), "no outcome passes"
     for record in records:
         sent = not isinstance(outcome_in(DynamoDBRecord(record)), Skipped)
-        assert matches(pattern, record) is sent, record["eventName"]
+        assert passes(mapping, record, connect_instance=False) is sent, record["eventName"]
     assert {record["eventName"] for record in records} == {"INSERT", "MODIFY", "REMOVE"}
+
+
+def test_with_a_connect_instance_config_item_changes_pass_too_and_each_touches_its_region(
+    mapping: dict[str, Any],
+) -> None:
+    """Every change of a config item (insert, modify, remove) passes, and the function's sync finds its region in
+    it; items of other partitions (the sync's own record, alert marks) never pass, so the sync cannot trigger
+    itself."""
+    for record in every_sample_record():
+        sent = not isinstance(outcome_in(DynamoDBRecord(record)), Skipped)
+        touched = regions_touched([record])
+        assert passes(mapping, record, connect_instance=True) is (sent or bool(touched) or _ttl(record)), record
+        if touched:
+            assert touched == [record["dynamodb"]["Keys"]["PK"]["S"].removeprefix("REGION#")]
+
+
+def _ttl(record: dict[str, Any]) -> bool:
+    """A TTL removal of a tombstone passes the filter (Lambda's filters cannot say "no userIdentity" of a config
+    item's record) and the function skips it: a few records a month."""
+    return record.get("userIdentity", {}).get("type") == "Service" and record["dynamodb"]["Keys"]["PK"]["S"].startswith(
+        "REGION#"
+    )
 
 
 def test_failures_are_reported_per_record_and_a_failing_function_bisects(mapping: dict[str, Any]) -> None:
@@ -122,10 +187,15 @@ def test_the_function_may_read_the_stream_and_the_table_streams_full_images(serv
 def test_the_stand_in_mapping_filters_batches_and_retries_as_deployed(
     serverless: dict[str, Any], mapping: dict[str, Any]
 ) -> None:
-    (only,) = mapping["FilterCriteria"]["Filters"]
-    pattern = json.loads(only["Pattern"])
+    assert patterns(mapping, connect_instance=True) == [
+        stream_mapping.OUTCOME_PATTERN,
+        stream_mapping.CONFIG_ITEM_PATTERN,
+    ]
     for record in every_sample_record():
-        assert stream_mapping.passes_filter(record) is matches(pattern, record)
+        for connect_instance in (False, True):
+            assert stream_mapping.passes_filter(record, connect_instance=connect_instance) is passes(
+                mapping, record, connect_instance=connect_instance
+            )
     assert param(serverless, mapping["MaximumRetryAttempts"]) == stream_mapping.MAX_RETRIES
     assert mapping["BatchSize"] == stream_mapping.BATCH_SIZE
 

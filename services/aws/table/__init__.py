@@ -1,7 +1,9 @@
 """The configuration table: one DynamoDB table for the whole system (single-table design), one module per item
 family: :mod:`~services.aws.table.config_items` (the inbound write), :mod:`~services.aws.table.reader` (the
 Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services.aws.table.health` (flow health),
-:mod:`~services.aws.table.jwt` (the Salesforce connection's JWT).
+:mod:`~services.aws.table.jwt` (the Salesforce connection's JWT),
+:mod:`~services.aws.table.region_items` (a whole region, for the Connect sync), :mod:`~services.aws.table.connect_syncs`
+(each region's last Connect sync), :mod:`~services.aws.table.alert_marks`.
 
 | item          | PK                   | SK                    | written by        | read by                 |
 | ------------- | -------------------- | --------------------- | ----------------- | ----------------------- |
@@ -11,9 +13,12 @@ Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
 | signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
 | JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
+| Connect sync  | ``CONNECT_SYNC``     | ``REGION#<region>``   | the Connect sync  | the operator's describe |
 
-Every item carries ``itemType`` (``HOLIDAY``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``, ``SALESFORCE_JWT``) so
-that the stream's filter criteria let only new outcome items invoke the function. ``expiresAt`` (epoch seconds) is
+Every item carries ``itemType`` (``HOLIDAY``, ``HOURS``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``,
+``SALESFORCE_JWT``, ``CONNECT_SYNC``, ``ALERT_MARK``) so that the stream's filter criteria let only new outcome items
+invoke the function, and, when a Connect instance is configured, the changes of config items (partition
+``REGION#``), which sync their region's hours of operation. ``expiresAt`` (epoch seconds) is
 the TTL attribute. ``<request>`` is ``uuid:<EventUuid>`` or, without one, ``record:<Record_Id__c>@<CreatedDate>``:
 the outcome item's key is the de-duplication key, so a conditional put both records the outcome and
 refuses a second delivery.
@@ -51,8 +56,16 @@ FLOW_HEALTH: Final = "FLOW_HEALTH"
 SALESFORCE_JWT: Final = "SALESFORCE_JWT"
 
 
+REGION_PREFIX: Final = "REGION#"
+
+
 def region_pk(region: str) -> str:
-    return f"REGION#{region}"
+    return f"{REGION_PREFIX}{region}"
+
+
+def region_of(pk: str) -> str:
+    """The region of a config item's partition key; empty for any other partition."""
+    return pk.removeprefix(REGION_PREFIX) if pk.startswith(REGION_PREFIX) else ""
 
 
 def request_key(record_id: str, created_date: str, event_uuid: str | None) -> str:

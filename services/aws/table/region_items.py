@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.aws.table import dynamodb, region_pk, table_name
+from services.aws.table import dynamodb, region_of, region_pk, table_name
 
 StoredItems = dict[str, dict[str, str]]
 """Live items by sort key: their text attributes (tombstones left out)."""
@@ -46,7 +46,7 @@ def regions_with(sort_key: str, *, client: Any = None) -> list[str]:
             ProjectionExpression="PK",
             **page,
         )
-        found.update(item["PK"]["S"].removeprefix("REGION#") for item in answer.get("Items", []))
+        found.update(region_of(item["PK"]["S"]) for item in answer.get("Items", []))
         if "LastEvaluatedKey" not in answer:
             return sorted(found)
         page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
