@@ -1,6 +1,8 @@
 """The whole loop on one machine: Salesforce -> bus -> router -> table -> stream -> router -> status files and
 e-mails -> output flow -> Salesforce (a record deleted meanwhile is refused, the others still written back, and
-the write-back check tells the support topic), then Connect lookups through the router.
+the write-back check tells the support topic), then Connect lookups through the router; and one region's week,
+with, when the deployment has a Connect instance, the hours of operation the stream's sync made of it in Connect
+(the stand-in ``local_aws/connect.py`` locally).
 
 Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
 ``tests/integration/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
@@ -11,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from local_aws.builders import holiday as _holiday
 from local_aws.builders import setting as _setting
+from local_aws.connect import DEMO_HOURS_ID
 from local_aws.inbox import Email, Inbox
 from local_aws.input_flow import Delivery, InputFlow, RuleDelivery
 from local_aws.output_flow import OutputFlow, RefusedRecord, StatusFile
@@ -43,6 +46,9 @@ class Deployment:
     support_topic_arn: str
     output_flow_name: str
     writeback_failure_prefix: str
+    connect_instance_arn: str = ""
+    """The deployment's Connect instance (``CONNECT_INSTANCE_ARN``): then config item changes pass the stream's
+    filter and sync the region's hours of operation."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,18 @@ class Clients:
     sns: Any
     s3: Any
     streams: Any
+    connect: Any = None
+    """A Connect client (the stand-in locally): the week then shows what the sync made of Oslo in Connect."""
+
+
+def _poller(clients: Clients, deployment: Deployment) -> StreamPoller:
+    return StreamPoller(
+        clients.streams,
+        deployment.stream_arn,
+        deployment.stream_failure_queue_url,
+        clients.sqs,
+        connect_instance=bool(deployment.connect_instance_arn),
+    )
 
 
 def run_loop(
@@ -197,7 +215,7 @@ def run_loop(
     support = Inbox.subscribe(clients.sns, clients.sqs, deployment.support_topic_arn, f"{inbox_name}-support")
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
     rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
-    poller = StreamPoller(clients.streams, deployment.stream_arn, deployment.stream_failure_queue_url, clients.sqs)
+    poller = _poller(clients, deployment)
     output = OutputFlow(
         clients.s3,
         deployment.status_bucket,
@@ -262,7 +280,8 @@ WEEK = [f"2026-12-{day}" for day in range(21, 28)]
 
 def week_requests() -> list[SampleRequest]:
     """Oslo's clock, its weekly hours (weekdays with a lunch break, a short Saturday, Sunday closed), Christmas Eve
-    closing at noon, Christmas Day every year, and what callers hear in an emergency."""
+    closing at noon, Christmas Day every year, what callers hear in an emergency, and the Connect hours of operation
+    kept in step with all that (made by a Connect admin: the stand-in holds it)."""
     weekday_hours = "08:00-12:00,13:00-17:00"
     hours = [
         SampleRequest(hours_request("Add", WEEK_REGION, day, weekday_hours), "Success")
@@ -279,6 +298,7 @@ def week_requests() -> list[SampleRequest]:
             {**_holiday("Add", WEEK_REGION, "2026-12-25", "Christmas Day"), "Recurrence__c": "Yearly"}, "Success"
         ),
         SampleRequest(_setting("Add", WEEK_REGION, "EmergencyMessage", "A storm has closed the centre."), "Success"),
+        SampleRequest(_setting("Add", WEEK_REGION, "ConnectHoursOfOperationId", DEMO_HOURS_ID), "Success"),
     ]
 
 
@@ -308,12 +328,36 @@ def week_moments() -> list[SampleLookup]:
 EMERGENCY_MOMENT = "2026-12-21T09:00"
 
 
+@dataclass(frozen=True)
+class ConnectHours:
+    """What Connect holds for the week's region after a step: its hours of operation and overrides, as read back."""
+
+    step: str
+    time_zone: str
+    weekly: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
+    expected: frozenset[str]
+    """The names of the overrides the step must have left."""
+
+
+def connect_steps(today: date) -> list[tuple[str, frozenset[str]]]:
+    """Each step of the week and the overrides it leaves in Connect (Christmas Eve only while it is ahead)."""
+    own = {"cb-yearly-12-25", *(["cb-holiday-2026-12-24"] if today <= date(2026, 12, 24) else [])}
+    return [
+        ("the week's requests", frozenset(own)),
+        ("Closed = true", frozenset({*own, "cb-closed"})),
+        ("Closed = false", frozenset(own)),
+    ]
+
+
 @dataclass
 class WeekReport:
     requests: list[tuple[SampleRequest, ConfigRequest]] = field(default_factory=list)
     moments: list[tuple[SampleLookup, dict[str, str]]] = field(default_factory=list)
     emergency: list[tuple[str, SampleLookup, dict[str, str]]] = field(default_factory=list)
     """The same moment with ``Closed`` switched on, then off again."""
+    connect: list[ConnectHours] = field(default_factory=list)
+    """After each step, with a Connect instance (empty without one)."""
 
     def problems(self) -> list[str]:
         found = [
@@ -321,6 +365,13 @@ class WeekReport:
             for sample, record in self.requests
             if record.status != sample.expected_status
         ]
+        for hours in self.connect:
+            names = {override["Name"] for override in hours.overrides}
+            if names != hours.expected or hours.time_zone != "Europe/Oslo":
+                found.append(
+                    f"Connect after {hours.step}: {hours.time_zone}, overrides {sorted(names)}, "
+                    f"expected Europe/Oslo and {sorted(hours.expected)}"
+                )
         for lookup, answer in [*self.moments, *((lookup, answer) for _, lookup, answer in self.emergency)]:
             wrong = {k: answer.get(k) for k, v in lookup.expected.items() if answer.get(k) != v}
             if wrong:
@@ -337,7 +388,7 @@ def run_week(clients: Clients, deployment: Deployment, handler: Handler, context
     org = SalesforceOrg()
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
     rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
-    poller = StreamPoller(clients.streams, deployment.stream_arn, deployment.stream_failure_queue_url, clients.sqs)
+    poller = _poller(clients, deployment)
     output = OutputFlow(clients.s3, deployment.status_bucket, deployment.status_prefix, deployment.output_flow_name)
     poller.skip_to_end()
     output.skip_existing()
@@ -356,16 +407,35 @@ def run_week(clients: Clients, deployment: Deployment, handler: Handler, context
         answer: dict[str, str] = handler(contact_flow_event(moment.parameters), context)
         return answer
 
+    steps = connect_steps(datetime.now(ZoneInfo("Europe/Oslo")).date())
+
+    def look_at_connect(step: int) -> None:
+        if clients.connect is not None and deployment.connect_instance_arn:
+            report.connect.append(connect_hours(clients.connect, deployment.connect_instance_arn, *steps[step]))
+
     save(week_requests())
+    look_at_connect(0)
     report.moments = [(moment, ask(moment)) for moment in week_moments()]
-    for switch, expected in (
+    for step, (switch, expected) in enumerate(
         (
-            "true",
-            {"isOpen": "false", "reason": "emergency", "message": "A storm has closed the centre.", "nextOpen": ""},
+            (
+                "true",
+                {"isOpen": "false", "reason": "emergency", "message": "A storm has closed the centre.", "nextOpen": ""},
+            ),
+            ("false", {"isOpen": "true", "reason": "open"}),
         ),
-        ("false", {"isOpen": "true", "reason": "open"}),
+        start=1,
     ):
         save([SampleRequest(_setting("Add", WEEK_REGION, "Closed", switch), "Success")])
+        look_at_connect(step)
         moment = SampleLookup({"lookup": "status", "region": WEEK_REGION, "at": EMERGENCY_MOMENT}, expected)
         report.emergency.append((switch, moment, ask(moment)))
     return report
+
+
+def connect_hours(connect: Any, instance_arn: str, step: str, expected: frozenset[str]) -> ConnectHours:
+    """The week's region's hours of operation and its overrides, read from Connect as a person would."""
+    ids = {"InstanceId": instance_arn.rsplit("/", 1)[-1], "HoursOfOperationId": DEMO_HOURS_ID}
+    hours = connect.describe_hours_of_operation(**ids)["HoursOfOperation"]
+    found = connect.list_hours_of_operation_overrides(**ids)["HoursOfOperationOverrideList"]
+    return ConnectHours(step, hours["TimeZone"], hours["Config"], found, expected)

@@ -14,6 +14,7 @@ import textwrap
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import boto3
 
@@ -74,6 +75,7 @@ def main() -> int:
         support_topic_arn=environment["SUPPORT_TOPIC_ARN"],
         output_flow_name=environment["OUTPUT_FLOW_NAME"],
         writeback_failure_prefix=environment["WRITEBACK_FAILURE_PREFIX"],
+        connect_instance_arn=environment.get("CONNECT_INSTANCE_ARN", ""),
     )
     clients = Clients(
         events=session.client("events"),
@@ -81,6 +83,8 @@ def main() -> int:
         sns=session.client("sns"),
         s3=session.client("s3"),
         streams=session.client("dynamodbstreams"),
+        # The stand-in Connect (local_aws/connect.py), when scripts/demo.sh started it and set its endpoint.
+        connect=session.client("connect") if os.environ.get("AWS_ENDPOINT_URL_CONNECT") else None,
     )
     context = SimpleNamespace(
         function_name=FUNCTION,
@@ -197,6 +201,57 @@ def print_week(week: WeekReport) -> None:
             for switch, lookup, answer in week.emergency
         ],
     )
+    if not week.connect:
+        print(
+            f"\n== Amazon Connect: no instance on this deployment, so {WEEK_REGION}'s hours of operation are not synced"
+        )
+        return
+    print(f"\n== Amazon Connect's own hours of operation for {WEEK_REGION}, kept in step by the stream's sync")
+    first = week.connect[0]
+    by_day = {
+        day: [e for e in first.weekly if e["Day"] == day]
+        for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+    }
+    weekly = "; ".join(
+        f"{day[:3].title()} " + (" ".join(_slice(e) for e in sorted(slices, key=_clock_of)) or "closed")
+        for day, slices in by_day.items()
+    )
+    print(f"   time zone {first.time_zone}; weekly: {weekly}")
+    for hours in week.connect:
+        print(f"   after {hours.step}:")
+        _table(
+            ["override", "type", "effective", "closed", "recurrence"],
+            [_override_row(override) for override in sorted(hours.overrides, key=lambda o: o["Name"])],
+        )
+
+
+def _clock(time: dict[str, int], *, end: bool = False) -> str:
+    """Connect's time of day; an end at 00:00 is midnight at the day's end, shown as 24:00."""
+    hours = 24 if end and time["Hours"] == time["Minutes"] == 0 else time["Hours"]
+    return f"{hours:02d}:{time['Minutes']:02d}"
+
+
+def _clock_of(entry: dict[str, Any]) -> str:
+    return _clock(entry["StartTime"])
+
+
+def _slice(entry: dict[str, Any]) -> str:
+    return f"{_clock(entry['StartTime'])}-{_clock(entry['EndTime'], end=True)}"
+
+
+def _override_row(override: dict[str, Any]) -> list[str]:
+    """One override as a person reads it: name, type, dates, the closed slices, the recurrence."""
+    slices = override.get("Config", [])
+    times = {_slice(entry) for entry in slices}
+    closed = f"{len(slices)} days {', '.join(sorted(times))}" if len(slices) > 1 else ""
+    if len(slices) == 1:
+        closed = f"{slices[0]['Day'][:3].title()} {next(iter(times))}"
+    pattern = override.get("RecurrenceConfig", {}).get("RecurrencePattern", {})
+    recurrence = (
+        f"{pattern['Frequency'].lower()} on {pattern['ByMonthDay'][0]}/{pattern['ByMonth'][0]}" if pattern else ""
+    )
+    effective = f"{override.get('EffectiveFrom')} to {override.get('EffectiveTill')}"
+    return [override["Name"], override.get("OverrideType", ""), effective, closed, recurrence]
 
 
 def _answer(answer: dict[str, str]) -> str:

@@ -201,6 +201,8 @@ def stream() -> int:
         table["LatestStreamArn"],
         failure_queue,
         session.client("sqs"),
+        # Config item changes too when the stage was deployed with connectInstanceArn (the Connect hours sync).
+        connect_instance=bool(env.get("CONNECT_INSTANCE_ARN")),
         _checkpoints=dict(checkpoints["shards"]),
     )
     s3 = session.client("s3")

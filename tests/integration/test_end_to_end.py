@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import UTC, datetime
 from typing import Any
@@ -160,5 +161,34 @@ def test_one_region_s_week_answers_what_a_caller_meets_and_an_emergency_switches
     week = run_week(clients(), deployment_of(aws), handler.handler, lambda_context)
 
     assert week.problems() == []
-    assert len(week.requests) == 12 and {record.status for _, record in week.requests} == {"Success"}
+    assert len(week.requests) == 13 and {record.status for _, record in week.requests} == {"Success"}
     assert [answer["reason"] for _, _, answer in week.emergency] == ["emergency", "open"]
+    assert week.connect == []  # no Connect instance: nothing synced, nothing shown
+
+
+def test_the_week_s_holidays_become_connect_overrides_through_the_stream_as_the_demo_shows(
+    aws: Stack, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a Connect instance (the stand-in, plugged in by AWS_ENDPOINT_URL_CONNECT as make demo does), config
+    changes pass the stand-in mapping's filter and the stream's sync keeps Oslo's hours of operation in step."""
+    from local_aws.connect import DEMO_HOURS_ID, DEMO_INSTANCE_ARN, ConnectStandIn
+    from local_aws.loop import run_week
+
+    stand_in = ConnectStandIn(DEMO_INSTANCE_ARN, {DEMO_HOURS_ID: "Oslo"})
+    server = stand_in.serve()
+    endpoint = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", endpoint)
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", DEMO_INSTANCE_ARN)
+    deployment = dataclasses.replace(deployment_of(aws), connect_instance_arn=DEMO_INSTANCE_ARN)
+    connect = boto3.session.Session(region_name=REGION).client("connect", endpoint_url=endpoint)
+    try:
+        week = run_week(dataclasses.replace(clients(), connect=connect), deployment, handler.handler, lambda_context)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert week.problems() == []
+    assert [hours.step for hours in week.connect] == ["the week's requests", "Closed = true", "Closed = false"]
+    assert ("cb-closed" in {o["Name"] for o in week.connect[1].overrides}) is True
+    monday = [entry for entry in week.connect[0].weekly if entry["Day"] == "MONDAY"]
+    assert [(entry["StartTime"]["Hours"], entry["EndTime"]["Hours"]) for entry in monday] == [(8, 12), (13, 17)]
