@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any, Final, TypeVar
 
 from services.aws import client, error_code
@@ -198,12 +197,8 @@ class HoursOfOperation:
         while True:
             answer = self._call(
                 "ListHoursOfOperationOverrides",
-                partial(
-                    self._connect.list_hours_of_operation_overrides,
-                    InstanceId=self._instance_id,
-                    HoursOfOperationId=hours_id,
-                    MaxResults=_PAGE_SIZE,
-                    **page,
+                lambda page=page: self._connect.list_hours_of_operation_overrides(  # type: ignore[misc]
+                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, MaxResults=_PAGE_SIZE, **page
                 ),
             )
             found.extend(_override(entry) for entry in answer.get("HoursOfOperationOverrideList", []))
