@@ -141,8 +141,9 @@ class HoursOfOperation:
         self.calls = 0
         """Attempts made, retries included."""
 
-    def _call(self, operation: str, call: Callable[[], _T]) -> _T:
-        """One call, retried while a retry can help and an attempt still ends before the deadline."""
+    def _call(self, operation: str, call: Callable[[], _T], *, conflicts: frozenset[str] = frozenset()) -> _T:
+        """One call, retried while a retry can help and an attempt still ends before the deadline; an answer whose
+        code is in ``conflicts`` (another writer got there first) raises :class:`OverrideConflictError`."""
         from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotoConnectionError
 
@@ -165,6 +166,8 @@ class HoursOfOperation:
                 retryable = True
             except BotoCoreError as error:  # a request botocore would not send (its parameter check)
                 raise ConnectCallError(operation, type(error).__name__, str(error), attempt) from error
+            if failure.code in conflicts:
+                raise OverrideConflictError(operation, failure.code, failure.message, attempt)
             if not retryable or attempt >= ATTEMPTS:
                 raise failure
             time.sleep(BACKOFF_SECONDS * attempt)
@@ -210,35 +213,27 @@ class HoursOfOperation:
     def create_override(self, hours_id: str, override: Override) -> str:
         """The new override's id; :class:`OverrideConflictError` when one of that name exists (made meanwhile by
         another sync, or left by a create whose answer was lost)."""
-        try:
-            answer = self._call(
-                "CreateHoursOfOperationOverride",
-                lambda: self._connect.create_hours_of_operation_override(
-                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, **_override_request(override)
-                ),
-            )
-        except ConnectCallError as error:
-            if error.code == "DuplicateResourceException":
-                raise OverrideConflictError(error.operation, error.code, error.message, error.attempts) from error
-            raise
+        answer = self._call(
+            "CreateHoursOfOperationOverride",
+            lambda: self._connect.create_hours_of_operation_override(
+                InstanceId=self._instance_id, HoursOfOperationId=hours_id, **_override_request(override)
+            ),
+            conflicts=frozenset({"DuplicateResourceException"}),
+        )
         return str(answer.get("HoursOfOperationOverrideId", ""))
 
     def update_override(self, hours_id: str, override: Override) -> None:
         """:class:`OverrideConflictError` when the override is gone (deleted meanwhile by another sync)."""
-        try:
-            self._call(
-                "UpdateHoursOfOperationOverride",
-                lambda: self._connect.update_hours_of_operation_override(
-                    InstanceId=self._instance_id,
-                    HoursOfOperationId=hours_id,
-                    HoursOfOperationOverrideId=override.override_id,
-                    **_override_request(override),
-                ),
-            )
-        except ConnectCallError as error:
-            if error.code in {"ResourceNotFoundException", "DuplicateResourceException"}:
-                raise OverrideConflictError(error.operation, error.code, error.message, error.attempts) from error
-            raise
+        self._call(
+            "UpdateHoursOfOperationOverride",
+            lambda: self._connect.update_hours_of_operation_override(
+                InstanceId=self._instance_id,
+                HoursOfOperationId=hours_id,
+                HoursOfOperationOverrideId=override.override_id,
+                **_override_request(override),
+            ),
+            conflicts=frozenset({"ResourceNotFoundException", "DuplicateResourceException"}),
+        )
 
     def delete_override(self, hours_id: str, override_id: str) -> bool:
         """True when this call deleted it; False when it was already gone (another sync, a retried delete)."""
@@ -248,11 +243,10 @@ class HoursOfOperation:
                 lambda: self._connect.delete_hours_of_operation_override(
                     InstanceId=self._instance_id, HoursOfOperationId=hours_id, HoursOfOperationOverrideId=override_id
                 ),
+                conflicts=frozenset({"ResourceNotFoundException"}),
             )
-        except ConnectCallError as error:
-            if error.code == "ResourceNotFoundException":
-                return False
-            raise
+        except OverrideConflictError:
+            return False
         return True
 
 
