@@ -59,8 +59,9 @@ invoke() {
 }
 export -f invoke; export out connect_param
 ( for file in events/config-change--*.json; do invoke "$file"; done ) &
+changes=$!
 ls events/*.json | grep -v '/config-change--' | xargs -P 2 -I{} bash -c 'invoke {}'
-wait
+wait "$changes"  # not a bare wait: the stand-in Connect runs in the background until the end
 
 for file in events/*.json; do
   name=$(basename "$file" .json)
