@@ -61,7 +61,7 @@ def test_a_partner_event_from_another_saas_is_not_salesforce() -> None:
 def test_table_keys_follow_the_single_table_design() -> None:
     assert table.region_pk("US-East") == "REGION#US-East"
     assert holiday.sort_key_on(date(2026, 12, 25)) == "HOLIDAY#2026-12-25"
-    assert setting.sort_key_of("TimeZone") == "SETTING#TimeZone"
+    assert setting.SETTING.sort_key_of("TimeZone") == "SETTING#TimeZone"
     assert table.request_key("a0B5g00000ABCDE", "2026-11-27T10:00:00Z", "e-1") == "uuid:e-1"
     assert table.request_key("a0B5g00000ABCDE", "2026-11-27T10:00:00Z", None) == (
         "record:a0B5g00000ABCDE@2026-11-27T10:00:00Z"
