@@ -36,10 +36,8 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
-        (
-            "services/aws/table/config_items.py",
-            '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])',
-        ),
+        # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).
+        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[{"Put": put} for put in'),
     ],
     "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
     "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
