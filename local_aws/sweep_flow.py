@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
@@ -58,4 +59,19 @@ def as_written(record: ConfigRequest) -> dict[str, str]:
         "LastModifiedDate": f"{modified}+0000",
         "Status__c": record.status,
         **{name: value for name, value in record.fields.items() if value},
+    }
+
+
+def sweep_check_event(account: str, rule_name: str = "config-bridge-local-pending-sweep") -> dict[str, Any]:
+    """What the sweep check's schedule rule sends the function (serverless.yml, ``...-pending-sweep``)."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [f"arn:aws:events:us-east-1:{account}:rule/{rule_name}"],
+        "detail": {},
     }
