@@ -428,15 +428,21 @@ def run(
     world.reset(FakeAppFlow(scenario.flows))
     cloudformation().answers.clear()
     scenario.setup(world)
+    start = inject_from_here(world, fault)
+    request = event or scenario.event(world)
+    invocation = world.lam.asynchronous(request) if scenario.invoke == "async" else world.lam.sync(request)
+    return invocation, start
+
+
+def inject_from_here(world: World, fault: Fault | None) -> int:
+    """Plans ``fault`` (its ``at`` counted from the next call); the index of the next call."""
     start = len(world.http.calls)
     if fault is not None:
         planned = copy.copy(fault)
         if planned.at is not None:
             planned.at += start
         world.http.inject(planned)
-    request = event or scenario.event(world)
-    invocation = world.lam.asynchronous(request) if scenario.invoke == "async" else world.lam.sync(request)
-    return invocation, start
+    return start
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
@@ -525,12 +531,7 @@ def sweep_until_done(
             world.lam.asynchronous(request.event)
     world.stream.drain()
     flow.run(org)
-    start = len(world.http.calls)
-    if fault is not None:
-        planned = copy.copy(fault)
-        if planned.at is not None:
-            planned.at += start
-        world.http.inject(planned)
+    start = inject_from_here(world, fault)
     invocation = world.lam.asynchronous(load_event("pending-sweep--scheduled"))
     calls = tuple(world.http.calls[start:])
     world.http.clear()
