@@ -68,3 +68,14 @@ def test_table_keys_follow_the_single_table_design() -> None:
     )
     assert outcome_key("uuid:e-1") == {"PK": "REQUEST#uuid:e-1", "SK": "OUTCOME"}
     assert flow_health_key("f") == {"PK": "FLOW#f", "SK": "HEALTH"}
+
+
+def test_the_sweep_s_schedule_is_known_by_its_rule_and_goes_before_the_health_check() -> None:
+    from router.routes import ROUTES
+    from tests.support.sample_events import load_event
+
+    sweep, health = load_event("pending-sweep--scheduled"), load_event("health-check--scheduled")
+    assert shapes.is_sweep_schedule(sweep) and not shapes.is_sweep_schedule(health)
+    assert not shapes.is_sweep_schedule({**SCHEDULE, "resources": "arn:...:rule/x-pending-sweep"})
+    assert not shapes.is_sweep_schedule({**OPERATOR, "resources": ["arn:...:rule/x-pending-sweep"]})
+    assert (ROUTES.route_of(sweep), ROUTES.route_of(health)) == ("pending-sweep", "health-check")
