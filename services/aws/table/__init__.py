@@ -49,6 +49,7 @@ package writes them with the bookkeeping every config item has, whatever its kin
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from services.settings import get_settings
@@ -75,6 +76,19 @@ def request_key(record_id: str, created_date: str, event_uuid: str | None) -> st
     if event_uuid:
         return f"uuid:{event_uuid}"
     return f"record:{record_id}@{created_date}"
+
+
+def typed_item(
+    key: Mapping[str, str], item_type: str, strings: Mapping[str, str], *, expires_at: int = 0
+) -> dict[str, dict[str, Any]]:
+    """An item in DynamoDB's typed form: its keys, its ``itemType``, the string attributes given, and ``expiresAt``
+    (the TTL) when there is one."""
+    item = {name: {"S": value} for name, value in key.items()}
+    item["itemType"] = {"S": item_type}
+    item.update((name, {"S": value}) for name, value in strings.items())
+    if expires_at:
+        item["expiresAt"] = {"N": str(expires_at)}
+    return item
 
 
 def table_name() -> str:

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from services.aws.table import table_name
+from services.aws.table import table_name, typed_item
 
 ANSWERED: Final = "ANSWERED"
 Via = Literal["event", "sweep"]
@@ -68,19 +68,14 @@ class AnsweredMark:
 
 def answered_put(mark: AnsweredMark) -> dict[str, Any]:
     """The mark's Put, for the outcome's transaction: only over a mark of an older save (or none)."""
-    item: dict[str, dict[str, Any]] = {k: {"S": v} for k, v in answered_key(mark.record_id).items()}
-    item.update(
-        {
-            "itemType": {"S": ANSWERED},
-            "recordId": {"S": mark.record_id},
-            "via": {"S": mark.via},
-            "changedFrom": {"S": mark.changed_from},
-            "changedUntil": {"S": mark.changed_until},
-            "requestKey": {"S": mark.request_key},
-        }
-    )
-    if mark.expires_at:
-        item["expiresAt"] = {"N": str(mark.expires_at)}
+    strings = {
+        "recordId": mark.record_id,
+        "via": mark.via,
+        "changedFrom": mark.changed_from,
+        "changedUntil": mark.changed_until,
+        "requestKey": mark.request_key,
+    }
+    item = typed_item(answered_key(mark.record_id), ANSWERED, strings, expires_at=mark.expires_at)
     return {
         "TableName": table_name(),
         "Item": item,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from services.aws import error_code
-from services.aws.table import region_pk, table_name
+from services.aws.table import region_pk, table_name, typed_item
 from services.aws.table.answered import AnsweredMark
 
 TOMBSTONE_DAYS: Final = 30
@@ -192,14 +192,9 @@ def _failed(reason: Mapping[str, Any]) -> bool:
 def _data_item(
     pk: str, sk: str, item_type: str, region: str, changed_at: str, request: str
 ) -> dict[str, dict[str, Any]]:
-    return {
-        "PK": {"S": pk},
-        "SK": {"S": sk},
-        "itemType": {"S": item_type},
-        "region": {"S": region},
-        "changedAt": {"S": changed_at},
-        "requestKey": {"S": request},
-    }
+    return typed_item(
+        {"PK": pk, "SK": sk}, item_type, {"region": region, "changedAt": changed_at, "requestKey": request}
+    )
 
 
 def _tombstone(expires_at: int) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.aws.table import OUTCOME
+from services.aws.table import OUTCOME, typed_item
 from services.models.outcome import Outcome
 
 _OPTIONAL = ("action", "config_type", "region", "subject", "requester_email", "change_summary")
@@ -21,25 +21,16 @@ def outcome_key(request: str) -> dict[str, str]:
 
 def outcome_item(outcome: Outcome) -> dict[str, dict[str, Any]]:
     """The outcome as the table stores it (camelCase attributes; empty optional ones left out)."""
-    item: dict[str, dict[str, Any]] = {k: {"S": v} for k, v in outcome_key(outcome.request_key).items()}
-    item.update(
-        {
-            "itemType": {"S": OUTCOME},
-            "requestKey": {"S": outcome.request_key},
-            "recordId": {"S": outcome.record_id},
-            "status": {"S": outcome.status},
-            "message": {"S": outcome.message},
-            "processedAt": {"S": outcome.processed_at},
-            "createdDate": {"S": outcome.created_date},
-        }
-    )
-    for name in _OPTIONAL:
-        value = getattr(outcome, name)
-        if value:
-            item[_camel(name)] = {"S": value}
-    if outcome.expires_at:
-        item["expiresAt"] = {"N": str(outcome.expires_at)}
-    return item
+    strings = {
+        "requestKey": outcome.request_key,
+        "recordId": outcome.record_id,
+        "status": outcome.status,
+        "message": outcome.message,
+        "processedAt": outcome.processed_at,
+        "createdDate": outcome.created_date,
+    }
+    strings.update((_camel(name), getattr(outcome, name)) for name in _OPTIONAL if getattr(outcome, name))
+    return typed_item(outcome_key(outcome.request_key), OUTCOME, strings, expires_at=outcome.expires_at)
 
 
 def outcome_from_image(image: dict[str, dict[str, Any]]) -> Outcome:
