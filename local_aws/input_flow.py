@@ -11,6 +11,7 @@ once; the others are deleted), and the queue's redrive policy (moto applies it) 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -97,29 +98,40 @@ class QueueDelivery:
         ]
         failing: dict[str, dict[str, Any]] = {}
         """Messages whose last attempt failed, by id: those never seen again went to the dead-letter queue."""
+        returned = False
         while True:
             messages = self.sqs.receive_message(
                 QueueUrl=self.queue_url, MaxNumberOfMessages=BATCH_SIZE, AttributeNames=["All"], WaitTimeSeconds=0
             ).get("Messages", [])
+            if not messages and returned:
+                # moto shows a message again only once the millisecond its visibility ended is over: look again.
+                returned = False
+                time.sleep(0.002)
+                continue
             if not messages:
                 break
             messages = [{**message, "Body": self._with_account(message["Body"])} for message in messages]
             failed = self._invoke(handler, context, sqs_event(messages, queue_arn, self.region), report)
+            done: list[dict[str, Any]] = []
+            back: list[dict[str, Any]] = []
             for message in messages:
                 receives = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
                 if receives > self.max_receives:
                     raise RuntimeError(f"{self.queue_url} gave a message {receives} times: has it no redrive policy?")
-                if message["MessageId"] in failed:
-                    report.failed_attempts += 1
-                    failing[message["MessageId"]] = message
-                    # Its visibility timeout ends (here at once): it comes back, or moves to the dead-letter queue.
-                    self.sqs.change_message_visibility(
-                        QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
-                else:
-                    report.delivered += 1
-                    failing.pop(message["MessageId"], None)
-                    self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                (back if message["MessageId"] in failed else done).append(message)
+            for message in back:
+                failing[message["MessageId"]] = message
+            for message in done:
+                failing.pop(message["MessageId"], None)
+            returned = returned or bool(back)
+            report.failed_attempts += len(back)
+            report.delivered += len(done)
+            if done:
+                self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=_entries(done))
+            if back:  # their visibility timeout ends (here at once): each comes back, or goes to the dead-letter queue
+                self.sqs.change_message_visibility_batch(
+                    QueueUrl=self.queue_url, Entries=[{**entry, "VisibilityTimeout": 0} for entry in _entries(back)]
+                )
         report.dead_lettered += [_event(message["Body"]) for message in failing.values()]
         return report
 
@@ -135,6 +147,10 @@ class QueueDelivery:
     def _with_account(self, body: str) -> str:
         event = _event(body)
         return json.dumps({"account": self.account, **event}) if isinstance(event, dict) else body
+
+
+def _entries(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]} for n, message in enumerate(messages)]
 
 
 def _event(body: str) -> Any:
