@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from services.aws import client, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_appflow import AppflowClient
+    from mypy_boto3_appflow.literals import ExecutionStatusType, FlowStatusType, TriggerTypeType
 
 SALESFORCE = "Salesforce"
 
@@ -33,16 +34,14 @@ class AppFlowCallError(Exception):
 
 @dataclass(frozen=True)
 class FlowState:
-    """What DescribeFlow says about a flow (only what healing needs)."""
+    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow."""
 
     name: str
-    status: str
-    """``Active``, ``Deprecated``, ``Deleted``, ``Draft``, ``Errored`` or ``Suspended``."""
+    status: FlowStatusType | Literal[""]
     status_message: str = ""
-    trigger_type: str = ""
-    """``Scheduled``, ``Event`` or ``OnDemand``."""
-    last_run_status: str = ""
-    """``InProgress``, ``Successful``, ``Error``, ``CancelStarted``, ``Canceled`` or empty (never ran)."""
+    trigger_type: TriggerTypeType | Literal[""] = ""
+    last_run_status: ExecutionStatusType | Literal[""] = ""
+    """Empty: the flow never ran."""
     last_run_message: str = ""
 
     @property
@@ -55,8 +54,7 @@ class FlowRun:
     """One run of a flow, from DescribeFlowExecutionRecords (only what the write-back check needs)."""
 
     execution_id: str
-    status: str
-    """``InProgress``, ``Successful``, ``Error``, ``CancelStarted`` or ``Canceled``."""
+    status: ExecutionStatusType | Literal[""]
     started_at: datetime | None
     put_failures: int = 0
     """Records the destination refused (``executionResult.errorInfo.putFailuresCount``)."""
@@ -134,7 +132,7 @@ class Flows:
             runs.append(
                 FlowRun(
                     execution_id=str(record.get("executionId", "")),
-                    status=str(record.get("executionStatus", "")),
+                    status=record.get("executionStatus", ""),
                     started_at=record.get("startedAt"),
                     put_failures=int(error.get("putFailuresCount") or 0),
                     message=readable(str(error.get("executionMessage", ""))),

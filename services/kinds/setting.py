@@ -65,7 +65,6 @@ class SettingKind(Kind):
 
 SETTING: Final = SettingKind(
     name="Setting",
-    item_type="SETTING",
     subject_field=KEY_FIELD,
     identity_attribute="key",
     fields=(
@@ -82,11 +81,6 @@ SETTING: Final = SettingKind(
     ),
     read_attributes=("value",),
 )
-
-
-def sort_key_of(key: str) -> str:
-    """The sort key of a region's setting ``key`` (what the lookup asks for)."""
-    return SETTING.sort_key({KEY_FIELD: key})
 
 
 KIND: Final = SETTING
