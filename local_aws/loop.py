@@ -22,7 +22,7 @@ from local_aws.builders import holiday as _holiday
 from local_aws.builders import setting as _setting
 from local_aws.connect import DEMO_HOURS_ID
 from local_aws.inbox import Email, Inbox
-from local_aws.input_flow import Delivery, InputFlow, RuleDelivery
+from local_aws.input_flow import Delivery, InputFlow, QueueDelivery
 from local_aws.output_flow import OutputFlow, RefusedRecord, StatusFile
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
 from local_aws.stream_poller import StreamPoller, StreamReport
@@ -38,7 +38,7 @@ class Deployment:
     account: str
     bus_name: str
     event_source: str
-    delivery_queue_url: str
+    inbound_queue_url: str
     inbound_dlq_url: str
     stream_arn: str
     stream_failure_queue_url: str
@@ -239,7 +239,7 @@ def run_loop(
     inbox = Inbox.subscribe(clients.sns, clients.sqs, deployment.notification_topic_arn, inbox_name)
     support = Inbox.subscribe(clients.sns, clients.sqs, deployment.support_topic_arn, f"{inbox_name}-support")
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
-    rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
+    inbound = QueueDelivery(clients.sqs, deployment.inbound_queue_url, deployment.account)
     poller = _poller(clients, deployment)
     output = OutputFlow(
         clients.s3,
@@ -260,7 +260,7 @@ def run_loop(
             flow.publish(event)
         if sample.deleted_before_writeback:
             org.delete(record.id)
-    report.delivery = rule.deliver(handler, context)
+    report.delivery = inbound.deliver(handler, context)
     # AppFlow dropped an event. The sweep flow reads every Pending request (their outcomes still wait for the
     # write-back); the sweep check answers those past the threshold that no event answered: the dropped one.
     sweep = SweepFlow(clients.s3, deployment.status_bucket, deployment.sweep_prefix, deployment.sweep_flow_name)
@@ -420,7 +420,7 @@ def run_week(clients: Clients, deployment: Deployment, handler: Handler, context
     report = WeekReport()
     org = SalesforceOrg()
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
-    rule = RuleDelivery(clients.sqs, deployment.delivery_queue_url, deployment.inbound_dlq_url, deployment.account)
+    inbound = QueueDelivery(clients.sqs, deployment.inbound_queue_url, deployment.account)
     poller = _poller(clients, deployment)
     output = OutputFlow(clients.s3, deployment.status_bucket, deployment.status_prefix, deployment.output_flow_name)
     poller.skip_to_end()
@@ -431,7 +431,7 @@ def run_week(clients: Clients, deployment: Deployment, handler: Handler, context
             record, event = org.save_request(sample.fields)
             report.requests.append((sample, record))
             flow.publish(event)
-        rule.deliver(handler, context)
+        inbound.deliver(handler, context)
         poller.poll(handler, context)
         output.run(org)
         lookup.use_lookups(None)

@@ -18,7 +18,7 @@ class Contract(enum.Enum):
     """EventBridge and operators: an exception makes Lambda's async retries and dead-letter queue apply."""
 
     PARTIAL_BATCH = "partial-batch"
-    """DynamoDB stream: ``{"batchItemFailures": [...]}``; only the reported records are retried."""
+    """DynamoDB stream, SQS queue: ``{"batchItemFailures": [...]}``; only the reported records are retried."""
 
     STRING_MAP = "string-map"
     """Amazon Connect: always a flat map of strings; an exception becomes ``status=error``."""

@@ -42,6 +42,13 @@ def _sequence_number(record: dict[str, Any]) -> str:
     return str(number)[:64] if number else "?"
 
 
+def _message_range(event: Any) -> str | None:
+    """The batch's first and last SQS ``messageId`` (``first..last``)."""
+    records = event["Records"]
+    first, last = (str(record.get("messageId") or "?")[:64] for record in (records[0], records[-1]))
+    return first if first == last else f"{first}..{last}"
+
+
 def _contact_id(event: Any) -> str | None:
     details = event.get("Details")
     contact = details.get("ContactData") if isinstance(details, dict) else None
@@ -55,6 +62,7 @@ _RAISE, _BATCH, _MAP, _RESPOND = Contract.RAISE, Contract.PARTIAL_BATCH, Contrac
 _TABLE = (
     # name              shape test                            service entry point (services.)           contract  correlation id
     ("config-change",   shapes.is_salesforce_partner_event,   "inbound:on_config_change",               _RAISE,   _salesforce_record_id),
+    ("config-change-batch", shapes.is_config_change_queue_batch, "inbound_queue:on_queue_batch",  _BATCH,   _message_range),
     ("status-fanout",   shapes.is_dynamodb_stream_batch,      "status_fanout:on_stream_batch",          _BATCH,   _stream_sequence_range),
     ("flow-health",     shapes.is_appflow_status_event,       "flow_health:on_appflow_event",           _RAISE,   _eventbridge_id),
     ("connect-lookup",  shapes.is_contact_flow_event,         "lookup:on_contact_flow_event",           _MAP,     _contact_id),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 SALESFORCE_PARTNER_PREFIX = "aws.partner/appflow/"
+INBOUND_QUEUE_SUFFIX = "-config-changes"
+"""How the inbound queue's name ends (infra/inbound.yml, ``InboundQueue``: ``<prefix>-config-changes``)."""
 SWEEP_RULE_SUFFIX = "-pending-sweep"
 """How the sweep's schedule rule is named (serverless.yml: ``${self:custom.prefix}-pending-sweep``)."""
 
@@ -21,6 +23,22 @@ def is_dynamodb_stream_batch(event: Any) -> bool:
         isinstance(records, list)
         and len(records) > 0
         and all(isinstance(r, dict) and r.get("eventSource") == "aws:dynamodb" for r in records)
+    )
+
+
+def is_config_change_queue_batch(event: Any) -> bool:
+    """A batch of the inbound queue's messages (Lambda's SQS event source mapping): each body is a
+    ``Config_Change__e`` EventBridge event, put there by the Salesforce bus's rule."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    return (
+        isinstance(records, list)
+        and len(records) > 0
+        and all(
+            isinstance(r, dict)
+            and r.get("eventSource") == "aws:sqs"
+            and _str(r, "eventSourceARN").endswith(INBOUND_QUEUE_SUFFIX)
+            for r in records
+        )
     )
 
 

@@ -65,7 +65,7 @@ def main() -> int:
         account=account,
         bus_name=f"{STACK}-salesforce",
         event_source=f"aws.partner/appflow/salesforce.com/{account}/{input_flow}",
-        delivery_queue_url=resources["LocalDeliveryQueue"],
+        inbound_queue_url=resources["InboundQueue"],
         inbound_dlq_url=resources["InboundDeadLetterQueue"],
         stream_arn=table["LatestStreamArn"],
         stream_failure_queue_url=resources["StreamFailureQueue"],

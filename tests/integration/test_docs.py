@@ -40,6 +40,8 @@ NOT_RUN_BY_DEMO_OR_CI = {
 # Commands other than `make` that bash blocks may show, each with what runs it.
 OTHER_LOCAL_COMMANDS = {
     ".venv/bin/python -m bench.run": "what make bench runs, with its options (docs/benchmarks.md)",
+    ".venv/bin/python -m bench.concurrency": "the concurrency model's table (docs/benchmarks.md); the model and the "
+    "table are run by tests/unit/test_concurrency_model.py",
 }
 
 

@@ -25,7 +25,7 @@ def deployment_of(stack: Stack) -> Deployment:
         account="123456789012",
         bus_name=stack.salesforce_bus_name,
         event_source="aws.partner/appflow/salesforce.com/123456789012/config-bridge-test-config-change-in",
-        delivery_queue_url=stack.delivery_queue_url,
+        inbound_queue_url=stack.inbound_queue_url,
         inbound_dlq_url=stack.inbound_dlq_url,
         stream_arn=stack.stream_arn,
         stream_failure_queue_url=stack.stream_failure_queue_url,

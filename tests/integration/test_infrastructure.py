@@ -71,13 +71,21 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/support_topic.py", ".publish("),
     ],
     "sqs:SendMessage": [("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
-    "sqs:ReceiveMessage": [("services/aws/dead_letter_queues.py", ".receive_message(")],
-    "sqs:DeleteMessage": [("services/aws/dead_letter_queues.py", ".delete_message(")],
+    "sqs:ReceiveMessage": [
+        ("services/aws/dead_letter_queues.py", ".receive_message("),
+        ("infra/inbound.yml", "InboundQueueMapping:"),
+    ],
+    "sqs:DeleteMessage": [
+        ("services/aws/dead_letter_queues.py", ".delete_message("),
+        ("infra/inbound.yml", "InboundQueueMapping:"),
+    ],
+    "sqs:GetQueueAttributes": [("infra/inbound.yml", "InboundQueueMapping:")],
     # The key encrypts the secret, the queues, the topics and both buckets: reading any of them decrypts,
     # writing to them generates a data key.
     "kms:Decrypt": [
         ("services/aws/salesforce_secret.py", ".get_secret_value("),
         ("services/aws/dead_letter_queues.py", ".receive_message("),
+        ("infra/inbound.yml", "InboundQueueMapping:"),
         ("services/aws/large_event_bucket.py", ".get_object("),
         ("services/aws/status_bucket.py", ".get_object("),
     ],
@@ -129,6 +137,7 @@ CONCERNS = {
         "DeadLetterQueuesPolicy",
         "StatusStreamMapping",
     },
+    "infra/inbound.yml": {"InboundQueue", "InboundQueuePolicy", "InboundQueueMapping", "InboundQueueAgeAlarm"},
     "infra/salesforce.yml": {
         "SalesforceSecret",
         "SalesforceConnection",
@@ -334,7 +343,7 @@ INVOKES_THE_ROUTER = "${self:custom.routerInvokeArn}"
 # What invokes the router, resource by resource: each takes the alias when snapStart is on (the schedule is the
 # framework's own event, pointed at the alias by functions.router.snapStart).
 ROUTER_INVOKERS = {
-    "ConfigChangeRulePermission": ("FunctionName",),
+    "InboundQueueMapping": ("FunctionName",),
     "AppFlowStatusRule": ("Targets", 0, "Arn"),
     "AppFlowStatusRulePermission": ("FunctionName",),
     "StatusStreamMapping": ("FunctionName",),
@@ -383,7 +392,7 @@ def test_every_event_source_invokes_the_router_through_the_snapstart_choice_neve
     for name, path in ROUTER_INVOKERS.items():
         assert _found(resources[name]["Properties"], path) == INVOKES_THE_ROUTER, name
     config_change = resources["ConfigChangeRule"]["Properties"]["Targets"][0]["Arn"]
-    assert config_change == {"If": ["IsLocal", {"GetAtt": "LocalDeliveryQueue.Arn"}, INVOKES_THE_ROUTER]}
+    assert config_change == {"GetAtt": "InboundQueue.Arn"}  # read by InboundQueueMapping, on every stage
     latest = {"GetAtt": "RouterLambdaFunction.Arn"}
     assert {name for name, resource in resources.items() if _mentions(resource, latest)} == LATEST_ONLY
 

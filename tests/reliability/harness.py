@@ -62,6 +62,7 @@ from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
 import handler
+from local_aws.input_flow import Delivery, QueueDelivery
 from local_aws.stream_mapping import MAX_RETRIES, deliver, passes_filter
 from services import aws as aws_clients
 from tests.conftest import LambdaContext
@@ -598,6 +599,28 @@ class World:
         from datetime import timedelta
 
         return lambda: start + timedelta(seconds=self.lam.elapsed)
+
+    # -- the inbound queue (infra/inbound.yml): the Salesforce bus's rule sends, the event source mapping reads --
+
+    def deliver_through_queue(self, events: list[Any], arriving: int = 50) -> Delivery:
+        """Each event sent to the inbound queue, as the bus's rule does, in this order, and the queue read as its event
+        source mapping does (``local_aws.input_flow.QueueDelivery``: batches of 10, failed messages back, after
+        ``inboundMaxReceives`` receives to the inbound dead-letter queue). The mapping reads while events arrive,
+        ``arriving`` at a time (moto's SQS walks the whole queue for every message it hands out: a backlog of
+        thousands would cost minutes here, and changes nothing of what is delivered)."""
+        url = self.stack.inbound_queue_url
+        mapping = QueueDelivery(self.sqs, url, account="123456789012", region=REGION)
+        delivery = Delivery()
+        for start in range(0, len(events), arriving):
+            arrived = events[start : start + arriving]
+            for first in range(0, len(arrived), 10):
+                entries = [
+                    {"Id": str(n), "MessageBody": json.dumps(e)} for n, e in enumerate(arrived[first : first + 10])
+                ]
+                self.sqs.send_message_batch(QueueUrl=url, Entries=entries)
+            mapping.deliver(lambda event, _: self.lam._invoke(event), self.lam.context, delivery)
+        self.inbound_dead_letters += delivery.dead_lettered
+        return delivery
 
     # -- what the event sources do on failure --
 

@@ -5,10 +5,13 @@ Names follow the `local` stage. Tests get them through the ``aws`` fixture (test
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from typing import Any
 
 import boto3
+
+from local_aws.input_flow import MAX_RECEIVES
 
 REGION = "us-east-1"
 PREFIX = "config-bridge-test"
@@ -27,8 +30,8 @@ class Stack:
     inbound_dlq_url: str
     stream_failure_queue_url: str
     salesforce_bus_name: str
-    delivery_queue_url: str
-    """The local stage's stand-in for the Salesforce bus rule's function target."""
+    inbound_queue_url: str
+    """The Salesforce bus rule's target, read by the router (infra/inbound.yml)."""
     secret_name: str
 
     @classmethod
@@ -88,9 +91,11 @@ def create_stack() -> Stack:
     def topic_with_queue(name: str) -> tuple[str, str]:
         topic_arn = sns.create_topic(Name=f"{PREFIX}-{name}")["TopicArn"]
         queue_url = sqs.create_queue(QueueName=f"{PREFIX}-{name}-inbox")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(
-            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "false"}
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=_queue_arn(sqs, queue_url),
+            Attributes={"RawMessageDelivery": "false"},
         )
         return topic_arn, queue_url
 
@@ -98,17 +103,25 @@ def create_stack() -> Stack:
     support_topic, support_queue = topic_with_queue("support")
     bus_name = f"{PREFIX}-salesforce"
     events.create_event_bus(Name=bus_name)
-    delivery_queue_url = sqs.create_queue(QueueName=f"{PREFIX}-local-delivery")["QueueUrl"]
-    delivery_queue_arn = sqs.get_queue_attributes(QueueUrl=delivery_queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    inbound_dlq_url = sqs.create_queue(QueueName=f"{PREFIX}-inbound-dlq")["QueueUrl"]
+    inbound_queue_url = sqs.create_queue(
+        QueueName=f"{PREFIX}-config-changes",
+        Attributes={
+            "VisibilityTimeout": "180",
+            "RedrivePolicy": json.dumps(
+                {"deadLetterTargetArn": _queue_arn(sqs, inbound_dlq_url), "maxReceiveCount": MAX_RECEIVES}
+            ),
+        },
+    )["QueueUrl"]
     events.put_rule(
         Name=f"{PREFIX}-config-change",
         EventBusName=bus_name,
         EventPattern='{"source": [{"prefix": "aws.partner/appflow/"}], "detail-type": ["Config_Change__e"]}',
     )
     events.put_targets(
-        Rule=f"{PREFIX}-config-change", EventBusName=bus_name, Targets=[{"Id": "router", "Arn": delivery_queue_arn}]
+        Rule=f"{PREFIX}-config-change",
+        EventBusName=bus_name,
+        Targets=[{"Id": "inbound-queue", "Arn": _queue_arn(sqs, inbound_queue_url)}],
     )
     return Stack(
         table_name=table_name,
@@ -119,12 +132,17 @@ def create_stack() -> Stack:
         support_topic_arn=support_topic,
         notification_queue_url=notification_queue,
         support_queue_url=support_queue,
-        inbound_dlq_url=sqs.create_queue(QueueName=f"{PREFIX}-inbound-dlq")["QueueUrl"],
+        inbound_dlq_url=inbound_dlq_url,
         stream_failure_queue_url=sqs.create_queue(QueueName=f"{PREFIX}-stream-failures")["QueueUrl"],
         salesforce_bus_name=bus_name,
-        delivery_queue_url=delivery_queue_url,
+        inbound_queue_url=inbound_queue_url,
         secret_name=f"{PREFIX}/salesforce-connected-app",
     )
+
+
+def _queue_arn(sqs: Any, queue_url: str) -> str:
+    arn: str = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return arn
 
 
 def drain(queue_url: str) -> list[dict[str, Any]]:

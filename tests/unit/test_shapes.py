@@ -19,6 +19,8 @@ SALESFORCE = {
     "detail": {},
 }
 STREAM = {"Records": [{"eventSource": "aws:dynamodb", "dynamodb": {}}]}
+INBOUND_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:config-bridge-dev-config-changes"
+INBOUND_QUEUE = {"Records": [{"eventSource": "aws:sqs", "eventSourceARN": INBOUND_QUEUE_ARN}]}
 APPFLOW = {"source": "aws.appflow", "detail-type": "AppFlow End Flow Run Report", "detail": {}}
 CONNECT = {"Name": "ContactFlowEvent", "Details": {}}
 SCHEDULE = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
@@ -28,6 +30,7 @@ OPERATOR = {"operation": "describe"}
 SHAPES: dict[str, tuple[Any, dict[str, Any]]] = {
     "salesforce": (shapes.is_salesforce_partner_event, SALESFORCE),
     "stream": (shapes.is_dynamodb_stream_batch, STREAM),
+    "inbound-queue": (shapes.is_config_change_queue_batch, INBOUND_QUEUE),
     "appflow": (shapes.is_appflow_status_event, APPFLOW),
     "connect": (shapes.is_contact_flow_event, CONNECT),
     "schedule": (shapes.is_scheduled_event, SCHEDULE),
@@ -52,6 +55,15 @@ def test_no_shape_takes_a_non_event(event: Any) -> None:
 
 def test_a_stream_batch_mixing_sources_is_not_a_dynamodb_batch() -> None:
     assert not shapes.is_dynamodb_stream_batch({"Records": [*STREAM["Records"], {"eventSource": "aws:sqs"}]})
+
+
+def test_an_sqs_batch_of_another_queue_is_not_the_inbound_queues() -> None:
+    """The inbound queue's name ends as infra/inbound.yml names it; a batch of any other queue is no route's."""
+    (inbound,) = INBOUND_QUEUE["Records"]
+    other = {**inbound, "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:config-bridge-dev-inbound-dlq"}
+    assert not shapes.is_config_change_queue_batch({"Records": [other]})
+    assert not shapes.is_config_change_queue_batch({"Records": [inbound, other]})
+    assert not shapes.is_config_change_queue_batch({"Records": [{**inbound, "eventSource": "aws:dynamodb"}]})
 
 
 def test_a_partner_event_from_another_saas_is_not_salesforce() -> None:

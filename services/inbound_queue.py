@@ -1,0 +1,71 @@
+"""Inbound through the queue: a batch of the inbound queue's messages, each one ``Config_Change__e`` event.
+
+CONTRACT.md section 7. The Salesforce bus's rule delivers each event to an SQS queue (infra/inbound.yml), which Lambda's
+SQS event source mapping reads with a maximum concurrency (stage param ``inboundMaxConcurrency``): a bulk import
+(thousands of requests within minutes) takes at most that many of the function's concurrent executions, and Connect's
+lookups keep the rest of the account's concurrency (docs/guarantees.md, "Bulk imports").
+
+Delivery semantics: at least once, in any order (a standard queue). Each message body is the EventBridge event itself,
+handled on its own by :func:`services.inbound.on_config_change`: the same write, de-duplication and ordering as an event
+delivered straight to the function, so a message received twice has no second outcome. The answer is Lambda's partial
+batch response: a message that fails (no usable ``Record_Id__c``, a body that is not an event, an AWS error) is
+reported and comes back after the queue's visibility timeout; the others are deleted, so one bad message never holds
+back or repeats the others. After ``inboundMaxReceives`` receives SQS moves a message to the inbound dead-letter
+queue, where the operator's ``redrive-inbound`` finds the event itself and handles it again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from services.inbound import MalformedEventError, on_config_change
+from services.observability import logger, metrics
+
+
+def on_queue_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The route's edge: the SQS batch in, Lambda's partial batch response out (failed messages by ``messageId``).
+
+    A batch whose every message failed is answered the same way, never raised: each message then comes back on its
+    own, as in a mixed batch, and the dead-letter queue (with its alarm) takes those that keep failing.
+    """
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+    response = process_partial_response(
+        event=event, record_handler=_handle_message, processor=processor, context=context
+    )
+    failed = len(processor.fail_messages)
+    if failed:
+        metrics.add_metric(name="MessagesReturned", unit=MetricUnit.Count, value=failed)
+    return dict(response)
+
+
+def _handle_message(record: SQSRecord, lambda_context: Any = None) -> dict[str, str]:
+    """One message: its body is the ``Config_Change__e`` EventBridge event (a raise reports the message failed)."""
+    keys = {"message_id": record.message_id, "receive_count": record.attributes.approximate_receive_count}
+    logger.append_keys(**keys)
+    try:
+        return on_config_change(message_event(record.body), lambda_context)
+    except Exception as error:
+        # As the router logs a failed route (the errors raised on a request's fields never carry their values).
+        logger.exception(
+            "message not handled; it comes back after its visibility timeout", extra={"error": _named(error)}
+        )
+        raise
+    finally:
+        logger.remove_keys([*keys, "record_id"])
+
+
+def message_event(body: str) -> Any:
+    """The EventBridge event a message holds (the rule's SQS target sends the event as the body, unchanged)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise MalformedEventError("the message body is not JSON") from None
+
+
+def _named(error: Exception) -> str:
+    return f"{type(error).__name__}: {str(error)[:300]}"
