@@ -23,8 +23,32 @@ function tasks(connector, fields) {
   ];
 }
 
+// The sweep flow reads Config_Request__c: the event's fields that the record holds (all but eventOnlyFields), its
+// Id and LastModifiedDate, and Status__c, only the records whose Status__c is Pending (a Filter task, EQUAL_TO:
+// AppFlow's Salesforce ConnectorOperator; the value in VALUES, the field's type in DATA_TYPE).
+function sweepTasks(eventFields, eventOnly) {
+  const fields = ['Id', 'LastModifiedDate', 'Status__c', ...eventFields.filter((f) => !eventOnly.includes(f))];
+  return [
+    ...tasks('Salesforce', fields),
+    {
+      TaskType: 'Filter',
+      SourceFields: ['Status__c'],
+      ConnectorOperator: { Salesforce: 'EQUAL_TO' },
+      TaskProperties: [
+        { Key: 'DATA_TYPE', Value: 'picklist' },
+        { Key: 'VALUES', Value: 'Pending' },
+      ],
+    },
+  ];
+}
+
 module.exports = {
   inputFlowTasks: async ({ resolveVariable }) =>
     tasks('Salesforce', await resolveVariable('self:custom.configChangeFields')),
   outputFlowTasks: async ({ resolveVariable }) => tasks('S3', await resolveVariable('self:custom.statusColumns')),
+  sweepFlowTasks: async ({ resolveVariable }) =>
+    sweepTasks(
+      await resolveVariable('self:custom.configChangeFields'),
+      await resolveVariable('self:custom.eventOnlyFields'),
+    ),
 };

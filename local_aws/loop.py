@@ -1,6 +1,7 @@
 """The whole loop on one machine: Salesforce -> bus -> router -> table -> stream -> router -> status files and
 e-mails -> output flow -> Salesforce (a record deleted meanwhile is refused, the others still written back, and
-the write-back check tells the support topic), then Connect lookups through the router.
+the write-back check tells the support topic), then Connect lookups through the router. One event is dropped by
+AppFlow: the sweep flow reads the Pending requests and the sweep check answers that one, and only that one.
 
 Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
 ``tests/integration/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
@@ -22,6 +23,7 @@ from local_aws.input_flow import Delivery, InputFlow, RuleDelivery
 from local_aws.output_flow import OutputFlow, RefusedRecord, StatusFile
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
 from local_aws.stream_poller import StreamPoller, StreamReport
+from local_aws.sweep_flow import SweepFlow, SweepRun, sweep_check_event
 
 Handler = Callable[[Any, Any], Any]
 
@@ -43,6 +45,8 @@ class Deployment:
     support_topic_arn: str
     output_flow_name: str
     writeback_failure_prefix: str
+    sweep_prefix: str = "pending-sweep/"
+    sweep_flow_name: str = "config-bridge-local-pending-sweep"
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class SampleRequest:
     """How many times the input flow delivers its event (2: a duplicate delivery)."""
     deleted_before_writeback: bool = False
     """The user deletes the record before its outcome is written back: Salesforce refuses that update."""
+    dropped: bool = False
+    """AppFlow drops its event (deliveries is then 0): only the sweep answers it."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ def sample_requests(now: datetime) -> list[SampleRequest]:
         SampleRequest(_holiday("Delete", "Denver", "2026-11-26", ""), "Success"),
         SampleRequest({**_setting("Add", "Melbourne", "TimeZone", "Mars/Olympus_Mons"), **requester}, "Fail"),
         SampleRequest(_holiday("Delete", "London", "2026-01-01", ""), "Fail"),
+        SampleRequest(_holiday("Add", "London", "2026-12-25", "Christmas Day"), "Success", 0, dropped=True),
     ]
 
 
@@ -127,6 +134,9 @@ class LoopReport:
     output_flow_errors: list[str] = field(default_factory=list)
     refused: list[RefusedRecord] = field(default_factory=list)
     writeback_check: dict[str, Any] = field(default_factory=dict)
+    sweep_run: SweepRun | None = None
+    sweep: dict[str, Any] = field(default_factory=dict)
+    """The sweep check's answer."""
     support_alerts: list[Email] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
     lookups: list[tuple[SampleLookup, dict[str, str]]] = field(default_factory=list)
@@ -143,6 +153,19 @@ class LoopReport:
         refused_alerts = [a for a in self.support_alerts if "Salesforce refused status updates" in a.subject]
         if not any(record.id in alert.body and "ENTITY_IS_DELETED" in alert.body for alert in refused_alerts):
             found.append(f"no support alert names the refused record {record.id} and Salesforce's reason")
+        return found
+
+    def _sweep_problems(self) -> list[str]:
+        """The dropped events' requests answered by the sweep; every other Pending request left to its event."""
+        dropped = sorted(record.id for sample, record in self.requests if sample.dropped)
+        if "error" in self.sweep:
+            return [f"the sweep check failed: {self.sweep['error']}"]
+        found = []
+        if sorted(self.sweep.get("answered", [])) != dropped:
+            found.append(f"the sweep answered {self.sweep.get('answered')}, expected the dropped {dropped}")
+        waiting = len(self.sweep_run.records if self.sweep_run else []) - len(dropped)
+        if self.sweep.get("alreadyAnswered") != waiting:
+            found.append(f"the sweep left {self.sweep.get('alreadyAnswered')} answered requests, expected {waiting}")
         return found
 
     def problems(self) -> list[str]:
@@ -163,6 +186,7 @@ class LoopReport:
             found.append(f"{len(self.emails)} e-mails for {len(self.requests)} requests")
         if self.delivery.dead_lettered:
             found.append(f"{len(self.delivery.dead_lettered)} events dead-lettered")
+        found.extend(self._sweep_problems())
         if self.stream.sent_to_failure_queue:
             found.append(f"{self.stream.sent_to_failure_queue} stream records sent to the failure queue")
         for lookup, answer in self.lookups:
@@ -192,7 +216,8 @@ def run_loop(
 ) -> LoopReport:
     now = now or datetime.now(UTC)
     report = LoopReport()
-    org = SalesforceOrg()
+    # Saved 31 minutes ago: past the sweep's threshold (30 minutes) by the time the sweep looks.
+    org = SalesforceOrg.saving_since(minutes_ago=31)
     inbox = Inbox.subscribe(clients.sns, clients.sqs, deployment.notification_topic_arn, inbox_name)
     support = Inbox.subscribe(clients.sns, clients.sqs, deployment.support_topic_arn, f"{inbox_name}-support")
     flow = InputFlow(clients.events, deployment.bus_name, deployment.event_source)
@@ -218,6 +243,14 @@ def run_loop(
         if sample.deleted_before_writeback:
             org.delete(record.id)
     report.delivery = rule.deliver(handler, context)
+    # AppFlow dropped an event. The sweep flow reads every Pending request (their outcomes still wait for the
+    # write-back); the sweep check answers those past the threshold that no event answered: the dropped one.
+    sweep = SweepFlow(clients.s3, deployment.status_bucket, deployment.sweep_prefix, deployment.sweep_flow_name)
+    report.sweep_run = sweep.run(org)
+    try:
+        report.sweep = handler(sweep_check_event(deployment.account), context)
+    except Exception as error:  # noqa: BLE001 - a leg that fails is reported as a problem of the loop
+        report.sweep = {"error": f"{type(error).__name__}: {error}"}
     # The table's stream: outcome items to the fan-out.
     report.stream = poller.poll(handler, context)
     # The scheduled output flow, and the e-mails.

@@ -22,6 +22,8 @@ class ConfigRequest:
     status: str = "Pending"
     status_message: str = ""
     processed_at: str = ""
+    last_modified: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """``LastModifiedDate``: the save, then every update (the output flow's write-back too)."""
 
     def describe(self) -> str:
         f = self.fields
@@ -47,10 +49,12 @@ class SalesforceOrg:
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def save_request(self, fields: dict[str, str]) -> tuple[ConfigRequest, dict[str, Any]]:
-        record = ConfigRequest(id=self._new_id(), fields={k: v for k, v in fields.items() if k in REQUEST_FIELDS})
-        self.records[record.id] = record
-        # Each save is a little later than the last: CreatedDate orders changes to the same item.
+        # Each save is a little later than the last: CreatedDate orders changes to the same item. The event is
+        # published just after the save commits: its CreatedDate is the record's LastModifiedDate or a little later.
         self._clock += timedelta(milliseconds=250)
+        fields = {k: v for k, v in fields.items() if k in REQUEST_FIELDS}
+        record = ConfigRequest(id=self._new_id(), fields=fields, last_modified=self._clock.replace(microsecond=0))
+        self.records[record.id] = record
         event = {
             **record.fields,
             "Record_Id__c": record.id,
@@ -77,7 +81,18 @@ class SalesforceOrg:
         record.status = row["Status__c"]
         record.status_message = row["Status_Message__c"]
         record.processed_at = row["Processed_At__c"]
+        record.last_modified = max(datetime.now(UTC), record.last_modified)
         return None
+
+    def pending(self) -> list[ConfigRequest]:
+        """What the sweep flow's query returns: every record whose ``Status__c`` is Pending."""
+        return [record for record in self.records.values() if record.status == "Pending"]
+
+    @classmethod
+    def saving_since(cls, minutes_ago: float) -> SalesforceOrg:
+        """An org whose saves began ``minutes_ago`` (the machine's clock cannot move on: the org's starts back),
+        so that a request it saves is as old as the sweep's threshold asks, and so is its event."""
+        return cls(_clock=datetime.now(UTC) - timedelta(minutes=minutes_ago))
 
     def delete(self, record_id: str) -> None:
         """A user deletes the record (after saving it, before its outcome is written back)."""

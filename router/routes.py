@@ -58,6 +58,7 @@ _TABLE = (
     ("status-fanout",   shapes.is_dynamodb_stream_batch,      "status_fanout:on_stream_batch",          _BATCH,   _stream_sequence_range),
     ("flow-health",     shapes.is_appflow_status_event,       "flow_health:on_appflow_event",           _RAISE,   _eventbridge_id),
     ("connect-lookup",  shapes.is_contact_flow_event,         "lookup:on_contact_flow_event",           _MAP,     _contact_id),
+    ("pending-sweep",   shapes.is_sweep_schedule,             "sweep:on_schedule",                      _RAISE,   _eventbridge_id),
     ("health-check",    shapes.is_scheduled_event,            "flow_health:on_schedule",                _RAISE,   _eventbridge_id),
     ("custom-resource", shapes.is_custom_resource_request,    "custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id),
     ("operator",        shapes.is_operator_request,           "operator:on_operator_request",           _RAISE,   _operation),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 SALESFORCE_PARTNER_PREFIX = "aws.partner/appflow/"
+SWEEP_RULE_SUFFIX = "-pending-sweep"
+"""How the sweep's schedule rule is named (serverless.yml: ``${self:custom.prefix}-pending-sweep``)."""
 
 
 def is_salesforce_partner_event(event: Any) -> bool:
@@ -32,6 +34,14 @@ def is_contact_flow_event(event: Any) -> bool:
 
 def is_scheduled_event(event: Any) -> bool:
     return _str(event, "source") == "aws.events" and _str(event, "detail-type") == "Scheduled Event"
+
+
+def is_sweep_schedule(event: Any) -> bool:
+    """The sweep's own schedule: a scheduled event whose rule is named ``...-pending-sweep``."""
+    resources = event.get("resources") if is_scheduled_event(event) else None
+    return isinstance(resources, list) and any(
+        isinstance(arn, str) and arn.endswith(SWEEP_RULE_SUFFIX) for arn in resources[:5]
+    )
 
 
 def is_custom_resource_request(event: Any) -> bool:

@@ -69,7 +69,7 @@ done
 echo
 echo "demo in all: $(( $(date +%s) - started )) s (the loop was done $(( loop_done - started )) s after the start)"
 if [ "$status" = 0 ]; then
-  echo "PASS: the loop ended every request rightly and every sample event answered as its name says"
+  echo "PASS: the loop ended every request rightly (the dropped event's by the sweep) and every sample event answered as its name says"
 else
   echo "FAIL: see the lines marked UNEXPECTED or THE LOOP MISBEHAVED above"
 fi

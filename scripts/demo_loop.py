@@ -74,6 +74,8 @@ def main() -> int:
         support_topic_arn=environment["SUPPORT_TOPIC_ARN"],
         output_flow_name=environment["OUTPUT_FLOW_NAME"],
         writeback_failure_prefix=environment["WRITEBACK_FAILURE_PREFIX"],
+        sweep_prefix=environment["SWEEP_PREFIX"],
+        sweep_flow_name=environment["SWEEP_FLOW_NAME"],
     )
     clients = Clients(
         events=session.client("events"),
@@ -99,7 +101,10 @@ def main() -> int:
         for problem in problems:
             print(f"  - {problem}")
         return 1
-    print("\nEvery request ended with its right Salesforce status, one status file and one e-mail each.")
+    print(
+        "\nEvery request ended with its right Salesforce status, one status file and one e-mail each"
+        " (the one whose event AppFlow dropped answered by the sweep)."
+    )
     return 0
 
 
@@ -123,6 +128,7 @@ def print_report(report: LoopReport) -> None:
         f"\n   events delivered to the router: {d.delivered} (dead-lettered {len(d.dead_lettered)}); "
         f"stream records read {s.read}, filtered out {s.filtered_out}, handed over {s.handed}"
     )
+    print_sweep(report)
     print("\n== The output flow went on past the record Salesforce refused, and kept it")
     for refused in report.refused:
         print(f"   {refused.record_id}: {refused.status_code}: {refused.message}")
@@ -153,6 +159,21 @@ def print_report(report: LoopReport) -> None:
             [" ".join(f"{k}={v}" for k, v in lookup.parameters.items()), _answer(answer)]
             for lookup, answer in report.lookups
         ],
+    )
+
+
+def print_sweep(report: LoopReport) -> None:
+    """The event AppFlow dropped: the sweep flow's snapshot of the Pending requests, and what the sweep did."""
+    dropped = [record for sample, record in report.requests if sample.dropped]
+    run, sweep = report.sweep_run, report.sweep
+    print("\n== AppFlow dropped one event; the sweep answered its request (contract section 7)")
+    for record in dropped:
+        print(f"   dropped: {record.id} {record.describe()} (never reached the router)")
+    if run is not None:
+        print(f"   sweep flow: {len(run.records)} Pending request(s) written to {run.key or '(nothing)'}")
+    print(
+        f"   sweep check: answered {sweep.get('answered', sweep.get('error'))}; left alone, already answered by"
+        f" their events (outcomes waiting for write-back): {sweep.get('alreadyAnswered')}"
     )
 
 

@@ -25,7 +25,7 @@ from services.kinds import record_of
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
 from services.kinds.hours import OpeningHours
-from services.kinds.setting import CLOSED_KEY, TIME_ZONE_KEY, Setting, sort_key_of
+from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
 from services.models.utc import utc_now as _now  # the clock, as tests set it
 from services.observability import logger
 from services.settings import get_settings
@@ -147,7 +147,7 @@ def reconcile(now: datetime | None = None, *, sync: Callable[[str], SyncReport] 
     if not get_settings().connect_instance_arn:
         return {"skipped": "no Connect instance (stage param connectInstanceArn)"}
     moment = now or _now()
-    reports = [sync(region) for region in regions_with(sort_key_of(HOURS_ID_KEY))]
+    reports = [sync(region) for region in regions_with(SETTING.sort_key_of(HOURS_ID_KEY))]
     alerted = [kind_and_region for report in reports for kind_and_region in _alert_once(report, moment)]
     return {"regions": [report.as_dict() for report in reports], "alerted": alerted}
 
@@ -191,5 +191,5 @@ def sync_connect_operation(event: dict[str, Any]) -> dict[str, Any]:
     region = str(event.get("region", "")).strip()
     if not region:
         raise ValueError('sync-connect needs "region": a region name, or "all"')
-    regions = regions_with(sort_key_of(HOURS_ID_KEY)) if region == "all" else [region]
+    regions = regions_with(SETTING.sort_key_of(HOURS_ID_KEY)) if region == "all" else [region]
     return {"regions": [sync_region(name).as_dict() for name in regions]}

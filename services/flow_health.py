@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -40,6 +40,8 @@ from services.observability import logger, metrics
 from services.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_appflow.literals import FlowStatusType
+
     from services.models.flow_event import FlowStatusEvent
 
 LEASE_SECONDS = 60
@@ -86,11 +88,14 @@ class FlowHealthStateError(RuntimeError):
     """The flow's health item kept changing under us (retried by Lambda)."""
 
 
+HealTrigger = Literal["event", "schedule", "operator", "activation"]
+"""What asked for a heal: AppFlow's event, the scheduled check, an operator, or the flows' activation at deploy."""
+
+
 @dataclass(frozen=True)
 class HealRequest:
     flow_name: str
-    trigger: str
-    """``event``, ``schedule``, ``operator`` or ``activation``."""
+    trigger: HealTrigger
     trigger_id: str = ""
     """The EventBridge event id when there is one: a redelivery derives the same StartFlow client token."""
     problem: str = ""
@@ -102,7 +107,7 @@ class HealRequest:
 class HealResult:
     flow_name: str
     outcome: HealOutcome
-    flow_status: str = ""
+    flow_status: FlowStatusType | Literal[""] = ""
     detail: str = ""
     alerted: bool = False
     tried: tuple[str, ...] = field(default=())
@@ -229,7 +234,7 @@ def handle_status_event(event: FlowStatusEvent, settings: Settings, now: datetim
 
 
 def check_flows(
-    names: Iterable[str], trigger: str, trigger_id: str, settings: Settings, now: datetime
+    names: Iterable[str], trigger: HealTrigger, trigger_id: str, settings: Settings, now: datetime
 ) -> list[HealResult]:
     results = []
     for name in names:

@@ -11,7 +11,12 @@ on to Salesforce and the requester.
 - The data guard refused (an older event, or a Delete of nothing): a second call writes the Fail that says
   why. A Delete leaves a tombstone (``deleted``) carrying its ``CreatedDate``, also when there was nothing to
   delete, so that an older Add delivered late is refused as superseded.
-- A request that breaks the contract: ONE PutItem of a Fail outcome naming each bad field; no retry.
+- A request that breaks the contract: ONE write of a Fail outcome naming each bad field; no retry.
+- Every outcome is written with its record's answered mark (services.aws.table.answered), so that a request is
+  answered once whichever way it came (contract section 7): its event, or the sweep of the Pending requests
+  (services.sweep), which calls this same write with the record's ``LastModifiedDate`` as ``CreatedDate``. A sweep
+  whose save is already answered, or an event whose save the sweep already answered, writes nothing; an event of
+  an older save than the mark's still gets its own outcome and leaves the mark as it is.
 - No usable ``Record_Id__c``, a pointer to a foreign bucket, or any AWS error: the function raises, EventBridge
   retries, then the dead-letter queue keeps the event.
 """
@@ -28,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from services.aws.large_event_bucket import large_event_bucket
 from services.aws.table import config_items, request_key
+from services.aws.table.answered import AnsweredMark, Via, answered_put
 from services.aws.table.outcomes import outcome_item
 from services.models.config_change import ConfigChange, InvalidConfigChange, LargeEventPointer, parse_config_change
 from services.models.outcome import Outcome, Status
@@ -40,10 +46,12 @@ DETAIL_TYPE: Final = "Config_Change__e"
 MAX_ATTEMPTS: Final = 4
 """Writes per event at most: the usual one, plus a few when other events change the same item meanwhile."""
 
-Result = Literal["applied", "superseded", "nothing-to-delete", "refused", "duplicate"]
+Result = Literal["applied", "superseded", "nothing-to-delete", "refused", "duplicate", "already-answered"]
 Plan = Literal["applied", "superseded", "nothing-to-delete"]
 Clock = Callable[[], datetime]
-Recorder = Callable[[dict[str, dict[str, Any]], config_items.DataPut | None], config_items.WriteResult]
+Recorder = Callable[
+    [dict[str, dict[str, Any]], config_items.DataPut | None, dict[str, Any] | None], config_items.WriteResult
+]
 
 
 class MalformedEventError(ValueError):
@@ -76,13 +84,26 @@ class ConfigChangeEvent(BaseModel):
 
 
 @dataclass(frozen=True)
+class Arrival:
+    """How a request came: its event (the usual way), or the sweep that saw its record still Pending."""
+
+    via: Via = "event"
+    seen_pending_at: str = ""
+    """The sweep only: when Salesforce showed the record Pending with this ``LastModifiedDate`` (ISO 8601 UTC)."""
+
+
+EVENT: Final = Arrival()
+
+
+@dataclass(frozen=True)
 class Answer:
     """What became of one event (the function's return value; the outcome itself is in the table)."""
 
     record_id: str
     result: Result
     status: Status | Literal[""]
-    """``""`` for a duplicate: its outcome was written by an earlier delivery."""
+    """``""`` for a duplicate or a request already answered: its outcome was written by an earlier delivery, or
+    came the other way (event or sweep)."""
     message: str
 
     def as_dict(self) -> dict[str, str]:
@@ -115,33 +136,74 @@ def config_change_detail(event: Any) -> dict[str, Any]:
 
 
 def apply_change(
-    change: ConfigChange, *, record: Recorder = config_items.record_change, clock: Clock | None = None
+    change: ConfigChange,
+    *,
+    record: Recorder = config_items.record_change,
+    clock: Clock | None = None,
+    arrival: Arrival = EVENT,
 ) -> Answer:
     """Apply one valid change and record its outcome, both in one write in the usual path."""
     now = clock or _now
     plan: Plan = "applied"
     current: config_items.CurrentItem | None = None
+    marked = True
     for _ in range(MAX_ATTEMPTS):
         moment = now()
         data, outcome = _write_for(plan, change, current, moment)
-        written = record(outcome_item(outcome), data)
+        written = record(outcome_item(outcome), data, _mark(outcome, change.changed_at, arrival) if marked else None)
         if written.kind == "duplicate":
             return _duplicate(change.record_id)
         if written.kind == "written":
             return _answered(outcome, plan)
+        if written.kind == "answered":
+            if _answered_already(written.mark, change.changed_at, arrival):
+                return _already_answered(change.record_id, written.mark)
+            marked = False  # an event of an older save than the mark's: its own outcome, the newer mark stays
+            continue
         current = written.current
         plan = _next_plan(change, current)
     raise ConcurrentChangeError(f"the item kept changing; gave up after {MAX_ATTEMPTS} writes")
 
 
 def refuse_change(
-    request: InvalidConfigChange, *, record: Recorder = config_items.record_change, clock: Clock | None = None
+    request: InvalidConfigChange,
+    *,
+    record: Recorder = config_items.record_change,
+    clock: Clock | None = None,
+    arrival: Arrival = EVENT,
 ) -> Answer:
-    """Record the Fail of a request that breaks the contract (one conditional put); nothing else changes."""
-    outcome = _outcome(request, "Fail", request.problems, (clock or _now)())
-    if record(outcome_item(outcome), None).kind == "duplicate":
+    """Record the Fail of a request that breaks the contract (one write); nothing else changes."""
+    moment = (clock or _now)()
+    outcome = _outcome(request, "Fail", request.problems, moment)
+    changed_at = _normalised(request.created_date) or utc_iso(moment, timespec="milliseconds")
+    written = record(outcome_item(outcome), None, _mark(outcome, changed_at, arrival))
+    if written.kind == "answered":
+        if _answered_already(written.mark, changed_at, arrival):
+            return _already_answered(request.record_id, written.mark)
+        written = record(outcome_item(outcome), None, None)
+    if written.kind == "duplicate":
         return _duplicate(request.record_id)
     return _answered(outcome, "refused")
+
+
+def _mark(outcome: Outcome, changed_at: str, arrival: Arrival) -> dict[str, Any]:
+    """The answered mark's put for this outcome: the save it answers (see services.aws.table.answered)."""
+    until = _normalised(arrival.seen_pending_at) if arrival.via == "sweep" else changed_at
+    mark = AnsweredMark(
+        record_id=outcome.record_id,
+        via=arrival.via,
+        changed_from=changed_at,
+        changed_until=max(until, changed_at),
+        request_key=outcome.request_key,
+        expires_at=outcome.expires_at,
+    )
+    return answered_put(mark)
+
+
+def _answered_already(mark: AnsweredMark | None, changed_at: str, arrival: Arrival) -> bool:
+    """A sweep refused by the mark: its save (or a newer one) is answered. An event: only when the mark is the
+    sweep's answer to this very save (published between the save and the sweep's look)."""
+    return arrival.via == "sweep" or (mark is not None and mark.covers_event(changed_at))
 
 
 def _next_plan(change: ConfigChange, current: config_items.CurrentItem | None) -> Plan:
@@ -234,6 +296,24 @@ def _duplicate(record_id: str) -> Answer:
     metrics.add_metric(name="Duplicate", unit=MetricUnit.Count, value=1)
     logger.info("duplicate delivery: its outcome is already recorded, nothing changed", extra={"result": "duplicate"})
     return Answer(record_id, "duplicate", "", "already processed")
+
+
+def _already_answered(record_id: str, mark: AnsweredMark | None) -> Answer:
+    metrics.add_metric(name="AlreadyAnswered", unit=MetricUnit.Count, value=1)
+    via = mark.via if mark else "?"
+    logger.info(
+        "already answered: its save's outcome came the other way, nothing changed",
+        extra={"result": "already-answered", "answeredVia": via},
+    )
+    return Answer(record_id, "already-answered", "", f"already answered (by its {via})")
+
+
+def _normalised(created_date: str) -> str:
+    """A Salesforce date-time as the table orders them (ISO 8601 UTC, milliseconds, ``Z``); empty if it is none."""
+    try:
+        return utc_iso(as_utc(created_date), timespec="milliseconds")
+    except (ValueError, OverflowError):
+        return ""
 
 
 def _outcome_expiry(moment: datetime) -> int:

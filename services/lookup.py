@@ -28,9 +28,8 @@ from services import kinds
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday, holiday_on, sort_keys_on
-from services.kinds.hours import OpeningHours
-from services.kinds.hours import sort_key_of as hours_sort_key_of
-from services.kinds.setting import CLOSED_KEY, TIME_ZONE_KEY, Setting, sort_key_of
+from services.kinds.hours import HOURS, OpeningHours
+from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
 from services.models.salesforce_fields import REGION, SETTING_KEY
 from services.models.utc import utc_now
 from services.observability import logger, metrics
@@ -138,24 +137,24 @@ def parse_query(event: Any) -> Query:
 
 
 def _parse_date(raw: str, problems: list[str]) -> date | None:
-    if not _DATE.fullmatch(raw):
-        problems.append(f"date {_shown(raw)} must be YYYY-MM-DD")
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        problems.append(f"date {raw} does not exist")
-        return None
+    return _parsed("date", raw, _DATE, "YYYY-MM-DD", date.fromisoformat, problems)
 
 
 def _parse_at(raw: str, problems: list[str]) -> datetime | None:
-    if not _LOCAL_MINUTE.fullmatch(raw):
-        problems.append(f"at {_shown(raw)} must be YYYY-MM-DDTHH:MM")
+    return _parsed("at", raw, _LOCAL_MINUTE, "YYYY-MM-DDTHH:MM", datetime.fromisoformat, problems)
+
+
+def _parsed[T](
+    name: str, raw: str, shape: re.Pattern[str], form: str, parse: Callable[[str], T], problems: list[str]
+) -> T | None:
+    """``raw`` read by ``parse`` once it has the ``form`` that ``shape`` checks; else None, and why in ``problems``."""
+    if not shape.fullmatch(raw):
+        problems.append(f"{name} {_shown(raw)} must be {form}")
         return None
     try:
-        return datetime.fromisoformat(raw)
+        return parse(raw)
     except ValueError:
-        problems.append(f"at {raw} does not exist")
+        problems.append(f"{name} {raw} does not exist")
         return None
 
 
@@ -269,7 +268,7 @@ class Lookups:
             return error_answer("Unavailable", str(error))
 
     def _setting(self, query: SettingQuery, deadline: float) -> Answer:
-        sort_key = sort_key_of(query.key)
+        sort_key = SETTING.sort_key_of(query.key)
         record = self._records(query.region, [sort_key], deadline)[sort_key]
         found = isinstance(record, Setting)
         return {
@@ -290,7 +289,7 @@ class Lookups:
         """
         now = self.clock.now()
         utc_today = now.astimezone(UTC).date()
-        zone_sk = sort_key_of(TIME_ZONE_KEY)
+        zone_sk = SETTING.sort_key_of(TIME_ZONE_KEY)
         needs_zone = query.date is None or abs(query.date - utc_today) <= _ONE_DAY
         zone_known, zone_record = self.cache.get(query.region, zone_sk) if needs_zone else (True, None)
         keys = [] if zone_known else [zone_sk]
@@ -331,7 +330,7 @@ class Lookups:
         dated + 18 yearly = 46 keys, well within BatchGetItem's 100.
         """
         now = self.clock.now()
-        zone_sk = sort_key_of(TIME_ZONE_KEY)
+        zone_sk = SETTING.sort_key_of(TIME_ZONE_KEY)
         zone_known, zone_record = self.cache.get(query.region, zone_sk)
         if query.at is not None:
             first, span = query.at.date(), STATUS_DAYS
@@ -340,8 +339,8 @@ class Lookups:
         else:
             first, span = now.astimezone(UTC).date() - _ONE_DAY, STATUS_DAYS + 2
         days = [first + timedelta(days=n) for n in range(span)]
-        settings_sks = [zone_sk, sort_key_of(CLOSED_KEY), sort_key_of(EMERGENCY_MESSAGE_KEY)]
-        hours_sks = [hours_sort_key_of(weekday) for weekday in WEEKDAYS]
+        settings_sks = [zone_sk, SETTING.sort_key_of(CLOSED_KEY), SETTING.sort_key_of(EMERGENCY_MESSAGE_KEY)]
+        hours_sks = [HOURS.sort_key_of(weekday) for weekday in WEEKDAYS]
         holiday_sks = [sort_key for day in days for sort_key in sort_keys_on(day)]
         records = self._records(query.region, settings_sks + hours_sks + holiday_sks, deadline)
 

@@ -49,6 +49,12 @@ class Settings(NamedTuple):
     connect_instance_arn: str = ""
     """The Amazon Connect instance whose hours of operation the sync keeps in step (stage param
     ``connectInstanceArn``); empty: none."""
+    sweep_flow_name: str = ""
+    """The AppFlow flow that reads the Pending ``Config_Request__c`` records into the status bucket (the sweep)."""
+    sweep_prefix: str = "pending-sweep/"
+    """Where in the status bucket the sweep flow writes them (stage param ``sweepPrefix``, with its ``/``)."""
+    sweep_threshold_minutes: int = 30
+    """A record still Pending this long after its ``LastModifiedDate`` is answered by the sweep."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

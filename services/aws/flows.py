@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from services.aws import client, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_appflow import AppflowClient
+    from mypy_boto3_appflow.literals import ExecutionStatusType, FlowStatusType, TriggerTypeType
 
 SALESFORCE = "Salesforce"
 
@@ -32,17 +33,15 @@ class AppFlowCallError(Exception):
 
 
 class FlowState(NamedTuple):
-    """What DescribeFlow says about a flow (only what healing needs). Named tuples, not frozen dataclasses, are
-    cheaper to define at cold start (router.registry.Registry says why)."""
+    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow. Named
+    tuples, not frozen dataclasses, are cheaper to define at cold start (router.registry.Registry says why)."""
 
     name: str
-    status: str
-    """``Active``, ``Deprecated``, ``Deleted``, ``Draft``, ``Errored`` or ``Suspended``."""
+    status: FlowStatusType | Literal[""]
     status_message: str = ""
-    trigger_type: str = ""
-    """``Scheduled``, ``Event`` or ``OnDemand``."""
-    last_run_status: str = ""
-    """``InProgress``, ``Successful``, ``Error``, ``CancelStarted``, ``Canceled`` or empty (never ran)."""
+    trigger_type: TriggerTypeType | Literal[""] = ""
+    last_run_status: ExecutionStatusType | Literal[""] = ""
+    """Empty: the flow never ran."""
     last_run_message: str = ""
 
     @property
@@ -54,8 +53,7 @@ class FlowRun(NamedTuple):
     """One run of a flow, from DescribeFlowExecutionRecords (only what the write-back check needs)."""
 
     execution_id: str
-    status: str
-    """``InProgress``, ``Successful``, ``Error``, ``CancelStarted`` or ``Canceled``."""
+    status: ExecutionStatusType | Literal[""]
     started_at: datetime | None
     put_failures: int = 0
     """Records the destination refused (``executionResult.errorInfo.putFailuresCount``)."""
@@ -133,7 +131,7 @@ class Flows:
             runs.append(
                 FlowRun(
                     execution_id=str(record.get("executionId", "")),
-                    status=str(record.get("executionStatus", "")),
+                    status=record.get("executionStatus", ""),
                     started_at=record.get("startedAt"),
                     put_failures=int(error.get("putFailuresCount") or 0),
                     message=readable(str(error.get("executionMessage", ""))),

@@ -57,8 +57,6 @@ class Kind:
 
     name: str
     """The ``Config_Type__c`` value (``Holiday``)."""
-    item_type: str
-    """The stored item's ``itemType`` and its sort key's prefix (``HOLIDAY``)."""
     fields: tuple[FieldSpec, ...]
     subject_field: str
     """The field that names the item within its region (``Holiday_Date__c``); by default its sort key after ``#``."""
@@ -66,6 +64,11 @@ class Kind:
     """The stored attribute that holds the subject (``date``), kept on a tombstone too."""
     read_attributes: tuple[str, ...] = field(default=())
     """What a lookup reads of the stored item (besides its keys)."""
+
+    @property
+    def item_type(self) -> str:
+        """The stored item's ``itemType`` and its sort key's prefix: the name in capitals (``HOLIDAY``)."""
+        return self.name.upper()
 
     # --- the request ------------------------------------------------------------------------------------------
 
@@ -96,6 +99,10 @@ class Kind:
 
     def sort_key(self, values: Values) -> str:
         return f"{self.item_type}#{self.item_key(values)}"
+
+    def sort_key_of(self, subject: str) -> str:
+        """The sort key of the region's item about ``subject`` (a setting's key, a weekday): what a lookup asks for."""
+        return self.sort_key({self.subject_field: subject})
 
     def identity(self, values: Values) -> dict[str, str]:
         """The attributes that name the item (kept on its tombstone too)."""

@@ -132,7 +132,6 @@ class HolidayKind(Kind):
 
 HOLIDAY: Final = HolidayKind(
     name="Holiday",
-    item_type="HOLIDAY",
     subject_field=DATE_FIELD,
     identity_attribute="date",
     fields=(

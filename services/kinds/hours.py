@@ -90,7 +90,6 @@ class HoursKind(Kind):
 
 HOURS: Final = HoursKind(
     name="Hours",
-    item_type="HOURS",
     subject_field=WEEKDAY_FIELD,
     identity_attribute="weekday",
     fields=(
@@ -110,11 +109,6 @@ HOURS: Final = HoursKind(
     ),
     read_attributes=("openHours",),
 )
-
-
-def sort_key_of(weekday: str) -> str:
-    """The sort key of a region's Hours on ``weekday`` (``Monday``): what the lookup asks for."""
-    return HOURS.sort_key({WEEKDAY_FIELD: weekday})
 
 
 KIND: Final = HOURS

@@ -63,7 +63,6 @@ class SettingKind(Kind):
 
 SETTING: Final = SettingKind(
     name="Setting",
-    item_type="SETTING",
     subject_field=KEY_FIELD,
     identity_attribute="key",
     fields=(
@@ -80,11 +79,6 @@ SETTING: Final = SettingKind(
     ),
     read_attributes=("value",),
 )
-
-
-def sort_key_of(key: str) -> str:
-    """The sort key of a region's setting ``key`` (what the lookup asks for)."""
-    return SETTING.sort_key({KEY_FIELD: key})
 
 
 KIND: Final = SETTING

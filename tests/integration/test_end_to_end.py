@@ -67,11 +67,14 @@ def test_every_request_ends_with_its_salesforce_status_one_file_and_one_email(aw
     report = run(aws, lambda_context)
 
     assert report.problems() == []
-    assert len(report.requests) == 11
+    assert len(report.requests) == 12
     assert {record.status for _, record in report.requests} == {"Success", "Fail", "Pending"}
-    # The duplicate delivery reached the router but made no second outcome.
+    # The duplicate delivery reached the router but made no second outcome; the dropped one never reached it.
     assert report.delivery.delivered == 12
-    assert report.stream.handed == 11
+    assert report.stream.handed == 12
+    # The sweep answered the dropped one, and left the ten answered ones (waiting for write-back) alone.
+    dropped = [record.id for sample, record in report.requests if sample.dropped]
+    assert report.sweep["answered"] == dropped and report.sweep["alreadyAnswered"] == 10
     assert all(email.subject.startswith(("[Success]", "[Fail]")) for email in report.emails)
 
 

@@ -324,7 +324,7 @@ def test_an_event_older_than_the_last_change_is_not_applied_and_says_it_was_supe
     assert holiday is not None and holiday["name"] == {"S": "Christmas Day"}
     stale = next(o for o in outcomes(aws) if o.record_id == "a0B5g00000XyZ14AAB")
     assert (stale.status, stale.message, stale.change_summary) == ("Fail", answer["message"], "")
-    assert aws_calls.counts() == {"dynamodb.TransactWriteItems": 2, "dynamodb.PutItem": 1}
+    assert aws_calls.counts() == {"dynamodb.TransactWriteItems": 3}  # the Fail with its answered mark
     assert {"Fail", "Superseded"} <= set(metric_names(capsys.readouterr().out))
 
 
@@ -483,12 +483,12 @@ def test_a_malformed_request_gets_one_fail_naming_each_bad_field_and_no_retry(
         "Region__c: must be 1 to 64 letters, digits, spaces, _ or -; Holiday_Date__c: must be a date YYYY-MM-DD; "
         "End_Time__c: required when Start_Time__c is given"
     )
-    assert aws_calls.counts() == {"dynamodb.PutItem": 1}
+    assert aws_calls.counts() == {"dynamodb.TransactWriteItems": 1}  # the Fail and its answered mark
     [outcome] = outcomes(aws)
     assert outcome.message == answer["message"] and len(outcome.message) <= 255
     assert (outcome.region, outcome.subject, outcome.action) == ("", "", "Add")
     assert outcome.request_key == "uuid:c2e4a6b8-0d2f-4a4b-8c6e-8a0c2e4a6b15"
-    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no data item is written"
+    assert [i["itemType"]["S"] for i in items(aws)] == ["ANSWERED", "OUTCOME"], "no data item is written"
     assert "New Year" not in logs.text and "US/East" not in logs.text
 
 
@@ -501,7 +501,7 @@ def test_an_emergency_closure_that_is_neither_true_nor_false_is_a_fail_and_chang
     )
 
     assert (answer["status"], answer["message"]) == ("Fail", "Setting_Value__c: must be true or false")
-    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
+    assert [i["itemType"]["S"] for i in items(aws)] == ["ANSWERED", "OUTCOME"], "no setting is written"
 
 
 def test_a_setting_that_carries_a_holiday_date_is_a_fail_naming_it_not_a_silent_drop(
@@ -510,7 +510,7 @@ def test_a_setting_that_carries_a_holiday_date_is_a_fail_naming_it_not_a_silent_
     answer = send(event("config-change--setting-add-emergency-message", Holiday_Date__c="2026-12-25"), lambda_context)
 
     assert (answer["status"], answer["message"]) == ("Fail", "Holiday_Date__c: not used by a Setting: leave it empty")
-    assert [i["itemType"]["S"] for i in items(aws)] == ["OUTCOME"], "no setting is written"
+    assert [i["itemType"]["S"] for i in items(aws)] == ["ANSWERED", "OUTCOME"], "no setting is written"
 
 
 def test_a_request_without_created_date_still_gets_its_fail(aws: Stack, lambda_context: Any) -> None:
@@ -592,7 +592,7 @@ def test_the_write_client_retries_briefly_so_that_eventbridge_retries_take_over(
 
 
 def test_a_throttled_fail_outcome_raises_too(aws: Stack, lambda_context: Any) -> None:
-    inject("ProvisionedThroughputExceededException", "dynamodb.PutItem")
+    inject("ProvisionedThroughputExceededException", "dynamodb.TransactWriteItems")
     with pytest.raises(ClientError):
         send(load_event("config-change--bad-request-fail"), lambda_context)
     assert items(aws) == []
@@ -829,4 +829,4 @@ def test_a_broken_hours_or_yearly_request_is_one_fail_naming_the_field(
     answer = send(load_event(name), lambda_context)
     assert (answer["result"], answer["status"]) == ("refused", "Fail")
     assert answer["message"].startswith(message)
-    assert [item["itemType"]["S"] for item in items(aws)] == ["OUTCOME"]
+    assert [item["itemType"]["S"] for item in items(aws)] == ["ANSWERED", "OUTCOME"]

@@ -36,10 +36,8 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
-        (
-            "services/aws/table/config_items.py",
-            '.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])',
-        ),
+        # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).
+        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[{"Put": put} for put in'),
     ],
     "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
     "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
@@ -131,7 +129,14 @@ CONCERNS = {
         "DeadLetterQueuesPolicy",
         "StatusStreamMapping",
     },
-    "infra/salesforce.yml": {"SalesforceSecret", "SalesforceConnection", "InputFlow", "OutputFlow", "FlowActivation"},
+    "infra/salesforce.yml": {
+        "SalesforceSecret",
+        "SalesforceConnection",
+        "InputFlow",
+        "OutputFlow",
+        "SweepFlow",
+        "FlowActivation",
+    },
     "infra/connect.yml": {"ConnectLambdaAssociation", "ConnectInvokePermission"},
     "infra/alarms.yml": {"InboundDeadLetterAlarm", "LookupLatencyAlarm", "Dashboard"},
 }
@@ -390,3 +395,58 @@ def test_the_frameworks_alias_is_annotated_for_cfn_lint_only_when_it_exists() ->
     choices = document["custom"]["snapStartAliasExtension"]
     assert choices["false"] == {}
     assert choices["true"]["Metadata"]["cfn-lint"]["config"]["ignore_checks"] == ["W3005"]
+
+
+def test_the_sweep_flow_writes_a_snapshot_of_the_pending_requests_into_its_own_expiring_folder() -> None:
+    """Contract section 7: a complete snapshot each run (the router reads only the newest), JSON, one file a run."""
+    document = load_serverless()
+    resources, environment = document["resources"]["Resources"], document["provider"]["environment"]
+    sweep = resources["SweepFlow"]
+    assert sweep["Condition"] == "HasSalesforceConnection"
+    flow = sweep["Properties"]
+    assert flow["FlowName"] == "${self:custom.sweepFlowName}"
+    assert flow["KMSArn"] == {"GetAtt": "CustomerKey.Arn"}
+    assert flow["TriggerConfig"]["TriggerProperties"] == {
+        "ScheduleExpression": "${param:sweepFlowSchedule}",
+        "DataPullMode": "Complete",
+    }
+    source = flow["SourceFlowConfig"]
+    assert source["SourceConnectorProperties"]["Salesforce"]["Object"] == "Config_Request__c"
+    assert source["ConnectorProfileName"] == "${self:custom.connectorProfileName}"
+    (destination,) = flow["DestinationFlowConfigList"]
+    s3 = destination["DestinationConnectorProperties"]["S3"]
+    assert (s3["BucketName"], s3["BucketPrefix"]) == ({"Ref": "StatusBucket"}, "${param:sweepPrefix}")
+    assert s3["S3OutputFormatConfig"] == {"FileType": "JSON", "AggregationConfig": {"AggregationType": "SingleFile"}}
+    assert flow["Tasks"] == "${file(./infra/appflow-tasks.js):sweepFlowTasks}"
+    assert environment["SWEEP_PREFIX"] == "${param:sweepPrefix}/"
+    rules = resources["StatusBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiry = {"Prefix": "${param:sweepPrefix}/", "ExpirationInDays": "${param:sweepFileExpiryDays}"}
+    assert any(rule.items() >= expiry.items() and rule["Status"] == "Enabled" for rule in rules)
+    policy = resources["StatusBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (writes,) = [statement for statement in policy if statement.get("Sid") == "AppFlowWritesSweptRequests"]
+    assert writes["Resource"] == {"Sub": "${StatusBucket.Arn}/${param:sweepPrefix}/*"}
+    (reads,) = [statement for statement in role_statements() if statement["Sid"] == "SweepFilesRead"]
+    assert (reads["Action"], reads["Resource"]) == (
+        ["s3:GetObject"],
+        {"Sub": "${StatusBucket.Arn}/${param:sweepPrefix}/*"},
+    )
+
+
+def test_the_sweep_flow_is_owned_healed_activated_and_checked_on_a_schedule_of_its_own() -> None:
+    from router.shapes import SWEEP_RULE_SUFFIX
+
+    document = load_serverless()
+    resources, environment = document["resources"]["Resources"], document["provider"]["environment"]
+    assert environment["OWNED_FLOW_NAMES"].split(",")[-1] == "${self:custom.sweepFlowName}"
+    assert document["custom"]["sweepFlowName"] == "${self:custom.prefix}-pending-sweep"
+    assert {"Ref": "SweepFlow"} in resources["FlowActivation"]["Properties"]["FlowNames"]
+    (heal,) = [statement for statement in role_statements() if statement["Sid"] == "OwnedFlowsHeal"]
+    assert any("${self:custom.sweepFlowName}" in resource["Sub"] for resource in heal["Resource"])
+    schedules = [event["schedule"] for event in document["functions"]["router"]["events"] if "schedule" in event]
+    (check,) = [schedule for schedule in schedules if schedule["name"].endswith(SWEEP_RULE_SUFFIX)]
+    assert check["rate"] == "${param:sweepCheckSchedule}"
+    params = document["params"]["default"]
+    assert (
+        params["sweepThresholdMinutes"] == 30
+        and environment["SWEEP_THRESHOLD_MINUTES"] == "${param:sweepThresholdMinutes}"
+    )

@@ -23,6 +23,11 @@ What it plays (nothing of it is packaged into the function):
   (moto's stub would otherwise still run the request: botocore calls every ``before-send`` handler). Faults
   after the service acts run the request through moto first, then raise or answer the error.
 
+- **AppFlow dropping events** (:meth:`World.appflow_intake`): the input flow drops a ``Config_Change__e`` (its
+  intake's buffer overflowed, or an outage outlived Salesforce's retention): the request's event never reaches
+  the function; the sweep flow's stand-in (local_aws/sweep_flow.py) then reads the Pending records into the status
+  bucket, and the sweep's schedule invokes the function.
+
 - **The event sources' retries** (:class:`Lambda`, :class:`StreamMapping`): EventBridge and CloudFormation invoke
   the function asynchronously: 1 + ``maximumRetryAttempts`` (2) attempts, then Lambda's on-failure destination
   (the inbound dead-letter queue) gets the invocation record, event in ``requestPayload``. The stream's event
@@ -580,6 +585,13 @@ class World:
 
     def stream_arn(self) -> str:
         return self.stack.stream_arn
+
+    def appflow_intake(self) -> tuple[Any, Any]:
+        """Salesforce and the sweep flow, on this stack: saves made long enough ago for the sweep's threshold."""
+        from local_aws.salesforce import SalesforceOrg
+        from local_aws.sweep_flow import SweepFlow
+
+        return SalesforceOrg.saving_since(minutes_ago=31), SweepFlow(self.s3, self.stack.status_bucket)
 
     def clock(self, start: datetime) -> Callable[[], datetime]:
         """A clock that starts at ``start`` and moves on with the event sources' retry delays."""

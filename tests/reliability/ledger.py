@@ -20,6 +20,8 @@ class Tally:
     """Events the contract sends to the dead-letter queue (no usable Record_Id__c, a pointer to another bucket)."""
     redriven: int = 0
     """Dead-lettered requests that the operator's redrive then completed, exactly once."""
+    swept: int = 0
+    """Requests whose event AppFlow dropped, answered by the sweep of the Pending requests, exactly once."""
     degraded: int = 0
     """Connect answers ``status=error`` (``Unavailable``) because the table could not be read."""
     lost: int = 0

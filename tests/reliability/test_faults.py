@@ -428,15 +428,21 @@ def run(
     world.reset(FakeAppFlow(scenario.flows))
     cloudformation().answers.clear()
     scenario.setup(world)
+    start = inject_from_here(world, fault)
+    request = event or scenario.event(world)
+    invocation = world.lam.asynchronous(request) if scenario.invoke == "async" else world.lam.sync(request)
+    return invocation, start
+
+
+def inject_from_here(world: World, fault: Fault | None) -> int:
+    """Plans ``fault`` (its ``at`` counted from the next call); the index of the next call."""
     start = len(world.http.calls)
     if fault is not None:
         planned = copy.copy(fault)
         if planned.at is not None:
             planned.at += start
         world.http.inject(planned)
-    request = event or scenario.event(world)
-    invocation = world.lam.asynchronous(request) if scenario.invoke == "async" else world.lam.sync(request)
-    return invocation, start
+    return start
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda scenario: scenario.name)
@@ -473,3 +479,119 @@ def test_every_call_of_every_other_route_fails_in_every_way_and_each_request_end
     counted.backoff_seconds = world.backoff.seconds
     world.backoff.seconds = 0.0
     tally(f"faults: {scenario.name.split('--')[0]}").add(counted)
+
+
+# --- dropped by AppFlow: the sweep answers (contract section 7) -----------------------------------------------------
+
+DROPPED_SUITE = "faults: dropped by AppFlow + pending-sweep"
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One Salesforce request of the scenario and what AppFlow did with its event."""
+
+    record: Any
+    event: dict[str, Any]
+    fate: str
+    """``delivered`` (before the sweep; its outcome may still wait for write-back), ``dropped`` (only the sweep
+    answers it) or ``late`` (dropped from the sweep's view: delivered after the sweep answered its save)."""
+
+
+FATES = ("delivered", "dropped", "late", "dropped", "delivered", "dropped")
+
+
+def save_requests(world: World) -> tuple[list[Saved], Any, Any]:
+    from local_aws.builders import holiday, setting
+
+    org, flow = world.appflow_intake()
+    requests = [
+        holiday("Add", "US-East", "2026-12-25", "Christmas Day"),
+        holiday("Add", "US-East", "2026-12-26", "Boxing Day"),
+        setting("Add", "US-East", "TimeZone", "America/New_York"),
+        {**holiday("Add", "US-East", "2026-12-31", "New Year's Eve"), "Setting_Key__c": "Closed"},  # a Fail
+        holiday("Add", "Denver", "2026-11-26", "Thanksgiving"),
+        holiday("Delete", "Denver", "2026-01-01"),  # a Fail: nothing to delete
+    ]
+    saved = []
+    for fields, fate in zip(requests, FATES, strict=True):
+        record, detail = org.save_request(fields)
+        event = load_event("config-change--holiday-add-christmas")
+        event["detail"] = detail
+        saved.append(Saved(record, event, fate))
+    return saved, org, flow
+
+
+def sweep_until_done(
+    world: World, saved: list[Saved], org: Any, flow: Any, fault: Fault | None
+) -> tuple[Invocation, tuple[str, ...]]:
+    """AppFlow delivers some events and drops the others; the sweep flow runs; the sweep check runs (under the
+    fault: its invocation's calls are returned); the late events arrive; the outcomes become files and e-mails."""
+    for request in saved:
+        if request.fate == "delivered":
+            world.lam.asynchronous(request.event)
+    world.stream.drain()
+    flow.run(org)
+    start = inject_from_here(world, fault)
+    invocation = world.lam.asynchronous(load_event("pending-sweep--scheduled"))
+    calls = tuple(world.http.calls[start:])
+    world.http.clear()
+    world.stream.drain()
+    if invocation.dead_lettered:  # the next scheduled check reads the same snapshot again
+        world.lam.asynchronous(load_event("pending-sweep--scheduled"))
+        world.stream.drain()
+    for request in saved:
+        if request.fate == "late":
+            world.lam.asynchronous(request.event)
+    world.stream.drain()
+    return invocation, calls
+
+
+def judged_by_record(world: World, saved: list[Saved]) -> list[Verdict]:
+    """Per record, whichever way it was answered (its event's key or the sweep's): one outcome, file, e-mail."""
+    from services.aws.table import request_key as key_of
+    from services.models.utc import utc_iso
+
+    keys = {}
+    for request in saved:
+        swept = key_of(request.record.id, utc_iso(request.record.last_modified, timespec="milliseconds"), None)
+        keys[request.record.id] = (f"uuid:{request.event['detail']['EventUuid']}", swept)
+    observed = observe(world, [key for pair in keys.values() for key in pair])
+    verdicts = []
+    for record_id, pair in keys.items():
+        seen = [observed.by_key[key] for key in pair]
+        merged = type(seen[0])(
+            outcomes=[o for s in seen for o in s.outcomes],
+            files=[f for s in seen for f in s.files],
+            emails=[e for s in seen for e in s.emails],
+            inbound_dlq=sum(s.inbound_dlq for s in seen),
+            stream_dlq=sum(s.stream_dlq for s in seen),
+        )
+        verdicts.append(judge(record_id, merged, email_repeats_allowed=sns_answers_lost(world)))
+    return verdicts
+
+
+def test_events_dropped_by_appflow_are_answered_by_the_sweep_once_under_every_fault_of_the_sweep(world: World) -> None:
+    counted = Tally()
+    world.reset()
+    saved, org, flow = save_requests(world)
+    _, sweep_calls = sweep_until_done(world, saved, org, flow, None)
+    clean = judged_by_record(world, saved)
+    assert all(v.state == "done" and not v.doubled for v in clean), clean
+    assert [v.status for v in clean] == ["Success", "Success", "Success", "Fail", "Success", "Fail"]
+    for fault in [None, *cases(sweep_calls)]:
+        world.reset()
+        saved, org, flow = save_requests(world)
+        sweep_until_done(world, saved, org, flow, fault)
+        verdicts = judged_by_record(world, saved)
+        where = "clean" if fault is None else f"{fault.kind} {fault.lasting} at {described(fault)}"
+        for verdict, request in zip(verdicts, saved, strict=True):
+            assert verdict.state == "done" and not verdict.doubled, (where, request.fate, verdict)
+            verdict.count_into(counted)
+            counted.swept += request.fate == "dropped"
+        assert [(v.status, v.message) for v in verdicts] == [(v.status, v.message) for v in clean], where
+        counted.cases += 1
+        counted.deliveries += world.lam.invocations
+        counted.faults_injected += len(world.http.injected)
+    counted.backoff_seconds = world.backoff.seconds
+    world.backoff.seconds = 0.0
+    tally(DROPPED_SUITE).add(counted)

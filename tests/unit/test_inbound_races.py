@@ -47,7 +47,7 @@ class ScriptedTable:
         self.results = list(results)
         self.writes: list[tuple[dict[str, Any], DataPut | None]] = []
 
-    def __call__(self, outcome: dict[str, Any], data: DataPut | None) -> WriteResult:
+    def __call__(self, outcome: dict[str, Any], data: DataPut | None, answered: Any = None) -> WriteResult:
         self.writes.append((outcome, data))
         return self.results.pop(0)
 

@@ -10,7 +10,7 @@ from services import kinds
 from services.kinds import KIND_FIELDS, KINDS, UnknownKindError, kind_named, record_of
 from services.kinds.holiday import HOLIDAY, Holiday, holiday_on, sort_key_on, sort_keys_on
 from services.kinds.hours import HOURS, OpeningHours
-from services.kinds.setting import SETTING, Setting, sort_key_of
+from services.kinds.setting import SETTING, Setting
 from services.models.config_change import RULES, InvalidConfigChange, parse_config_change
 
 CHANGE = {
@@ -80,7 +80,7 @@ def test_each_kind_names_its_item_and_what_it_stores() -> None:
         "Eve on 2026-12-24, closed 13:00 to 17:00",
     )
     setting = {"Setting_Key__c": "TimeZone", "Setting_Value__c": "Europe/London"}
-    assert SETTING.sort_key(setting) == sort_key_of("TimeZone") == "SETTING#TimeZone"
+    assert SETTING.sort_key(setting) == SETTING.sort_key_of("TimeZone") == "SETTING#TimeZone"
     assert SETTING.stored(setting) == {"key": "TimeZone", "value": "Europe/London"}
     assert SETTING.removed("London", setting) == ("Setting TimeZone removed for London", "setting TimeZone removed")
     assert SETTING.nothing_to_remove("London", setting) == "no setting TimeZone for London"

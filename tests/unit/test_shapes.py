@@ -61,10 +61,21 @@ def test_a_partner_event_from_another_saas_is_not_salesforce() -> None:
 def test_table_keys_follow_the_single_table_design() -> None:
     assert table.region_pk("US-East") == "REGION#US-East"
     assert holiday.sort_key_on(date(2026, 12, 25)) == "HOLIDAY#2026-12-25"
-    assert setting.sort_key_of("TimeZone") == "SETTING#TimeZone"
+    assert setting.SETTING.sort_key_of("TimeZone") == "SETTING#TimeZone"
     assert table.request_key("a0B5g00000ABCDE", "2026-11-27T10:00:00Z", "e-1") == "uuid:e-1"
     assert table.request_key("a0B5g00000ABCDE", "2026-11-27T10:00:00Z", None) == (
         "record:a0B5g00000ABCDE@2026-11-27T10:00:00Z"
     )
     assert outcome_key("uuid:e-1") == {"PK": "REQUEST#uuid:e-1", "SK": "OUTCOME"}
     assert flow_health_key("f") == {"PK": "FLOW#f", "SK": "HEALTH"}
+
+
+def test_the_sweep_s_schedule_is_known_by_its_rule_and_goes_before_the_health_check() -> None:
+    from router.routes import ROUTES
+    from tests.support.sample_events import load_event
+
+    sweep, health = load_event("pending-sweep--scheduled"), load_event("health-check--scheduled")
+    assert shapes.is_sweep_schedule(sweep) and not shapes.is_sweep_schedule(health)
+    assert not shapes.is_sweep_schedule({**SCHEDULE, "resources": "arn:...:rule/x-pending-sweep"})
+    assert not shapes.is_sweep_schedule({**OPERATOR, "resources": ["arn:...:rule/x-pending-sweep"]})
+    assert (ROUTES.route_of(sweep), ROUTES.route_of(health)) == ("pending-sweep", "health-check")

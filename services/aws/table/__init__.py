@@ -8,6 +8,7 @@ Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services
 | holiday       | ``REGION#<region>``  | ``HOLIDAY#<date>``    | inbound write     | Connect (BatchGetItem)  |
 | setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect (BatchGetItem)  |
 | outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
+| answered mark | ``RECORD#<record>``  | ``ANSWERED``          | inbound write     | inbound write (refused) |
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
 | signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
 | JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
@@ -27,6 +28,7 @@ package writes them with the bookkeeping every config item has, whatever its kin
   item back; readers treat it as absent), ``expiresAt`` (tombstones only).
 - setting: ``region``, ``key``, ``value``, ``changedAt``, ``requestKey``, ``deleted``, ``expiresAt``.
 - outcome: see :mod:`services.aws.table.outcomes`.
+- answered mark (``itemType`` ``ANSWERED``, one per ``Record_Id__c``): see :mod:`services.aws.table.answered`.
 - flow health: ``flowName``, ``revision`` (N: every write is conditioned on the previous one), ``window`` (the UTC
   hour ``YYYY-MM-DDTHH`` the counters belong to), ``attempts`` (N: restarts in that hour), ``leaseUntil`` (N, epoch
   seconds: a heal is under way until then), ``alerted`` (SS: alert kinds sent in that hour), ``lastOutcome``,

@@ -4,12 +4,13 @@ request's outcome, together, in ONE DynamoDB call."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from services.aws import error_code
 from services.aws.table import region_pk, table_name
+from services.aws.table.answered import AnsweredMark
 
 TOMBSTONE_DAYS: Final = 30
 """How long a tombstone outlives its Delete: far longer than EventBridge keeps retrying an event (24 hours)."""
@@ -83,11 +84,14 @@ class CurrentItem:
 
 @dataclass(frozen=True)
 class WriteResult:
-    kind: Literal["written", "duplicate", "refused"]
+    kind: Literal["written", "duplicate", "refused", "answered"]
     """``written``: the outcome (and the data change) are in; ``duplicate``: the request's outcome was already
-    there, nothing changed; ``refused``: the data item's guard failed, nothing changed."""
+    there, nothing changed; ``refused``: the data item's guard failed, nothing changed; ``answered``: the record's
+    answered mark is of this save or a newer one (services.aws.table.answered), nothing changed."""
     current: CurrentItem | None = None
     """For ``refused``: the data item as it was (``None``: there was none)."""
+    mark: AnsweredMark | None = None
+    """For ``answered``: the mark as it was."""
 
 
 def config_item(
@@ -116,19 +120,26 @@ def config_tombstone(
     return item
 
 
-def record_change(outcome: dict[str, dict[str, Any]], change: DataPut | None, *, dynamodb: Any = None) -> WriteResult:
-    """Write a request's outcome item, with its data change when there is one: ONE DynamoDB call.
+def record_change(
+    outcome: dict[str, dict[str, Any]],
+    change: DataPut | None,
+    answered: dict[str, Any] | None = None,
+    *,
+    dynamodb: Any = None,
+) -> WriteResult:
+    """Write a request's outcome item, with its data change and its record's answered mark when there are: ONE
+    DynamoDB call.
 
-    With a change: TransactWriteItems of the guarded data put and the outcome put; without: a conditional
-    PutItem of the outcome. The outcome's condition (its key must be new) is the de-duplication: a second
-    delivery of the request changes nothing. Throttling, transaction conflicts and every other error raise
-    (the caller's source retries).
+    With a change or a mark: TransactWriteItems of the guarded data put, the outcome put and the mark's put
+    (services.aws.table.answered); with neither: a conditional PutItem of the outcome. The outcome's condition (its
+    key must be new) is the de-duplication: a second delivery of the request changes nothing. Throttling,
+    transaction conflicts and every other error raise (the caller's source retries).
     """
     from botocore.exceptions import ClientError
 
     client = dynamodb or inbound_client()
     new_outcome = {"TableName": table_name(), "Item": outcome, "ConditionExpression": "attribute_not_exists(PK)"}
-    if change is None:
+    if change is None and answered is None:
         try:
             client.put_item(**new_outcome)
         except ClientError as error:
@@ -137,25 +148,45 @@ def record_change(outcome: dict[str, dict[str, Any]], change: DataPut | None, *,
             raise
         return WriteResult("written")
 
-    data = {
-        "TableName": table_name(),
-        "Item": change.item,
-        **change.guard.expression(change.changed_at),
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }
+    parts = {"outcome": new_outcome}
+    if change is not None:
+        parts["data"] = {
+            "TableName": table_name(),
+            "Item": change.item,
+            **change.guard.expression(change.changed_at),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    if answered is not None:
+        parts["answered"] = answered
     try:
-        client.transact_write_items(TransactItems=[{"Put": data}, {"Put": new_outcome}])
+        client.transact_write_items(TransactItems=[{"Put": put} for put in parts.values()])
     except ClientError as error:
         if error_code(error) != "TransactionCanceledException":
             raise
-        reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-        if reasons[1:2] == ["ConditionalCheckFailed"]:
-            return WriteResult("duplicate")
-        if reasons[:1] == ["ConditionalCheckFailed"] and all(code in (None, "None") for code in reasons[1:]):
-            old = error.response["CancellationReasons"][0].get("Item")
-            return WriteResult("refused", CurrentItem.from_attributes(old) if old else None)
-        raise
+        settled = _cancelled(list(parts), error.response.get("CancellationReasons", []))
+        if settled is None:
+            raise
+        return settled
     return WriteResult("written")
+
+
+def _cancelled(names: list[str], reasons: Sequence[Mapping[str, Any]]) -> WriteResult | None:
+    """What a cancelled transaction means, by the part whose condition failed (the outcome's first: a duplicate);
+    None when it was cancelled for another reason (a conflict, throttling): the error is raised and retried."""
+    failed = {name: reason for name, reason in zip(names, reasons, strict=False) if _failed(reason)}
+    others = [reason for name, reason in zip(names, reasons, strict=False) if name not in failed]
+    if not failed or any(reason.get("Code") not in (None, "None") for reason in others):
+        return None
+    if "outcome" in failed:
+        return WriteResult("duplicate")
+    if "answered" in failed:
+        return WriteResult("answered", mark=AnsweredMark.from_item(failed["answered"].get("Item") or {}))
+    old = failed["data"].get("Item")
+    return WriteResult("refused", CurrentItem.from_attributes(old) if old else None)
+
+
+def _failed(reason: Mapping[str, Any]) -> bool:
+    return reason.get("Code") == "ConditionalCheckFailed"
 
 
 def _data_item(

@@ -1,0 +1,91 @@
+"""Answered marks: one small item per ``Config_Request__c`` (``Record_Id__c``), so that a request is answered once
+whichever way it came (contract section 7): by its event, or by the sweep of the Pending requests.
+
+The mark says which save of the record was last answered, as an interval of Salesforce times:
+
+- an event answers the save it was published for: ``changedFrom`` = ``changedUntil`` = its ``CreatedDate``;
+- the sweep answers the save it saw Pending: ``changedFrom`` = the record's ``LastModifiedDate``, ``changedUntil``
+  = when the sweep saw it so (the sweep file's time). Its event, if it ever arrives, was published in between.
+
+It is written in the same TransactWriteItems as the outcome it stands for (services.aws.table.config_items), under
+one condition, the same for both ways in: ``changedUntil`` of the mark there is older than this request's change.
+So of an event and a sweep of one save, or of two sweeps, racing, exactly one writes; the other is refused and
+finds the mark (``ReturnValuesOnConditionCheckFailure``). It expires (TTL) with the outcome it stands for.
+
+| attribute      | what                                                                  |
+| -------------- | --------------------------------------------------------------------- |
+| ``PK``/``SK``  | ``RECORD#<Record_Id__c>`` / ``ANSWERED``                              |
+| ``itemType``   | ``ANSWERED`` (the stream's filter passes only outcomes)               |
+| ``via``        | ``event`` or ``sweep``                                                |
+| ``changedFrom``, ``changedUntil`` | ISO 8601 UTC with milliseconds and ``Z`` (string order is time order) |
+| ``requestKey`` | the outcome it stands for                                             |
+| ``expiresAt``  | the outcome's expiry                                                  |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from services.aws.table import table_name
+
+ANSWERED: Final = "ANSWERED"
+Via = Literal["event", "sweep"]
+
+
+def answered_key(record_id: str) -> dict[str, str]:
+    return {"PK": f"RECORD#{record_id}", "SK": ANSWERED}
+
+
+@dataclass(frozen=True)
+class AnsweredMark:
+    """Which save of a record an outcome answers (see the module docstring)."""
+
+    record_id: str
+    via: Via
+    changed_from: str
+    changed_until: str
+    request_key: str
+    expires_at: int = 0
+
+    def covers_event(self, created_at: str) -> bool:
+        """Whether an event published at ``created_at`` is of the save this sweep mark answered."""
+        return self.via == "sweep" and self.changed_from <= created_at <= self.changed_until
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> AnsweredMark:
+        via = item.get("via", {}).get("S", "event")
+        return cls(
+            record_id=str(item.get("recordId", {}).get("S", "")),
+            via="sweep" if via == "sweep" else "event",
+            changed_from=str(item.get("changedFrom", {}).get("S", "")),
+            changed_until=str(item.get("changedUntil", {}).get("S", "")),
+            request_key=str(item.get("requestKey", {}).get("S", "")),
+            expires_at=int(item.get("expiresAt", {}).get("N", "0")),
+        )
+
+
+def answered_put(mark: AnsweredMark) -> dict[str, Any]:
+    """The mark's Put, for the outcome's transaction: only over a mark of an older save (or none)."""
+    item: dict[str, dict[str, Any]] = {k: {"S": v} for k, v in answered_key(mark.record_id).items()}
+    item.update(
+        {
+            "itemType": {"S": ANSWERED},
+            "recordId": {"S": mark.record_id},
+            "via": {"S": mark.via},
+            "changedFrom": {"S": mark.changed_from},
+            "changedUntil": {"S": mark.changed_until},
+            "requestKey": {"S": mark.request_key},
+        }
+    )
+    if mark.expires_at:
+        item["expiresAt"] = {"N": str(mark.expires_at)}
+    return {
+        "TableName": table_name(),
+        "Item": item,
+        "ConditionExpression": "attribute_not_exists(PK) OR #until < :from",
+        "ExpressionAttributeNames": {"#until": "changedUntil"},
+        "ExpressionAttributeValues": {":from": {"S": mark.changed_from}},
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }

@@ -1,0 +1,275 @@
+"""The sweep (contract section 7): a request whose event never arrived is answered, once, whichever way it came.
+
+Salesforce is the stand-in org (local_aws/salesforce.py), the sweep flow its stand-in (local_aws/sweep_flow.py)
+writing into the moto status bucket; events and the sweep's schedule go through the Lambda handler.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+import handler
+from local_aws.builders import holiday
+from local_aws.salesforce import ConfigRequest, SalesforceOrg
+from local_aws.sweep_flow import SweepFlow
+from services import sweep as sweep_service
+from services.aws.table import request_key
+from services.aws.table.outcomes import outcome_from_image
+from services.models.outcome import Outcome
+from services.models.utc import utc_iso, utc_now
+from services.settings import get_settings
+from services.sweep import SweepReadError
+from tests.support.aws_stack import Stack
+from tests.support.sample_events import load_event
+
+CHRISTMAS = holiday("Add", "US-East", "2026-12-25", "Christmas Day")
+SWEEP_EVENT = load_event("pending-sweep--scheduled")
+
+
+def config_change(detail: dict[str, Any]) -> dict[str, Any]:
+    """The EventBridge event the input flow would put on the bus for ``detail``."""
+    sample: dict[str, Any] = load_event("config-change--holiday-add-christmas")
+    sample["detail"] = detail
+    return sample
+
+
+def deliver(detail: dict[str, Any], context: Any) -> dict[str, str]:
+    answer: dict[str, str] = handler.handler(config_change(copy.deepcopy(detail)), context)
+    return answer
+
+
+def sweep_now(context: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = handler.handler(copy.deepcopy(SWEEP_EVENT), context)
+    return answer
+
+
+def items(stack: Stack) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = boto3.client("dynamodb").scan(TableName=stack.table_name)["Items"]
+    return found
+
+
+def outcomes_of(stack: Stack, record: ConfigRequest) -> list[Outcome]:
+    every = [outcome_from_image(i) for i in items(stack) if i["itemType"]["S"] == "OUTCOME"]
+    return [outcome for outcome in every if outcome.record_id == record.id]
+
+
+def holiday_item(stack: Stack, day: str = "2026-12-25") -> dict[str, Any] | None:
+    key = {"PK": {"S": "REGION#US-East"}, "SK": {"S": f"HOLIDAY#{day}"}}
+    found: dict[str, Any] | None = boto3.client("dynamodb").get_item(TableName=stack.table_name, Key=key).get("Item")
+    return found
+
+
+@pytest.fixture
+def org() -> SalesforceOrg:
+    """Saves made 31 minutes ago: past the default threshold (30 minutes) by now."""
+    return SalesforceOrg.saving_since(minutes_ago=31)
+
+
+@pytest.fixture
+def flow(aws: Stack) -> SweepFlow:
+    return SweepFlow(boto3.client("s3"), aws.status_bucket)
+
+
+# --- a dropped event is answered by the sweep ------------------------------------------------------------------------
+
+
+def test_a_request_whose_event_was_dropped_is_answered_by_the_sweep_as_if_its_event_had_arrived(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, _dropped = org.save_request(CHRISTMAS)
+    flow.run(org)
+
+    answer = sweep_now(lambda_context)
+
+    assert answer["answered"] == [record.id] and answer["notYetDue"] == 0
+    (outcome,) = outcomes_of(aws, record)
+    last_modified = utc_iso(record.last_modified, timespec="milliseconds")
+    assert (outcome.status, outcome.created_date) == ("Success", last_modified)
+    assert outcome.request_key == request_key(record.id, last_modified, None)  # no EventUuid
+    stored = holiday_item(aws)
+    assert stored is not None and stored["name"] == {"S": "Christmas Day"}
+    assert stored["changedAt"] == {"S": last_modified}
+
+
+def test_a_record_pending_for_less_than_the_threshold_is_left_to_its_event(
+    aws: Stack, flow: SweepFlow, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = SalesforceOrg.saving_since(minutes_ago=29)
+    record, _ = org.save_request(CHRISTMAS)
+    flow.run(org)
+    assert sweep_now(lambda_context)["notYetDue"] == 1
+    assert outcomes_of(aws, record) == []
+
+    monkeypatch.setenv("SWEEP_THRESHOLD_MINUTES", "20")  # the stage param sweepThresholdMinutes
+    get_settings.cache_clear()
+    assert sweep_now(lambda_context)["answered"] == [record.id]
+
+
+def test_only_the_newest_run_is_read(aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any) -> None:
+    older, _ = org.save_request(CHRISTMAS)
+    flow.run(org)
+    older.status = "Success"  # answered and written back meanwhile: not in the newer snapshot
+    newer, _ = org.save_request(holiday("Add", "US-East", "2026-12-26", "Boxing Day"))
+    time.sleep(1.1)  # S3 keeps modification times to the second; runs are minutes apart
+    flow.run(org)
+
+    assert sweep_now(lambda_context)["answered"] == [newer.id]
+    assert outcomes_of(aws, older) == []
+
+
+# --- answered once, whichever way it came ------------------------------------------------------------------------
+
+
+def test_a_request_whose_event_arrived_gets_nothing_more_from_the_sweep_while_its_outcome_waits_for_write_back(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, event = org.save_request(CHRISTMAS)
+    assert deliver(event, lambda_context)["status"] == "Success"
+    flow.run(org)  # the write-back has not happened: Salesforce still shows Pending
+
+    answer = sweep_now(lambda_context)
+
+    assert (answer["answered"], answer["alreadyAnswered"]) == ([], 1)
+    assert len(outcomes_of(aws, record)) == 1
+
+
+def test_an_event_that_arrives_after_the_sweep_answered_its_save_changes_nothing(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, late_event = org.save_request(CHRISTMAS)
+    flow.run(org)
+    assert sweep_now(lambda_context)["answered"] == [record.id]
+
+    answer = deliver(late_event, lambda_context)  # EventBridge's retries delivered it at last
+
+    assert (answer["result"], answer["status"]) == ("already-answered", "")
+    assert len(outcomes_of(aws, record)) == 1
+
+
+def test_an_event_of_an_older_save_still_gets_its_own_outcome_after_the_sweep_answered_a_newer_one(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    """An administrator set the request back to Pending: a save of its own, with an event of its own."""
+    record, first_event = SalesforceOrg.saving_since(minutes_ago=90).save_request(CHRISTMAS)
+    org.records[record.id] = record
+    record.last_modified = (utc_now() - timedelta(minutes=40)).replace(microsecond=0)  # its event dropped too
+    flow.run(org)
+    assert sweep_now(lambda_context)["answered"] == [record.id]
+
+    assert deliver(first_event, lambda_context)["result"] in {"applied", "superseded"}
+
+    assert len(outcomes_of(aws, record)) == 2  # one per save
+    mark = next(i for i in items(aws) if i["itemType"]["S"] == "ANSWERED")
+    assert mark["via"] == {"S": "sweep"}, "the older event leaves the newer save's mark as it is"
+
+
+def test_a_sweep_of_an_older_state_never_undoes_a_newer_change(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    stale, _dropped = org.save_request(CHRISTMAS)
+    newer, event = org.save_request(holiday("Add", "US-East", "2026-12-25", "Christmas (moved)"))
+    assert deliver(event, lambda_context)["status"] == "Success"
+    newer.status = "Success"  # written back
+    flow.run(org)
+
+    assert sweep_now(lambda_context)["answered"] == [stale.id]
+
+    (outcome,) = outcomes_of(aws, stale)
+    assert outcome.status == "Fail" and outcome.message.startswith("superseded by a newer change made at")
+    stored = holiday_item(aws)
+    assert stored is not None and stored["name"] == {"S": "Christmas (moved)"}
+
+
+def test_a_record_picked_up_by_two_sweeps_at_once_is_answered_once(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, _ = org.save_request(CHRISTMAS)
+    flow.run(org)
+    start = threading.Barrier(2)
+    answers: list[dict[str, Any]] = []
+
+    def one_sweep() -> None:
+        start.wait()
+        answers.append(sweep_service.sweep(get_settings(), utc_now()).to_dict())
+
+    sweeps = [threading.Thread(target=one_sweep) for _ in range(2)]
+    for thread in sweeps:
+        thread.start()
+    for thread in sweeps:
+        thread.join()
+
+    assert sorted(len(answer["answered"]) for answer in answers) == [0, 1]
+    assert len(outcomes_of(aws, record)) == 1
+
+
+def test_a_request_that_breaks_the_contract_gets_one_fail_from_the_sweep(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, _ = org.save_request({**CHRISTMAS, "Setting_Key__c": "TimeZone"})
+    flow.run(org)
+    assert sweep_now(lambda_context)["answered"] == [record.id]
+    flow.run(org)
+    assert sweep_now(lambda_context)["alreadyAnswered"] == 1
+
+    (outcome,) = outcomes_of(aws, record)
+    assert outcome.status == "Fail" and "Setting_Key__c" in outcome.message
+
+
+# --- reading AppFlow's files tolerantly ----------------------------------------------------------------------------
+
+
+def put_file(stack: Stack, body: str, run: str = "run-1") -> None:
+    key = f"pending-sweep/config-bridge-test-pending-sweep/{run}/part-0"
+    boto3.client("s3").put_object(Bucket=stack.status_bucket, Key=key, Body=body.encode())
+
+
+@pytest.mark.parametrize("layout", ["json-lines", "json-list", "csv"])
+def test_the_sweep_reads_json_lines_a_json_list_or_csv_with_any_case_and_epoch_or_iso_times(
+    aws: Stack, lambda_context: Any, layout: str
+) -> None:
+    old = int(utc_now().timestamp() * 1000) - 40 * 60 * 1000
+    rows = [
+        {"id": "a0B5g00000Swp01AAB", "lastmodifieddate": old, "Status__c": "Pending", **CHRISTMAS},
+        {"Id": "a0B5g00000Swp02AAB", "LastModifiedDate": "2026-01-05T10:00:00.000+0000", **CHRISTMAS},
+        {"Id": "a0B5g00000Swp03AAB", "LastModifiedDate": "2026-01-05T10:00:00Z", "Status__c": "Success"},
+    ]
+    if layout == "json-lines":
+        body = "\n".join(json.dumps(row) for row in rows)
+    elif layout == "json-list":
+        body = json.dumps(rows)
+    else:
+        names = ["Id", "LastModifiedDate", "Status__c", *CHRISTMAS]
+        lines = [",".join(names)] + [",".join(str(row.get(n, row.get(n.lower(), ""))) for n in names) for row in rows]
+        body = "\n".join(lines)
+    put_file(aws, body)
+
+    answer = sweep_now(lambda_context)
+
+    assert sorted(answer["answered"]) == ["a0B5g00000Swp01AAB", "a0B5g00000Swp02AAB"]
+    assert answer["pending"] == 2, "a record that is no longer Pending is not the sweep's"
+
+
+def test_an_unreadable_record_is_named_and_raised_after_the_readable_ones_are_answered(
+    aws: Stack, lambda_context: Any
+) -> None:
+    good = {"Id": "a0B5g00000Swp01AAB", "LastModifiedDate": "2026-01-05T10:00:00.000+0000", **CHRISTMAS}
+    put_file(aws, "\n".join([json.dumps(good), json.dumps({"Id": "a0B5g00000Swp04AAB", "LastModifiedDate": "soon"})]))
+
+    with pytest.raises(SweepReadError, match="part-0#2"):
+        sweep_now(lambda_context)
+
+    assert [o.record_id for o in (outcome_from_image(i) for i in items(aws) if i["itemType"]["S"] == "OUTCOME")] == [
+        "a0B5g00000Swp01AAB"
+    ]
+
+
+def test_no_sweep_file_yet_is_a_quiet_answer(aws: Stack, lambda_context: Any) -> None:
+    assert sweep_now(lambda_context)["notes"] == ["no sweep file yet"]
