@@ -599,9 +599,11 @@ def calls_rows(warm: dict[str, Any]) -> list[Row]:
         ),
         row("Connect status lookup, cache hit", STATUS_CACHE_HIT, sum(status_hit.values()), "0", not status_hit),
         row("flow healing (AppFlow calls)", "flow-health", appflow, "<= 3 AppFlow", appflow <= 3),
-        *(
+        *(  # every other route (one added since, too): its calls, for information
             row(route, route, sum(made(route).values()), "-", None)
-            for route in ("health-check", "custom-resource", "operator")
+            for route in routes
+            if route not in {"config-change", "status-fanout", "flow-health", CONNECT, CACHE_HIT}
+            and route not in {"connect-status", STATUS_CACHE_HIT}
         ),
     ]
 

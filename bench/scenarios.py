@@ -108,6 +108,13 @@ def custom_resource_event() -> dict[str, Any]:
     return event
 
 
+def pending_sweep_event() -> dict[str, Any]:
+    """The sweep's schedule; the bench's status bucket holds no sweep file: one listing."""
+    event = sample("pending-sweep--scheduled")
+    event["id"] = str(uuid.uuid4())
+    return event
+
+
 def operator_event() -> dict[str, Any]:
     return sample("operator--describe")
 
@@ -134,6 +141,7 @@ SCENARIOS = {
         Scenario("connect-status", connect_status_event, {}, routed_by="connect-lookup"),
         Scenario("health-check", health_check_event, ALL_ACTIVE),
         Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
+        Scenario("pending-sweep", pending_sweep_event, {}),
         Scenario("operator", operator_event, {}),
     )
 }
