@@ -54,6 +54,8 @@ CONNECT = "connect-lookup"
 CACHE_HIT = "connect-lookup (cache hit)"
 STATUS_CACHE_HIT = "connect-status (cache hit)"
 NO_AWS_CALL = ("operator", CACHE_HIT)
+CACHE_HITS = (CACHE_HIT, STATUS_CACHE_HIT)
+"""Cache hits: their calls have rows of their own."""
 DETAIL_ROUTES = (CONNECT, "config-change")
 DEPLOYED = "deployed"
 """The function from the zip as packaged: the rows with targets."""
@@ -610,7 +612,7 @@ def calls_rows(warm: dict[str, Any]) -> list[Row]:
         *(  # every other route (one added since, too): its calls, for information
             row(route, route, sum(made(route).values()), "-", None)
             for route in routes
-            if route not in {"config-change", "status-fanout", "flow-health", CONNECT, "connect-status"}
+            if route not in {"config-change", "status-fanout", "flow-health", CONNECT, "connect-status", *CACHE_HITS}
         ),
     ]
 
