@@ -132,7 +132,8 @@ look-emails: setup ## the e-mails sent so far (by `make stream`)
 	@$(LOCAL_AWS) python scripts/local_stage.py look emails
 
 # The benchmarks (bench/, docs/benchmarks.md): a moto server of their own on EMULATOR_PORT (default 4606), started
-# and stopped by bench/run.py; the deployment zip in .serverless is reused when fresh, packaged otherwise.
+# and stopped by bench/run.py; the deployment zip in .serverless is reused when fresh, packaged otherwise. The
+# targets are judged on instruction counts (valgrind's callgrind, apt-get install valgrind).
 bench: setup ## benchmarks against the floor, one table; not part of make test
 	EMULATOR_PORT=$(or $(EMULATOR_PORT),4606) $(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 

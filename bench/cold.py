@@ -5,9 +5,15 @@ root and the runtime's boto3), it imports the function from there instead: the d
 (``bench.run``); the floor is run the same way, with ``PYTHONPATH`` the runtime's boto3 and the repository.
 
 The clock starts at this module's first statement (the interpreter's own start, the same for both, is not
-counted) and stops when the first event is answered: the imports, the clients and the AWS calls.
+counted) and stops when the first event is answered: the imports, the clients and the AWS calls. The same span
+is marked for the instruction count (``bench.instructions``): a call of ``os.getppid()`` at each end, before
+which callgrind writes out what it counted so far.
 """
 
+import os
+
+if __name__ == "__main__":  # not when bench.warm imports Context
+    os.getppid()  # the instruction count starts here (bench/instructions.py, MARKER)
 import time
 
 _STARTED = time.perf_counter()
@@ -48,6 +54,7 @@ def main() -> None:
         answer = floors.FLOORS[route](event, floors.Clients())
     elapsed = time.perf_counter() - _STARTED
     cpu = time.process_time() - _STARTED_CPU
+    os.getppid()  # the instruction count stops here
     modules = len(sys.modules)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with open(result_file, "w", encoding="utf-8") as sink:

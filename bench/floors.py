@@ -296,6 +296,13 @@ def custom_resource(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
     return {"Status": "SUCCESS"}
 
 
+def pending_sweep(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
+    """The sweep's schedule with no sweep file yet: one listing of the sweep's prefix in the status bucket."""
+    prefix = os.environ.get("SWEEP_PREFIX") or "pending-sweep/"
+    listed = clients("s3").list_objects_v2(Bucket=_env("STATUS_BUCKET"), Prefix=prefix)
+    return {"files": listed.get("KeyCount", 0)}
+
+
 def operator(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
     """``describe``: the deployment's wiring from the environment (no AWS call)."""
     return {
@@ -313,5 +320,6 @@ FLOORS = {
     "connect-status": connect_status,
     "health-check": health_check,
     "custom-resource": custom_resource,
+    "pending-sweep": pending_sweep,
     "operator": operator,
 }

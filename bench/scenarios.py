@@ -11,7 +11,7 @@ import json
 import os
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,16 +22,6 @@ EVENTS = ROOT / "events"
 OWNED_FLOWS = ("config-bridge-bench-config-change-in", "config-bridge-bench-status-out")
 LOOKUP_REGION = "Bench-Sydney"
 LOOKUP_ZONE = "Australia/Sydney"
-ROUTES = (
-    "config-change",
-    "status-fanout",
-    "flow-health",
-    "connect-lookup",
-    "connect-status",
-    "health-check",
-    "custom-resource",
-    "operator",
-)
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -118,6 +108,13 @@ def custom_resource_event() -> dict[str, Any]:
     return event
 
 
+def pending_sweep_event() -> dict[str, Any]:
+    """The sweep's schedule; the bench's status bucket holds no sweep file: one listing."""
+    event = sample("pending-sweep--scheduled")
+    event["id"] = str(uuid.uuid4())
+    return event
+
+
 def operator_event() -> dict[str, Any]:
     return sample("operator--describe")
 
@@ -125,9 +122,12 @@ def operator_event() -> dict[str, Any]:
 @dataclass(frozen=True)
 class Scenario:
     route: str
+    """The name of the scenario's rows (and of its floor in ``bench.floors``)."""
     event: Callable[[], dict[str, Any]]
     flows: dict[str, str]
     """The status the AppFlow stub gives each owned flow before the run."""
+    routed_by: str = ""
+    """The route of the router's table that takes the event, when its name is not ``route``."""
 
 
 ALL_ACTIVE = dict.fromkeys(OWNED_FLOWS, "Active")
@@ -138,12 +138,22 @@ SCENARIOS = {
         Scenario("status-fanout", stream_batch, {}),
         Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
         Scenario("connect-lookup", connect_lookup_event, {}),
-        Scenario("connect-status", connect_status_event, {}),
+        Scenario("connect-status", connect_status_event, {}, routed_by="connect-lookup"),
         Scenario("health-check", health_check_event, ALL_ACTIVE),
         Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
+        Scenario("pending-sweep", pending_sweep_event, {}),
         Scenario("operator", operator_event, {}),
     )
 }
+ROUTES = tuple(SCENARIOS)
+"""Every scenario, in the order measured. A route added to the router's table needs one here (its event) and a
+floor in ``bench.floors``; ``make bench`` names every route that has none (:func:`unmeasured`)."""
+
+
+def unmeasured(route_names: Iterable[str]) -> list[str]:
+    """The routes of the router's table that no scenario measures."""
+    measured = {scenario.routed_by or scenario.route for scenario in SCENARIOS.values()}
+    return [name for name in route_names if name not in measured]
 
 
 def prepare(route: str) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from router.errors import UnroutableEventError
 from router.shapes import describe
@@ -51,8 +51,10 @@ class Route:
         return self._loaded["entry"]
 
 
-@dataclass(frozen=True)
-class Registry:
+class Registry(NamedTuple):
+    """The route table. A named tuple, not a frozen dataclass: defining one costs a dataclass about 3 million
+    instructions of every cold start (docs/benchmarks.md, "Where the instructions go")."""
+
     routes: Sequence[Route]
 
     @property

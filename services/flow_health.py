@@ -24,9 +24,9 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -92,8 +92,7 @@ HealTrigger = Literal["event", "schedule", "operator", "activation"]
 """What asked for a heal: AppFlow's event, the scheduled check, an operator, or the flows' activation at deploy."""
 
 
-@dataclass(frozen=True)
-class HealRequest:
+class HealRequest(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
     flow_name: str
     trigger: HealTrigger
     trigger_id: str = ""
@@ -103,14 +102,13 @@ class HealRequest:
     failed_run: bool = False
 
 
-@dataclass(frozen=True)
-class HealResult:
+class HealResult(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
     flow_name: str
     outcome: HealOutcome
     flow_status: FlowStatusType | Literal[""] = ""
     detail: str = ""
     alerted: bool = False
-    tried: tuple[str, ...] = field(default=())
+    tried: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -489,8 +487,7 @@ WRITEBACK_KINDS = frozenset({"refused-records", "writeback-stalled"})
 """Alerts of the write-back check (services.writeback): about the output flow's work, not a heal."""
 
 
-@dataclass(frozen=True)
-class Alert:
+class Alert(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
     flow_name: str
     kind: str
     """``credentials``, ``permissions``, ``deleted``, ``bound-reached``, ``heal-failed``, or a write-back kind."""

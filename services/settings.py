@@ -1,24 +1,23 @@
 """The deployment's settings: one typed object, read from the environment once per container.
 
-Nothing else in the code base reads ``os.environ``. A dataclass rather than a pydantic model keeps the
-Connect route's cold start free of pydantic.
+Nothing else in the code base reads ``os.environ``. A named tuple rather than a pydantic model keeps the Connect
+route's cold start free of pydantic, and rather than a frozen dataclass saves every cold start the 10 million
+instructions a dataclass of this many fields costs to define (docs/benchmarks.md, "Where the instructions go").
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, fields
 from functools import lru_cache
-from typing import get_type_hints
+from typing import Any, NamedTuple, get_type_hints
 
 
 class SettingsError(RuntimeError):
     """The function's environment is incomplete or malformed: a deployment error, not a request error."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     table_name: str
     status_bucket: str
     large_event_bucket: str
@@ -59,20 +58,27 @@ class Settings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
-        types = get_type_hints(cls)
-        values: dict[str, object] = {}
-        missing: list[str] = []
-        for field in fields(cls):
-            name = field.name.upper()
-            raw = environ.get(name)
-            if raw is None or raw == "":
-                if field.default is MISSING:
-                    missing.append(name)
-                continue
-            values[field.name] = _convert(name, raw, types[field.name])
-        if missing:
-            raise SettingsError(f"missing environment variables: {', '.join(sorted(missing))}")
-        return cls(**values)  # type: ignore[arg-type]
+        settings: Settings = read(cls, environ)
+        return settings
+
+
+def read(kind: Any, environ: Mapping[str, str]) -> Any:
+    """The named tuple ``kind`` from ``environ``: each field from the variable of its name in capitals, converted
+    to its declared type; a field with no default must be set (:class:`SettingsError` names every one missing)."""
+    types = get_type_hints(kind)
+    values: dict[str, object] = {}
+    missing: list[str] = []
+    for field in kind._fields:
+        name = field.upper()
+        raw = environ.get(name)
+        if raw is None or raw == "":
+            if field not in kind._field_defaults:
+                missing.append(name)
+            continue
+        values[field] = _convert(name, raw, types[field])
+    if missing:
+        raise SettingsError(f"missing environment variables: {', '.join(sorted(missing))}")
+    return kind(**values)
 
 
 def _convert(name: str, raw: str, kind: object) -> object:

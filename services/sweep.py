@@ -34,13 +34,12 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
-from services.inbound import Arrival, apply_change, refuse_change
-from services.models.config_change import FIELD_ORDER, InvalidConfigChange, parse_config_change
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger, metrics
@@ -48,11 +47,26 @@ from services.settings import Settings, get_settings
 
 EVENT_ONLY_FIELDS: Final = ("Record_Id__c", "EventUuid", "CreatedDate", "CreatedById")
 """Fields of the event that the record does not hold: the sweep gives ``Id`` and ``LastModifiedDate`` instead."""
-REQUEST_FIELDS: Final = tuple(name for name in FIELD_ORDER if name not in EVENT_ONLY_FIELDS)
 RECORDS_PER_CHECK: Final = 500
 """Records answered by one check at most, oldest first (well inside the function's timeout); the rest next time."""
 FILES_PER_CHECK: Final = 20
-_LOOKED_UP = {name.lower(): name for name in (*REQUEST_FIELDS, "Id", "LastModifiedDate", "Status__c")}
+
+
+# The request model (pydantic) and the inbound write are imported when a sweep file is first read: most checks find
+# none, or nothing due, and then start without pydantic (about 390 million instructions; docs/benchmarks.md).
+
+
+@cache
+def request_fields() -> tuple[str, ...]:
+    """The request's fields that a swept record holds (every field of the event but :data:`EVENT_ONLY_FIELDS`)."""
+    from services.models.config_change import FIELD_ORDER
+
+    return tuple(name for name in FIELD_ORDER if name not in EVENT_ONLY_FIELDS)
+
+
+@cache
+def _looked_up() -> dict[str, str]:
+    return {name.lower(): name for name in (*request_fields(), "Id", "LastModifiedDate", "Status__c")}
 
 
 class SweepReadError(RuntimeError):
@@ -159,6 +173,9 @@ def newest_run(listed: list[Listed]) -> list[Listed]:
 
 def _answer(record: PendingRecord, report: SweepReport) -> None:
     logger.append_keys(record_id=record.record_id)
+    from services.inbound import Arrival, apply_change, refuse_change
+    from services.models.config_change import InvalidConfigChange, parse_config_change
+
     arrival = Arrival(via="sweep", seen_pending_at=utc_iso(record.seen_at, timespec="milliseconds"))
     request = parse_config_change(record.as_event_detail())
     if isinstance(request, InvalidConfigChange):
@@ -210,7 +227,8 @@ def pending_records(text: str, listed: Listed, report: SweepReport) -> list[Pend
         return []
     found = []
     for number, row in enumerate(rows, start=1):
-        named = {_LOOKED_UP[str(k).strip().lower()]: v for k, v in row.items() if str(k).strip().lower() in _LOOKED_UP}
+        looked_up = _looked_up()
+        named = {looked_up[str(k).strip().lower()]: v for k, v in row.items() if str(k).strip().lower() in looked_up}
         if _text(named.get("Status__c")) not in {"", "Pending"}:
             continue  # the flow's filter keeps these out; one that slips through is not the sweep's
         record = _record(named, listed.modified)
@@ -226,7 +244,7 @@ def _record(named: dict[str, Any], seen_at: datetime) -> PendingRecord | None:
     record_id, last_modified = _text(named.get("Id")), _moment(named.get("LastModifiedDate"))
     if not is_salesforce_id(record_id) or last_modified is None:
         return None
-    fields = {name: _text(named.get(name)) for name in REQUEST_FIELDS if _text(named.get(name))}
+    fields = {name: _text(named.get(name)) for name in request_fields() if _text(named.get(name))}
     return PendingRecord(record_id, last_modified, fields, seen_at)
 
 

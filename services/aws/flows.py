@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from services.aws import client, error_code
 
@@ -32,9 +32,9 @@ class AppFlowCallError(Exception):
         super().__init__(f"AppFlow {operation} failed ({code}): {message}")
 
 
-@dataclass(frozen=True)
-class FlowState:
-    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow."""
+class FlowState(NamedTuple):
+    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow. Named
+    tuples, not frozen dataclasses, are cheaper to define at cold start (router.registry.Registry says why)."""
 
     name: str
     status: FlowStatusType | Literal[""]
@@ -49,8 +49,7 @@ class FlowState:
         return self.status == "Active"
 
 
-@dataclass(frozen=True)
-class FlowRun:
+class FlowRun(NamedTuple):
     """One run of a flow, from DescribeFlowExecutionRecords (only what the write-back check needs)."""
 
     execution_id: str

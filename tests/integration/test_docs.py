@@ -30,7 +30,7 @@ NOT_RUN_BY_DEMO_OR_CI = {
     "emulator-stop": "what make demo runs at its end (scripts/emulator.sh stop)",
     "emulator-start": "what make demo runs at its start (scripts/emulator.sh start)",
     "deploy-local": "what make demo runs (serverless deploy --stage local)",
-    "bench": "3 to 4 minutes; nothing in bench/ is timed by a test (docs/benchmarks.md)",
+    "bench": "6 to 14 minutes (callgrind); nothing in bench/ is timed by a test (docs/benchmarks.md)",
     "package": "make test packages every stage (package-stages), prod included; this one into .serverless",
     "clean": "removes builds and caches",
     "help": "run by test_make_alone_lists_every_target",

@@ -21,7 +21,7 @@ from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import RECURRENCES
 from services.models.config_change import FIELD_ORDER
 from services.models.status_file import STATUS_COLUMNS
-from services.sweep import EVENT_ONLY_FIELDS, REQUEST_FIELDS
+from services.sweep import EVENT_ONLY_FIELDS, request_fields
 from tests.support.serverless_config import load_serverless
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ def test_the_sweep_flow_maps_the_request_s_own_fields_from_the_event_s_field_lis
     assert load_serverless()["custom"]["eventOnlyFields"] == list(EVENT_ONLY_FIELDS)
     carried = [name for name in event_fields if name not in EVENT_ONLY_FIELDS]
     assert mapped("sweep") == [*SWEEP_STANDARD_FIELDS, "Status__c", *carried]
-    assert set(carried) == set(REQUEST_FIELDS), "what the flow maps is what the sweep reads"
+    assert set(carried) == set(request_fields()), "what the flow maps is what the sweep reads"
     assert set(carried) | {"Status__c"} <= custom_fields("Config_Request__c")
     projection = next(task for task in appflow_tasks()["sweep"] if task["TaskType"] == "Filter")
     assert projection["SourceFields"] == mapped("sweep")

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pytest
 
-from services.settings import Settings, SettingsError
+from services.settings import Settings, SettingsError, read
 
 REQUIRED = {
     "TABLE_NAME": "t",
@@ -36,27 +36,26 @@ def test_a_malformed_number_is_named() -> None:
         Settings.from_environ({**REQUIRED, "OUTCOME_TTL_DAYS": "ninety"})
 
 
-@dataclass(frozen=True)
-class WithFlag(Settings):
-    """A bool setting, read by the same converter (the deployment's settings have none yet)."""
+class WithFlag(NamedTuple):
+    """A bool setting, read by the same reader (the deployment's settings have none yet)."""
 
     dry_run: bool = False
 
 
 @pytest.mark.parametrize(("raw", "expected"), [("true", True), ("TRUE", True), ("False", False), ("false", False)])
 def test_a_bool_setting_is_a_bool_never_the_text(raw: str, expected: bool) -> None:
-    settings = WithFlag.from_environ({**REQUIRED, "DRY_RUN": raw})
+    settings = read(WithFlag, {**REQUIRED, "DRY_RUN": raw})
     assert settings.dry_run is expected
 
 
 def test_a_bool_setting_keeps_its_default_when_unset() -> None:
-    assert WithFlag.from_environ(REQUIRED).dry_run is False
+    assert read(WithFlag, REQUIRED).dry_run is False
 
 
 @pytest.mark.parametrize("raw", ["yes", "1", "on"])
 def test_a_bool_setting_other_than_true_or_false_is_named(raw: str) -> None:
     with pytest.raises(SettingsError, match="DRY_RUN must be true or false"):
-        WithFlag.from_environ({**REQUIRED, "DRY_RUN": raw})
+        read(WithFlag, {**REQUIRED, "DRY_RUN": raw})
 
 
 def test_every_setting_is_of_the_type_it_declares() -> None:
