@@ -14,8 +14,7 @@ when the timeout ends.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from services.aws import client
 from services.settings import get_settings
@@ -27,8 +26,7 @@ VISIBILITY_SECONDS: Final = 120
 """Longer than the function's 30-second timeout."""
 
 
-@dataclass(frozen=True)
-class DeadLetter:
+class DeadLetter(NamedTuple):
     message_id: str
     receipt: str
     body: Any

@@ -28,9 +28,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
 
 from services import aws
@@ -67,20 +66,17 @@ class Stored(enum.Enum):
     """An earlier attempt wrote the file but its e-mail failed: send it now."""
 
 
-@dataclass(frozen=True)
-class StoredFile:
+class StoredFile(NamedTuple):
     key: str
     state: Stored
 
 
-@dataclass(frozen=True)
-class Listed:
+class Listed(NamedTuple):
     key: str
     modified: datetime
 
 
-@dataclass(frozen=True)
-class _Holder:
+class _Holder(NamedTuple):
     request_key: str
     writer: str
     tag_count: int

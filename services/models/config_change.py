@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -147,14 +147,13 @@ class ConfigChange(BaseModel):
         return self.kind.subject(self.values)
 
 
-class InvalidConfigChange(BaseModel):
+class InvalidConfigChange(NamedTuple):
     """A request that breaks the contract but can be answered: its ``Record_Id__c`` is good.
 
     Other fields keep the value sent only when that value is valid (empty otherwise), so that nothing that
-    breaks the contract travels further than the Fail message.
+    breaks the contract travels further than the Fail message. A plain record, not a model: it validates nothing,
+    and a model's schema costs every cold start of the route (docs/benchmarks.md, "Where the instructions go").
     """
-
-    model_config = ConfigDict(frozen=True)
 
     record_id: str
     problems: str
@@ -172,9 +171,10 @@ class LargeEventPointer(BaseModel):
     """The ``detail`` of an event that AppFlow found too large for EventBridge: where it stored the event.
 
     AppFlow publishes no shape for it; this is the one this deployment reads (see docs/routes.md, "Large events").
+    Its schema is built when a large event first arrives (``defer_build``), not at every cold start of the route.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     bucket: str = Field(alias="s3Bucket", min_length=3, max_length=63)
     key: str = Field(alias="s3Key", min_length=1, max_length=1024)
