@@ -52,6 +52,13 @@ def config_change_event() -> dict[str, Any]:
     return event
 
 
+def config_change_batch() -> dict[str, Any]:
+    """The same holiday Add as it really arrives: one message of the inbound queue, its body the bus's event."""
+    message = copy.deepcopy(sample("config-change-batch--one-answered-one-without-record-id-returned")["Records"][0])
+    message.update({"messageId": str(uuid.uuid4()), "body": json.dumps(config_change_event())})
+    return {"Records": [message]}
+
+
 def outcome_record(sequence: int) -> dict[str, Any]:
     """One new outcome item on the stream, as Lambda delivers it (a file key and request of its own)."""
     record = copy.deepcopy(sample("status-fanout--holiday-added")["Records"][0])
@@ -135,6 +142,7 @@ SCENARIOS = {
     scenario.route: scenario
     for scenario in (
         Scenario("config-change", config_change_event, {}),
+        Scenario("config-change-batch", config_change_batch, {}),
         Scenario("status-fanout", stream_batch, {}),
         Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
         Scenario("connect-lookup", connect_lookup_event, {}),
