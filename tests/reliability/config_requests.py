@@ -1,19 +1,23 @@
 """Salesforce requests (the ``config-change`` samples) and what became of each: outcome, status file, e-mail, DLQ.
 
 A request is identified by its de-duplication key (``uuid:<EventUuid>`` or ``record:<Record_Id__c>@<CreatedDate>``):
-the outcome item's key, the status file's ``request-key`` metadata, and (through the file) its e-mail.
+the outcome item's key, the status file's ``request-key`` metadata, and (through the file) its e-mail. A request saved
+in the stand-in org (:class:`Saved`) may be answered by its event or, if AppFlow dropped that, by the sweep under
+``record:<Id>@<LastModifiedDate>``: it is judged per record (:func:`judged_by_record`), whichever way it came.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from services.aws import table
 from services.models.config_change import ConfigChange, UnusableRecordIdError, parse_config_change
+from services.models.utc import utc_iso
 from tests.reliability.harness import FaultKind, World, status_file_of
 from tests.reliability.ledger import Tally
 from tests.support.sample_events import EVENTS_DIR, load_event
@@ -108,6 +112,18 @@ class Seen:
     inbound_dlq: int = 0
     stream_dlq: int = 0
 
+    @classmethod
+    def merged(cls, parts: Iterable[Seen]) -> Seen:
+        """What was produced under any of one request's keys."""
+        seen = cls()
+        for part in parts:
+            seen.outcomes += part.outcomes
+            seen.files += part.files
+            seen.emails += part.emails
+            seen.inbound_dlq += part.inbound_dlq
+            seen.stream_dlq += part.stream_dlq
+        return seen
+
     @property
     def status(self) -> str:
         return self.outcomes[0]["status"]["S"] if self.outcomes else ""
@@ -182,6 +198,43 @@ def judge(key: str, seen: Seen, email_repeats_allowed: int = 0) -> Verdict:
     else:
         state = "lost"
     return Verdict(key, state, doubled, repeats, seen.status, seen.message)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One request saved in the stand-in org (local_aws/salesforce.py): its record, the event its save published, and
+    what AppFlow did with that event."""
+
+    record: Any
+    event: dict[str, Any]
+    fate: str
+    """``delivered`` (before the sweep; its outcome may still wait for write-back), ``dropped`` (only the sweep
+    answers it) or ``late`` (dropped from the sweep's view: delivered after the sweep answered its save)."""
+
+    @property
+    def event_key(self) -> str:
+        return f"uuid:{self.event['detail']['EventUuid']}"
+
+    @property
+    def swept_key(self) -> str:
+        """The key the sweep answers the record under: ``record:<Id>@<LastModifiedDate>``."""
+        modified = utc_iso(self.record.last_modified, timespec="milliseconds")
+        return table.request_key(self.record.id, modified, None)
+
+
+def judged_by_record(world: World, saved: list[Saved], observed: Observed | None = None) -> list[Verdict]:
+    """Per record, whichever way it was answered (its event's key or the sweep's): one outcome, file, e-mail."""
+    if observed is None:
+        observed = observe(world, [key for request in saved for key in (request.event_key, request.swept_key)])
+    repeats = sns_answers_lost(world)
+    return [
+        judge(
+            request.record.id,
+            Seen.merged(observed.by_key[key] for key in (request.event_key, request.swept_key)),
+            email_repeats_allowed=repeats,
+        )
+        for request in saved
+    ]
 
 
 def sns_answers_lost(world: World, since: int = 0) -> int:

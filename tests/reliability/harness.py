@@ -689,7 +689,12 @@ class World:
         return [item for item in self.items() if item["itemType"]["S"] == "OUTCOME"]
 
     def status_files(self) -> dict[str, dict[str, Any]]:
-        return self.moto.objects(self.stack.status_bucket)
+        """The status bucket's status files (not the sweep flow's snapshots, under the sweep's prefix)."""
+        from services.settings import get_settings
+
+        snapshots = get_settings().sweep_prefix
+        found = self.moto.objects(self.stack.status_bucket)
+        return {key: stored for key, stored in found.items() if not key.startswith(snapshots)}
 
     def drain(self, queue_url: str) -> list[dict[str, Any]]:
         bodies: list[dict[str, Any]] = []

@@ -27,8 +27,10 @@ from services import flow_health
 from tests.reliability.config_requests import (
     PRECONDITIONS,
     SAMPLES,
+    Saved,
     Verdict,
     judge,
+    judged_by_record,
     observe,
     request_key,
     sample,
@@ -486,17 +488,6 @@ def test_every_call_of_every_other_route_fails_in_every_way_and_each_request_end
 DROPPED_SUITE = "faults: dropped by AppFlow + pending-sweep"
 
 
-@dataclass(frozen=True)
-class Saved:
-    """One Salesforce request of the scenario and what AppFlow did with its event."""
-
-    record: Any
-    event: dict[str, Any]
-    fate: str
-    """``delivered`` (before the sweep; its outcome may still wait for write-back), ``dropped`` (only the sweep
-    answers it) or ``late`` (dropped from the sweep's view: delivered after the sweep answered its save)."""
-
-
 FATES = ("delivered", "dropped", "late", "dropped", "delivered", "dropped")
 
 
@@ -544,30 +535,6 @@ def sweep_until_done(
             world.lam.asynchronous(request.event)
     world.stream.drain()
     return invocation, calls
-
-
-def judged_by_record(world: World, saved: list[Saved]) -> list[Verdict]:
-    """Per record, whichever way it was answered (its event's key or the sweep's): one outcome, file, e-mail."""
-    from services.aws.table import request_key as key_of
-    from services.models.utc import utc_iso
-
-    keys = {}
-    for request in saved:
-        swept = key_of(request.record.id, utc_iso(request.record.last_modified, timespec="milliseconds"), None)
-        keys[request.record.id] = (f"uuid:{request.event['detail']['EventUuid']}", swept)
-    observed = observe(world, [key for pair in keys.values() for key in pair])
-    verdicts = []
-    for record_id, pair in keys.items():
-        seen = [observed.by_key[key] for key in pair]
-        merged = type(seen[0])(
-            outcomes=[o for s in seen for o in s.outcomes],
-            files=[f for s in seen for f in s.files],
-            emails=[e for s in seen for e in s.emails],
-            inbound_dlq=sum(s.inbound_dlq for s in seen),
-            stream_dlq=sum(s.stream_dlq for s in seen),
-        )
-        verdicts.append(judge(record_id, merged, email_repeats_allowed=sns_answers_lost(world)))
-    return verdicts
 
 
 def test_events_dropped_by_appflow_are_answered_by_the_sweep_once_under_every_fault_of_the_sweep(world: World) -> None:
