@@ -24,9 +24,8 @@ on to Salesforce and the requester.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -83,8 +82,7 @@ class ConfigChangeEvent(BaseModel):
     replay_name: str | None = Field(default=None, alias="replay-name")
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     """How a request came: its event (the usual way), or the sweep that saw its record still Pending."""
 
     via: Via = "event"
@@ -95,8 +93,7 @@ class Arrival:
 EVENT: Final = Arrival()
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """What became of one event (the function's return value; the outcome itself is in the table)."""
 
     record_id: str
