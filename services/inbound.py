@@ -30,7 +30,6 @@ from typing import Any, Final, Literal, NamedTuple
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.aws.large_event_bucket import large_event_bucket
 from services.aws.table import config_items, request_key
 from services.aws.table.answered import AnsweredMark, Via, answered_put
 from services.aws.table.outcomes import outcome_item
@@ -129,6 +128,8 @@ def config_change_detail(event: Any) -> dict[str, Any]:
     except ValidationError as error:
         raise MalformedEventError(f"not a usable large-event pointer ({_where(error)})") from None
     logger.info("reading a large event from the large-event bucket", extra={"s3Key": pointer.key})
+    from services.aws.large_event_bucket import large_event_bucket  # only a large event pays for this import
+
     return large_event_bucket().read_event_detail(pointer.bucket, pointer.key)
 
 
