@@ -6,7 +6,6 @@ The request fields come from the registry of kinds (``services.kinds``): a new k
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Final
 
 from services.kinds import KIND_FIELDS
@@ -88,4 +87,4 @@ def outcome(n: int | None = None, **changes: Any) -> Outcome:
             "change_summary": f"Day {n} on {day}, closed all day",
             **changes,
         }
-    return dataclasses.replace(OUTCOME, **changes)
+    return OUTCOME._replace(**changes)

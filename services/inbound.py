@@ -24,14 +24,12 @@ on to Salesforce and the requester.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.aws.large_event_bucket import large_event_bucket
 from services.aws.table import config_items, request_key
 from services.aws.table.answered import AnsweredMark, Via, answered_put
 from services.aws.table.outcomes import outcome_item
@@ -83,8 +81,7 @@ class ConfigChangeEvent(BaseModel):
     replay_name: str | None = Field(default=None, alias="replay-name")
 
 
-@dataclass(frozen=True)
-class Arrival:
+class Arrival(NamedTuple):
     """How a request came: its event (the usual way), or the sweep that saw its record still Pending."""
 
     via: Via = "event"
@@ -95,8 +92,7 @@ class Arrival:
 EVENT: Final = Arrival()
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     """What became of one event (the function's return value; the outcome itself is in the table)."""
 
     record_id: str
@@ -132,6 +128,8 @@ def config_change_detail(event: Any) -> dict[str, Any]:
     except ValidationError as error:
         raise MalformedEventError(f"not a usable large-event pointer ({_where(error)})") from None
     logger.info("reading a large event from the large-event bucket", extra={"s3Key": pointer.key})
+    from services.aws.large_event_bucket import large_event_bucket  # only a large event pays for this import
+
     return large_event_bucket().read_event_detail(pointer.bucket, pointer.key)
 
 

@@ -20,8 +20,10 @@ A name is a zone when the bundled tzdata's own list (its ``zones`` file) names i
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
 
 NOT_A_PLACE = frozenset({"Factory"})
 
@@ -33,6 +35,8 @@ class UnknownZoneError(ValueError):
 @lru_cache(maxsize=1)
 def zone_names() -> frozenset[str]:
     """The zone names the bundled tzdata lists (about 600; read once per container)."""
+    from importlib import resources  # here: a holiday's request never needs a zone, nor this import's cold start
+
     listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
     return frozenset(listed.split()) - NOT_A_PLACE
 
@@ -42,6 +46,9 @@ def zone(name: str) -> ZoneInfo:
     """The zone called ``name`` (``Australia/Sydney``); :class:`UnknownZoneError` when there is none."""
     if name not in zone_names():
         raise UnknownZoneError(f"{name[:64]!r} is not an IANA time zone name")
+    from importlib import resources
+    from zoneinfo import ZoneInfo
+
     try:
         with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as data:
             return ZoneInfo.from_file(data, key=name)

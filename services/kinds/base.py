@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, NamedTuple
 
 Values = Mapping[str, str]
 """A request's kind fields by Salesforce API name: trimmed, only the non-empty ones."""
@@ -28,8 +27,7 @@ WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satu
 """In :meth:`datetime.date.weekday` order."""
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """One request field a kind uses."""
 
     name: str
@@ -51,8 +49,7 @@ def matching(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(NamedTuple):
     """One kind of configuration. Subclasses fill in the hooks; the generic parts live here."""
 
     name: str
@@ -62,7 +59,7 @@ class Kind:
     """The field that names the item within its region (``Holiday_Date__c``); by default its sort key after ``#``."""
     identity_attribute: str
     """The stored attribute that holds the subject (``date``), kept on a tombstone too."""
-    read_attributes: tuple[str, ...] = field(default=())
+    read_attributes: tuple[str, ...] = ()
     """What a lookup reads of the stored item (besides its keys)."""
 
     @property

@@ -6,14 +6,12 @@ It is the one record the inbound write and the status fan-out share; the table s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["Success", "Fail"]
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     request_key: str
     """The de-duplication key (``services.aws.table.request_key``); one outcome per request."""
     record_id: str

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,7 +15,7 @@ FILE = "status/a0B5g00000XyZ12AAB-event-created-2026-11-27-10_00_01.csv"
 
 
 def with_(**changes: str) -> Outcome:
-    return dataclasses.replace(OUTCOME, **changes)
+    return OUTCOME._replace(**changes)
 
 
 def test_the_subject_names_status_type_action_region_and_date() -> None:
@@ -78,7 +76,7 @@ def test_the_subject_is_printable_ascii_on_one_line(region: str, expected: str) 
 def test_every_subject_keeps_the_sns_rules(parts: list[str], status: str) -> None:
     config_type, action, region, subject, record_id = parts
     outcome = with_(config_type=config_type, action=action, region=region, subject=subject, record_id=record_id)
-    text = subject_for(dataclasses.replace(outcome, status=status))  # type: ignore[arg-type]
+    text = subject_for(outcome._replace(status=status))  # type: ignore[arg-type]
     assert 0 < len(text) < 100
     assert text.isascii() and text.isprintable()
     assert text.startswith(f"[{status}]") and text == text.strip()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 
 import pytest
@@ -23,7 +22,7 @@ def parsed(body: bytes) -> list[list[str]]:
 
 
 def with_(**changes: str) -> Outcome:
-    return dataclasses.replace(OUTCOME, **changes)
+    return OUTCOME._replace(**changes)
 
 
 def test_the_columns_are_the_contract_s_in_its_order() -> None:

@@ -25,8 +25,7 @@ finds the mark (``ReturnValuesOnConditionCheckFailure``). It expires (TTL) with 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from services.aws.table import table_name, typed_item
 
@@ -38,8 +37,7 @@ def answered_key(record_id: str) -> dict[str, str]:
     return {"PK": f"RECORD#{record_id}", "SK": ANSWERED}
 
 
-@dataclass(frozen=True)
-class AnsweredMark:
+class AnsweredMark(NamedTuple):
     """Which save of a record an outcome answers (see the module docstring)."""
 
     record_id: str

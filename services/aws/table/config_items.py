@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 from services.aws import error_code
 from services.aws.table import region_pk, table_name, typed_item
@@ -54,8 +53,7 @@ class Guard(enum.Enum):
         }
 
 
-@dataclass(frozen=True)
-class DataPut:
+class DataPut(NamedTuple):
     """A holiday or setting item (or its tombstone) to put, under an ordering guard."""
 
     item: dict[str, dict[str, Any]]
@@ -66,8 +64,7 @@ class DataPut:
         return str(self.item["changedAt"]["S"])
 
 
-@dataclass(frozen=True)
-class CurrentItem:
+class CurrentItem(NamedTuple):
     """What the table held for a data item when a guard refused a write."""
 
     changed_at: str
@@ -82,8 +79,7 @@ class CurrentItem:
         )
 
 
-@dataclass(frozen=True)
-class WriteResult:
+class WriteResult(NamedTuple):
     kind: Literal["written", "duplicate", "refused", "answered"]
     """``written``: the outcome (and the data change) are in; ``duplicate``: the request's outcome was already
     there, nothing changed; ``refused``: the data item's guard failed, nothing changed; ``answered``: the record's
