@@ -219,16 +219,13 @@ def stream() -> int:
     CHECKPOINTS.parent.mkdir(exist_ok=True)
     CHECKPOINTS.write_text(json.dumps(checkpoints))
     print(
-        f"stream records read {report.read}, filtered out {report.filtered_out} (not new outcomes), "
+        f"stream records read {report.read}, filtered out {report.filtered_out} (not for the router), "
         f"handed to the router {report.handed}, sent to the failure queue {report.sent_to_failure_queue}"
     )
     new = [key for key in _status_keys(s3, env) if key not in before]
     print(f"status files written: {len(new)}")
     for key in new:
-        print(f"  {key}")
-        body = s3.get_object(Bucket=env["STATUS_BUCKET"], Key=key)["Body"].read().decode("utf-8")
-        for row in body.splitlines():
-            print(f"    | {row}")
+        _print_status_file(s3, env, key)
     emails = _receive_emails(Inbox(session.client("sqs"), inbox_url(session, env)))
     print(f"e-mails sent: {len(emails)}")
     for email in emails:
@@ -243,6 +240,13 @@ def _status_keys(s3: Any, env: dict[str, str]) -> list[str]:
     ):
         keys.extend(item["Key"] for item in page.get("Contents", []))
     return keys
+
+
+def _print_status_file(s3: Any, env: dict[str, str], key: str) -> None:
+    print(f"  {key}")
+    body = s3.get_object(Bucket=env["STATUS_BUCKET"], Key=key)["Body"].read().decode("utf-8")
+    for row in body.splitlines():
+        print(f"    | {row}")
 
 
 def _receive_emails(inbox: Any) -> list[dict[str, Any]]:
@@ -276,10 +280,7 @@ def look(what: str) -> int:
         keys = _status_keys(s3, env)
         print(f"status files in s3://{env['STATUS_BUCKET']}/{env.get('STATUS_PREFIX', 'status/')}: {len(keys)}")
         for key in keys:
-            print(f"  {key}")
-            body = s3.get_object(Bucket=env["STATUS_BUCKET"], Key=key)["Body"].read().decode("utf-8")
-            for row in body.splitlines():
-                print(f"    | {row}")
+            _print_status_file(s3, env, key)
     elif what == "emails":
         from local_aws.inbox import Inbox
 
