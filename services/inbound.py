@@ -107,12 +107,10 @@ class Answer(NamedTuple):
 
 
 def on_config_change(event: Any, context: Any) -> dict[str, str]:
-    """The route's edge: the raw event to a model, then :func:`apply_change` or :func:`refuse_change`."""
+    """The route's edge: the raw event to a model, then :func:`answer_request`."""
     request = parse_config_change(config_change_detail(event))
     logger.append_keys(record_id=request.record_id)
-    if isinstance(request, InvalidConfigChange):
-        return refuse_change(request).as_dict()
-    return apply_change(request).as_dict()
+    return answer_request(request).as_dict()
 
 
 def config_change_detail(event: Any) -> dict[str, Any]:
@@ -133,15 +131,22 @@ def config_change_detail(event: Any) -> dict[str, Any]:
     return large_event_bucket().read_event_detail(pointer.bucket, pointer.key)
 
 
-def apply_change(
-    change: ConfigChange,
+def answer_request(
+    request: ConfigChange | InvalidConfigChange,
     *,
     record: Recorder = config_items.record_change,
     clock: Clock | None = None,
     arrival: Arrival = EVENT,
 ) -> Answer:
-    """Apply one valid change and record its outcome, both in one write in the usual path."""
-    now = clock or _now
+    """Answer one request, however it came (``arrival``): a valid change is applied and its outcome recorded, both
+    in one write in the usual path; a request that breaks the contract gets its Fail (one write), nothing else
+    changes. ``record`` and ``clock`` are the table's write and the time, injected by the tests."""
+    if isinstance(request, InvalidConfigChange):
+        return _refuse(request, record, clock or _now, arrival)
+    return _apply(request, record, clock or _now, arrival)
+
+
+def _apply(change: ConfigChange, record: Recorder, now: Clock, arrival: Arrival) -> Answer:
     plan: Plan = "applied"
     current: config_items.CurrentItem | None = None
     marked = True
@@ -163,15 +168,8 @@ def apply_change(
     raise ConcurrentChangeError(f"the item kept changing; gave up after {MAX_ATTEMPTS} writes")
 
 
-def refuse_change(
-    request: InvalidConfigChange,
-    *,
-    record: Recorder = config_items.record_change,
-    clock: Clock | None = None,
-    arrival: Arrival = EVENT,
-) -> Answer:
-    """Record the Fail of a request that breaks the contract (one write); nothing else changes."""
-    moment = (clock or _now)()
+def _refuse(request: InvalidConfigChange, record: Recorder, now: Clock, arrival: Arrival) -> Answer:
+    moment = now()
     outcome = _outcome(request, "Fail", request.problems, moment)
     changed_at = _normalised(request.created_date) or utc_iso(moment, timespec="milliseconds")
     written = record(outcome_item(outcome), None, _mark(outcome, changed_at, arrival))

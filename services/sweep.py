@@ -6,7 +6,7 @@ AppFlow's event intake can drop ``Config_Change__e`` events in a burst, and an o
 under ``sweep_prefix``, a complete snapshot each run. The ``pending-sweep`` route (a schedule of its own) reads the
 newest run's files; each record still Pending ``sweep_threshold_minutes`` after its ``LastModifiedDate`` (as of
 the file's time, when AppFlow saw it so) goes through the same inbound write as an event
-(:func:`services.inbound.apply_change`), with ``Id`` as ``Record_Id__c``, ``LastModifiedDate`` as ``CreatedDate``
+(:func:`services.inbound.answer_request`), with ``Id`` as ``Record_Id__c``, ``LastModifiedDate`` as ``CreatedDate``
 and no ``EventUuid``. The record's answered mark (services.aws.table.answered), written with every outcome, keeps a
 request answered once, whichever way it came and whichever came first.
 
@@ -173,15 +173,11 @@ def newest_run(listed: list[Listed]) -> list[Listed]:
 
 def _answer(record: PendingRecord, report: SweepReport) -> None:
     logger.append_keys(record_id=record.record_id)
-    from services.inbound import Arrival, apply_change, refuse_change
-    from services.models.config_change import InvalidConfigChange, parse_config_change
+    from services.inbound import Arrival, answer_request
+    from services.models.config_change import parse_config_change
 
     arrival = Arrival(via="sweep", seen_pending_at=utc_iso(record.seen_at, timespec="milliseconds"))
-    request = parse_config_change(record.as_event_detail())
-    if isinstance(request, InvalidConfigChange):
-        answer = refuse_change(request, arrival=arrival)
-    else:
-        answer = apply_change(request, arrival=arrival)
+    answer = answer_request(parse_config_change(record.as_event_detail()), arrival=arrival)
     logger.remove_keys(["record_id"])
     if answer.result in {"already-answered", "duplicate"}:
         report.already_answered += 1

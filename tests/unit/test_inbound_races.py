@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from services.aws.table.config_items import CurrentItem, DataPut, Guard, WriteResult
-from services.inbound import MAX_ATTEMPTS, ConcurrentChangeError, apply_change
+from services.inbound import MAX_ATTEMPTS, ConcurrentChangeError, answer_request
 from services.models.config_change import ConfigChange, parse_config_change
 from tests.support.aws_stack import Stack
 
@@ -67,7 +67,7 @@ def refused(changed_at: str | None, deleted: bool = False) -> WriteResult:
 def test_a_delete_of_nothing_that_meets_a_newer_add_on_its_second_write_is_superseded() -> None:
     table = ScriptedTable(refused(None), refused("2026-11-27T11:00:00.000Z"), WriteResult("written"))
 
-    answer = apply_change(change("Delete"), record=table, clock=lambda: NOW)
+    answer = answer_request(change("Delete"), record=table, clock=lambda: NOW)
 
     assert answer.result == "superseded"
     assert table.guards == [Guard.LIVE_AND_OLDER, Guard.ABSENT_OR_OLDER_TOMBSTONE, None]
@@ -77,7 +77,7 @@ def test_a_delete_of_nothing_that_meets_a_newer_add_on_its_second_write_is_super
 def test_a_delete_of_nothing_that_meets_an_older_live_item_deletes_it_after_all() -> None:
     table = ScriptedTable(refused(None), refused("2026-11-27T09:00:00.000Z"), WriteResult("written"))
 
-    answer = apply_change(change("Delete"), record=table, clock=lambda: NOW)
+    answer = answer_request(change("Delete"), record=table, clock=lambda: NOW)
 
     assert (answer.result, answer.status) == ("applied", "Success")
     assert table.guards == [Guard.LIVE_AND_OLDER, Guard.ABSENT_OR_OLDER_TOMBSTONE, Guard.LIVE_AND_OLDER]
@@ -85,29 +85,29 @@ def test_a_delete_of_nothing_that_meets_an_older_live_item_deletes_it_after_all(
 
 def test_a_delete_that_finds_only_an_older_tombstone_is_a_delete_of_nothing() -> None:
     table = ScriptedTable(refused("2026-11-27T09:00:00.000Z", deleted=True), WriteResult("written"))
-    answer = apply_change(change("Delete"), record=table, clock=lambda: NOW)
+    answer = answer_request(change("Delete"), record=table, clock=lambda: NOW)
     assert (answer.result, answer.message) == ("nothing-to-delete", "no holiday on 2026-12-25 for US-East")
 
 
 def test_an_add_refused_by_an_item_that_is_older_after_all_tries_again() -> None:
     table = ScriptedTable(refused("2026-11-27T09:00:00.000Z"), WriteResult("written"))
-    assert apply_change(change(), record=table, clock=lambda: NOW).result == "applied"
+    assert answer_request(change(), record=table, clock=lambda: NOW).result == "applied"
     assert table.guards == [Guard.OLDER_OR_ABSENT, Guard.OLDER_OR_ABSENT]
 
 
 def test_a_superseded_fail_that_finds_its_outcome_written_is_a_duplicate() -> None:
     table = ScriptedTable(refused("2026-11-28T00:00:00.000Z"), WriteResult("duplicate"))
-    assert apply_change(change(), record=table, clock=lambda: NOW).result == "duplicate"
+    assert answer_request(change(), record=table, clock=lambda: NOW).result == "duplicate"
 
 
 def test_an_item_that_keeps_changing_raises_so_that_the_event_is_retried() -> None:
     table = ScriptedTable(*[refused(None)] * MAX_ATTEMPTS)
     with pytest.raises(ConcurrentChangeError):
-        apply_change(change("Delete"), record=table, clock=lambda: NOW)
+        answer_request(change("Delete"), record=table, clock=lambda: NOW)
     assert len(table.writes) == MAX_ATTEMPTS
 
 
 def test_a_newer_item_with_an_unreadable_time_is_quoted_as_it_is() -> None:
     table = ScriptedTable(refused("not a time, but sorts after"), WriteResult("written"))
-    answer = apply_change(change(), record=table, clock=lambda: NOW)
+    answer = answer_request(change(), record=table, clock=lambda: NOW)
     assert answer.message == "superseded by a newer change made at not a time, but sorts after"
