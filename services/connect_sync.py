@@ -50,6 +50,7 @@ from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
 from services.kinds.hours import OpeningHours
 from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
+from services.models.report import json_object
 from services.models.utc import utc_now as _now  # the clock, as tests set it
 from services.observability import logger
 from services.settings import get_settings
@@ -76,18 +77,7 @@ class SyncReport:
     """Reads of the region and Connect (1 when nothing was to be written; one more after each round of writes)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "region": self.region,
-            "outcome": self.outcome,
-            "hoursOfOperation": self.hours_of_operation,
-            "weeklyUpdated": self.weekly_updated,
-            "created": self.created,
-            "updated": self.updated,
-            "deleted": self.deleted,
-            "leftOut": self.left_out,
-            "error": self.error,
-            "rounds": self.rounds,
-        }
+        return json_object(self)
 
 
 def region_records(items: Mapping[str, Mapping[str, str]]) -> tuple[RegionRecords, dict[str, str]]:

@@ -37,6 +37,7 @@ from services.aws.dead_letter_queues import (
 )
 from services.aws.table_stream import StreamRead, StreamRecordsGoneError, table_stream
 from services.dispatcher import Dispatcher
+from services.models.report import json_object
 from services.observability import logger, metrics
 
 OPERATOR_ROUTE: Final = "operator"
@@ -78,7 +79,7 @@ class Report:
     """True when the call stopped at ``max`` or at its time budget: there may be more to redrive."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"queue": self.queue, "redriven": self.redriven, "failed": self.failed, "left": self.left}
+        return json_object(self)
 
 
 def redrive_inbound_operation(request: dict[str, Any], router: Dispatcher) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from typing import Any, Final
 from aws_lambda_powertools.metrics import MetricUnit
 
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
+from services.models.report import json_object
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger, metrics
@@ -103,18 +104,7 @@ class SweepReport:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "flow": self.flow,
-            "run": self.run,
-            "files": self.files,
-            "pending": self.pending,
-            "notYetDue": self.not_yet_due,
-            "answered": list(self.answered),
-            "alreadyAnswered": self.already_answered,
-            "leftForNextCheck": self.left_for_next_check,
-            "unreadable": list(self.unreadable),
-            "notes": list(self.notes),
-        }
+        return json_object(self)
 
 
 # --- edges --------------------------------------------------------------------------------------------------------
