@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from services.aws import client, error_code
 from services.connect_hours import DAY_MINUTES, Override, TimeSlice, WeeklyHours
@@ -38,7 +38,6 @@ RETRYABLE: Final = frozenset(
 )
 """Connect's codes that a later attempt can clear (its 5xx and throttling); others (an unknown id, a missing
 permission, a bad parameter) are refused at once."""
-_T = TypeVar("_T")
 
 
 class ConnectCallError(Exception):
@@ -141,11 +140,18 @@ class HoursOfOperation:
         self.calls = 0
         """Attempts made, retries included."""
 
-    def _call(self, operation: str, call: Callable[[], _T], *, conflicts: frozenset[str] = frozenset()) -> _T:
-        """One call, retried while a retry can help and an attempt still ends before the deadline; an answer whose
-        code is in ``conflicts`` (another writer got there first) raises :class:`OverrideConflictError`."""
+    def _call(
+        self, operation: str, hours_id: str, *, conflicts: frozenset[str] = frozenset(), **members: Any
+    ) -> dict[str, Any]:
+        """One call of ``operation`` (Connect's name for it, which is also its IAM action's) on the hours of operation
+        ``hours_id`` of this instance, with the request's other ``members``; retried while a retry can help and an
+        attempt still ends before the deadline. An answer whose code is in ``conflicts`` (another writer got there
+        first) raises :class:`OverrideConflictError`."""
+        from botocore import xform_name
         from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
         from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        method = getattr(self._connect, xform_name(operation))
 
         attempt = 0
         while True:
@@ -154,7 +160,8 @@ class HoursOfOperation:
                 raise OutOfTimeError(operation)
             self.calls += 1
             try:
-                return call()
+                answer: dict[str, Any] = method(InstanceId=self._instance_id, HoursOfOperationId=hours_id, **members)
+                return answer
             except ClientError as error:
                 code = error_code(error)
                 failure = ConnectCallError(operation, code, str(error), attempt)
@@ -173,37 +180,18 @@ class HoursOfOperation:
             time.sleep(BACKOFF_SECONDS * attempt)
 
     def describe(self, hours_id: str) -> WeeklyHours:
-        answer = self._call(
-            "DescribeHoursOfOperation",
-            lambda: self._connect.describe_hours_of_operation(
-                InstanceId=self._instance_id, HoursOfOperationId=hours_id
-            ),
-        )
-        hours = answer["HoursOfOperation"]
+        hours = self._call("DescribeHoursOfOperation", hours_id)["HoursOfOperation"]
         return WeeklyHours(str(hours.get("TimeZone", "")), _slices(hours.get("Config", [])))
 
     def update(self, hours_id: str, weekly: WeeklyHours) -> None:
-        self._call(
-            "UpdateHoursOfOperation",
-            lambda: self._connect.update_hours_of_operation(
-                InstanceId=self._instance_id,
-                HoursOfOperationId=hours_id,
-                TimeZone=weekly.time_zone,
-                Config=_config(weekly.config),
-            ),
-        )
+        self._call("UpdateHoursOfOperation", hours_id, TimeZone=weekly.time_zone, Config=_config(weekly.config))
 
     def overrides(self, hours_id: str) -> list[Override]:
         """Every override of the hours of operation, page by page."""
         found: list[Override] = []
-        page: dict[str, str] = {}
+        page: dict[str, Any] = {}
         while True:
-            answer = self._call(
-                "ListHoursOfOperationOverrides",
-                lambda page=page: self._connect.list_hours_of_operation_overrides(  # type: ignore[misc]
-                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, MaxResults=_PAGE_SIZE, **page
-                ),
-            )
+            answer = self._call("ListHoursOfOperationOverrides", hours_id, MaxResults=_PAGE_SIZE, **page)
             found.extend(_override(entry) for entry in answer.get("HoursOfOperationOverrideList", []))
             token = answer.get("NextToken")
             if not token:
@@ -215,10 +203,9 @@ class HoursOfOperation:
         another sync, or left by a create whose answer was lost)."""
         answer = self._call(
             "CreateHoursOfOperationOverride",
-            lambda: self._connect.create_hours_of_operation_override(
-                InstanceId=self._instance_id, HoursOfOperationId=hours_id, **_override_request(override)
-            ),
+            hours_id,
             conflicts=frozenset({"DuplicateResourceException"}),
+            **_override_request(override),
         )
         return str(answer.get("HoursOfOperationOverrideId", ""))
 
@@ -226,13 +213,10 @@ class HoursOfOperation:
         """:class:`OverrideConflictError` when the override is gone (deleted meanwhile by another sync)."""
         self._call(
             "UpdateHoursOfOperationOverride",
-            lambda: self._connect.update_hours_of_operation_override(
-                InstanceId=self._instance_id,
-                HoursOfOperationId=hours_id,
-                HoursOfOperationOverrideId=override.override_id,
-                **_override_request(override),
-            ),
+            hours_id,
             conflicts=frozenset({"ResourceNotFoundException", "DuplicateResourceException"}),
+            HoursOfOperationOverrideId=override.override_id,
+            **_override_request(override),
         )
 
     def delete_override(self, hours_id: str, override_id: str) -> bool:
@@ -240,10 +224,9 @@ class HoursOfOperation:
         try:
             self._call(
                 "DeleteHoursOfOperationOverride",
-                lambda: self._connect.delete_hours_of_operation_override(
-                    InstanceId=self._instance_id, HoursOfOperationId=hours_id, HoursOfOperationOverrideId=override_id
-                ),
+                hours_id,
                 conflicts=frozenset({"ResourceNotFoundException"}),
+                HoursOfOperationOverrideId=override_id,
             )
         except OverrideConflictError:
             return False
