@@ -41,6 +41,19 @@ class FieldSpec(NamedTuple):
     """The actions that need it."""
 
 
+ADD: Final = frozenset({"Add"})
+
+
+def naming_field(name: str, rule: str, valid: Callable[[str], bool]) -> FieldSpec:
+    """The field that names a kind's item within its region (its subject): every action needs it."""
+    return FieldSpec(name, rule, valid, required=ACTIONS)
+
+
+def add_field(name: str, rule: str, valid: Callable[[str], bool], *, required: bool = True) -> FieldSpec:
+    """A field only an Add uses (with a Delete a value is a Fail naming it); by default an Add needs it."""
+    return FieldSpec(name, rule, valid, actions=ADD, required=ADD if required else frozenset())
+
+
 def text_of_at_most(limit: int) -> Callable[[str], bool]:
     return lambda value: len(value) <= limit
 
@@ -54,13 +67,20 @@ class Kind(NamedTuple):
 
     name: str
     """The ``Config_Type__c`` value (``Holiday``)."""
-    fields: tuple[FieldSpec, ...]
-    subject_field: str
-    """The field that names the item within its region (``Holiday_Date__c``); by default its sort key after ``#``."""
+    subject_field: FieldSpec
+    """The field that names the item within its region (``Holiday_Date__c``; :func:`naming_field`); by default its
+    sort key after ``#``."""
     identity_attribute: str
     """The stored attribute that holds the subject (``date``), kept on a tombstone too."""
+    other_fields: tuple[FieldSpec, ...] = ()
+    """The request's other fields of this kind (:func:`add_field` for an Add's values)."""
     read_attributes: tuple[str, ...] = ()
     """What a lookup reads of the stored item (besides its keys)."""
+
+    @property
+    def fields(self) -> tuple[FieldSpec, ...]:
+        """Every request field of the kind, its subject first."""
+        return (self.subject_field, *self.other_fields)
 
     @property
     def item_type(self) -> str:
@@ -84,7 +104,7 @@ class Kind(NamedTuple):
 
     def subject(self, values: Values) -> str:
         """What a change is about within its region (a date, a key): the item's identity."""
-        return values.get(self.subject_field, "")
+        return values.get(self.subject_field.name, "")
 
     # --- the stored item --------------------------------------------------------------------------------------
 
@@ -99,7 +119,7 @@ class Kind(NamedTuple):
 
     def sort_key_of(self, subject: str) -> str:
         """The sort key of the region's item about ``subject`` (a setting's key, a weekday): what a lookup asks for."""
-        return self.sort_key({self.subject_field: subject})
+        return self.sort_key({self.subject_field.name: subject})
 
     def identity(self, values: Values) -> dict[str, str]:
         """The attributes that name the item (kept on its tombstone too)."""

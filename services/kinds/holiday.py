@@ -14,7 +14,18 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Final, NamedTuple
 
-from services.kinds.base import DATE, TIME_OF_DAY, Attributes, FieldSpec, Kind, Values, matching, text_of_at_most
+from services.kinds.base import (
+    DATE,
+    TIME_OF_DAY,
+    Attributes,
+    FieldSpec,
+    Kind,
+    Values,
+    add_field,
+    matching,
+    naming_field,
+    text_of_at_most,
+)
 
 DATE_FIELD: Final = "Holiday_Date__c"
 NAME_FIELD: Final = "Holiday_Name__c"
@@ -22,6 +33,7 @@ START_FIELD: Final = "Start_Time__c"
 END_FIELD: Final = "End_Time__c"
 END_OF_WINDOW: Final = re.compile(rf"{TIME_OF_DAY.pattern}|24:00")
 """An end of a closure window: a time of day, or ``24:00`` (contract section 1: the end of the day)."""
+_END_RULE: Final = "must be a time HH:MM (24-hour; 24:00 ends at midnight)"
 RECURRENCE_FIELD: Final = "Recurrence__c"
 YEARLY: Final = "Yearly"
 RECURRENCES: Final = frozenset({"None", YEARLY})
@@ -132,24 +144,12 @@ class HolidayKind(Kind):
 
 HOLIDAY: Final = HolidayKind(
     name="Holiday",
-    subject_field=DATE_FIELD,
+    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", _is_date),
     identity_attribute="date",
-    fields=(
-        FieldSpec(DATE_FIELD, "must be a date YYYY-MM-DD", _is_date, required=frozenset({"Add", "Delete"})),
-        FieldSpec(
-            NAME_FIELD,
-            "must be text of at most 255 characters",
-            text_of_at_most(255),
-            actions=frozenset({"Add"}),
-            required=frozenset({"Add"}),
-        ),
-        FieldSpec(START_FIELD, "must be a time HH:MM (24-hour)", matching(TIME_OF_DAY), actions=frozenset({"Add"})),
-        FieldSpec(
-            END_FIELD,
-            "must be a time HH:MM (24-hour; 24:00 ends at midnight)",
-            matching(END_OF_WINDOW),
-            actions=frozenset({"Add"}),
-        ),
+    other_fields=(
+        add_field(NAME_FIELD, "must be text of at most 255 characters", text_of_at_most(255)),
+        add_field(START_FIELD, "must be a time HH:MM (24-hour)", matching(TIME_OF_DAY), required=False),
+        add_field(END_FIELD, _END_RULE, matching(END_OF_WINDOW), required=False),
         FieldSpec(RECURRENCE_FIELD, "must be None or Yearly", lambda value: value in RECURRENCES),
     ),
     read_attributes=("name", "startTime", "endTime", "date"),

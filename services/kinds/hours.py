@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-from services.kinds.base import WEEKDAYS, Attributes, FieldSpec, Kind, Values
+from services.kinds.base import WEEKDAYS, Attributes, Kind, Values, add_field, naming_field
 
 WEEKDAY_FIELD: Final = "Weekday__c"
 OPEN_HOURS_FIELD: Final = "Open_Hours__c"
@@ -21,6 +21,7 @@ _SLICE = rf"(?:{_CLOCK})-(?:{_CLOCK})"
 SLICES: Final = re.compile(rf"{_SLICE}(?:,{_SLICE})*")
 """The shape alone (the order, overlap and count rules are :func:`slice_problem`'s); no spaces inside."""
 DAY_MINUTES: Final = 24 * 60
+_OPEN_HOURS_RULE: Final = "must be 1 to 4 slices HH:MM-HH:MM separated by commas, e.g. 08:00-12:00,13:00-17:30"
 
 Slice = tuple[int, int]
 """Minutes since local midnight: start (inclusive) to end (exclusive, at most 1440)."""
@@ -90,23 +91,11 @@ class HoursKind(Kind):
 
 HOURS: Final = HoursKind(
     name="Hours",
-    subject_field=WEEKDAY_FIELD,
-    identity_attribute="weekday",
-    fields=(
-        FieldSpec(
-            WEEKDAY_FIELD,
-            f"must be a weekday: {', '.join(WEEKDAYS)}",
-            lambda value: value in WEEKDAYS,
-            required=frozenset({"Add", "Delete"}),
-        ),
-        FieldSpec(
-            OPEN_HOURS_FIELD,
-            "must be 1 to 4 slices HH:MM-HH:MM separated by commas, e.g. 08:00-12:00,13:00-17:30",
-            lambda value: SLICES.fullmatch(value) is not None,
-            actions=frozenset({"Add"}),
-            required=frozenset({"Add"}),
-        ),
+    subject_field=naming_field(
+        WEEKDAY_FIELD, f"must be a weekday: {', '.join(WEEKDAYS)}", lambda value: value in WEEKDAYS
     ),
+    identity_attribute="weekday",
+    other_fields=(add_field(OPEN_HOURS_FIELD, _OPEN_HOURS_RULE, lambda value: SLICES.fullmatch(value) is not None),),
     read_attributes=("openHours",),
 )
 

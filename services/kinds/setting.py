@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-from services.kinds.base import Attributes, FieldSpec, Kind, Values, matching, text_of_at_most
+from services.kinds.base import Attributes, Kind, Values, add_field, matching, naming_field, text_of_at_most
 from services.timezones import UnknownZoneError, zone
 
 KEY_FIELD: Final = "Setting_Key__c"
@@ -63,20 +63,9 @@ class SettingKind(Kind):
 
 SETTING: Final = SettingKind(
     name="Setting",
-    subject_field=KEY_FIELD,
+    subject_field=naming_field(KEY_FIELD, "must be 1 to 64 letters, digits or _", matching(KEY)),
     identity_attribute="key",
-    fields=(
-        FieldSpec(
-            KEY_FIELD, "must be 1 to 64 letters, digits or _", matching(KEY), required=frozenset({"Add", "Delete"})
-        ),
-        FieldSpec(
-            VALUE_FIELD,
-            "must be text of at most 4000 characters",
-            text_of_at_most(4000),
-            actions=frozenset({"Add"}),
-            required=frozenset({"Add"}),
-        ),
-    ),
+    other_fields=(add_field(VALUE_FIELD, "must be text of at most 4000 characters", text_of_at_most(4000)),),
     read_attributes=("value",),
 )
 
