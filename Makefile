@@ -40,11 +40,14 @@ setup-scan: $(SCAN_VENV)/.installed ## the security scanner's own venv (.venv-sc
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
+	@test ! -L $(VENV) || { echo "$(VENV) is a link: install in the checkout it points to"; exit 1; }
 	test -x $(VENV)/bin/python || $(PYTHON_BIN) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# npm ci empties node_modules first: through a link (a second checkout sharing this one's) it would empty the other's.
 node_modules/.installed: package.json package-lock.json .npmrc
+	@test ! -L node_modules || { echo "node_modules is a link: install in the checkout it points to"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -82,6 +85,7 @@ cfn-lint: package-stages ## cfn-lint on every packaged template
 
 $(SCAN_VENV)/.installed: requirements-scan.txt
 	@test -n "$(PYTHON_BIN)" || { echo "Python 3.12 not found (set PYTHON_BIN)"; exit 1; }
+	@test ! -L $(SCAN_VENV) || { echo "$(SCAN_VENV) is a link: install in the checkout it points to"; exit 1; }
 	test -x $(SCAN_VENV)/bin/python || $(PYTHON_BIN) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-scan.txt
 	touch $@
