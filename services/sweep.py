@@ -50,6 +50,10 @@ EVENT_ONLY_FIELDS: Final = ("Record_Id__c", "EventUuid", "CreatedDate", "Created
 """Fields of the event that the record does not hold: the sweep gives ``Id`` and ``LastModifiedDate`` instead."""
 RECORDS_PER_CHECK: Final = 500
 """Records answered by one check at most, oldest first (well inside the function's timeout); the rest next time."""
+MARKS_READ_PER_CHECK: Final = 5_000
+"""Due records whose answered marks one check reads at most (50 BatchGetItem calls), oldest first: a record answered
+but still Pending in Salesforce (its write-back waiting) is skipped without a write, so that it does not take the
+place of a request nobody answered yet."""
 FILES_PER_CHECK: Final = 20
 
 
@@ -86,8 +90,7 @@ class PendingRecord:
 
     def as_event_detail(self) -> dict[str, Any]:
         """The fields as its ``Config_Change__e`` would carry them (contract section 7)."""
-        created = utc_iso(self.last_modified, timespec="milliseconds")
-        return {**self.fields, "Record_Id__c": self.record_id, "CreatedDate": created}
+        return {**self.fields, "Record_Id__c": self.record_id, "CreatedDate": _changed_at(self)}
 
 
 @dataclass
@@ -147,10 +150,34 @@ def sweep(settings: Settings, now: datetime, bucket: StatusBucket | None = None)
     report.pending = len(records)
     ready = sorted((r for r in records if r.last_modified + due <= r.seen_at), key=lambda r: r.last_modified)
     report.not_yet_due = len(records) - len(ready)
-    report.left_for_next_check = max(len(ready) - RECORDS_PER_CHECK, 0)
-    for record in ready[:RECORDS_PER_CHECK]:
+    unanswered = _not_yet_answered(ready[:MARKS_READ_PER_CHECK], report)
+    report.left_for_next_check = max(len(unanswered) - RECORDS_PER_CHECK, 0) + len(ready[MARKS_READ_PER_CHECK:])
+    for record in unanswered[:RECORDS_PER_CHECK]:
         _answer(record, report)
     return _logged(report)
+
+
+def _not_yet_answered(records: list[PendingRecord], report: SweepReport) -> list[PendingRecord]:
+    """The records whose save no answered mark covers yet (the condition the write itself holds: a mark's
+    ``changedUntil`` at or after the save's ``LastModifiedDate``); the others count as already answered. If the
+    marks cannot be read, every record goes on to its write, which decides."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from services.aws.table.answered import answered_until
+
+    try:
+        until = answered_until([record.record_id for record in records])
+    except (BotoCoreError, ClientError) as error:
+        logger.warning("the answered marks could not be read: each record's write decides", extra={"error": str(error)})
+        return records
+    unanswered = [record for record in records if until.get(record.record_id, "") < _changed_at(record)]
+    report.already_answered += len(records) - len(unanswered)
+    return unanswered
+
+
+def _changed_at(record: PendingRecord) -> str:
+    """The record's save as the write orders it (its ``CreatedDate`` as the sweep sends it)."""
+    return utc_iso(record.last_modified, timespec="milliseconds")
 
 
 def newest_run(listed: list[Listed]) -> list[Listed]:

@@ -41,7 +41,10 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     ],
     "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
     "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
-    "dynamodb:BatchGetItem": [("services/aws/table/reader.py", ".batch_get_item(")],
+    "dynamodb:BatchGetItem": [
+        ("services/aws/table/reader.py", ".batch_get_item("),
+        ("services/aws/table/answered.py", ".batch_get_item("),  # the sweep's read of the answered marks
+    ],
     "dynamodb:DescribeStream": [("infra/messaging.yml", "StatusStreamMapping:")],
     "dynamodb:GetRecords": [
         ("infra/messaging.yml", "StatusStreamMapping:"),

@@ -27,6 +27,7 @@ from services.models.outcome import Outcome
 from services.models.utc import utc_iso, utc_now
 from services.settings import get_settings
 from services.sweep import SweepReadError
+from tests.conftest import AwsCalls
 from tests.support.aws_stack import Stack
 from tests.support.sample_events import load_event
 
@@ -139,6 +140,61 @@ def test_a_request_whose_event_arrived_gets_nothing_more_from_the_sweep_while_it
 
     assert (answer["answered"], answer["alreadyAnswered"]) == ([], 1)
     assert len(outcomes_of(aws, record)) == 1
+
+
+def answered_by_their_events(org: SalesforceOrg, context: Any, count: int) -> list[ConfigRequest]:
+    """``count`` requests answered by their events whose write-back has not happened: still Pending."""
+    answered = []
+    for day in range(1, count + 1):
+        record, event = org.save_request(holiday("Add", "US-East", f"2026-10-{day:02d}", f"Day {day}"))
+        assert deliver(event, context)["status"] == "Success"
+        answered.append(record)
+    return answered
+
+
+def test_requests_waiting_for_write_back_never_take_the_place_of_a_dropped_one(
+    aws_calls: AwsCalls,
+    aws: Stack,
+    org: SalesforceOrg,
+    flow: SweepFlow,
+    lambda_context: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The output flow is down: more answered requests are Pending than one check answers, all older than the one
+    whose event was dropped. Their marks are read first, so the check spends its writes on the dropped one."""
+    monkeypatch.setattr(sweep_service, "RECORDS_PER_CHECK", 2)
+    waiting = answered_by_their_events(org, lambda_context, 4)
+    dropped, _ = org.save_request(CHRISTMAS)
+    flow.run(org)
+    aws_calls.calls.clear()
+
+    answer = sweep_now(lambda_context)
+
+    assert (answer["answered"], answer["alreadyAnswered"], answer["leftForNextCheck"]) == ([dropped.id], 4, 0)
+    calls = aws_calls.counts()
+    assert (calls["dynamodb.BatchGetItem"], calls["dynamodb.TransactWriteItems"]) == (1, 1)
+    assert [len(outcomes_of(aws, record)) for record in [*waiting, dropped]] == [1, 1, 1, 1, 1]
+
+
+def test_when_the_marks_cannot_be_read_each_write_decides(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    from services.aws.table import answered
+
+    def refused(record_ids: Any) -> dict[str, str]:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchGetItem")
+
+    monkeypatch.setattr(answered, "answered_until", refused)
+    (waiting,) = answered_by_their_events(org, lambda_context, 1)
+    dropped, _ = org.save_request(CHRISTMAS)
+    flow.run(org)
+
+    answer = sweep_now(lambda_context)
+
+    assert (answer["answered"], answer["alreadyAnswered"]) == ([dropped.id], 1)
+    assert len(outcomes_of(aws, waiting)) == 1
 
 
 def test_an_event_that_arrives_after_the_sweep_answered_its_save_changes_nothing(
@@ -273,3 +329,40 @@ def test_an_unreadable_record_is_named_and_raised_after_the_readable_ones_are_an
 
 def test_no_sweep_file_yet_is_a_quiet_answer(aws: Stack, lambda_context: Any) -> None:
     assert sweep_now(lambda_context)["notes"] == ["no sweep file yet"]
+
+
+# --- the marks read ahead (botocore's Stubber: moto never leaves keys unprocessed) --------------------------------
+
+
+def test_the_marks_are_read_100_keys_a_call_and_unprocessed_keys_asked_again(aws: Stack) -> None:
+    from botocore.stub import Stubber
+
+    from services import aws as aws_clients
+    from services.aws.table.answered import answered_until
+
+    table = get_settings().table_name
+    ids = [f"a0B5g00000Swp{n:03d}AAB" for n in range(150)]
+
+    def keys(chunk: list[str]) -> list[dict[str, Any]]:
+        return [{"PK": {"S": f"RECORD#{record_id}"}, "SK": {"S": "ANSWERED"}} for record_id in chunk]
+
+    def request(chunk: list[str]) -> dict[str, Any]:
+        return {"RequestItems": {table: {"Keys": keys(chunk), "ProjectionExpression": "recordId, changedUntil"}}}
+
+    def mark(record_id: str) -> dict[str, Any]:
+        return {"recordId": {"S": record_id}, "changedUntil": {"S": "2026-11-30T10:00:00.000Z"}}
+
+    client = aws_clients.session().client("dynamodb")
+    aws_clients.set_client("dynamodb", client)
+    left = {table: {"Keys": keys(ids[98:100]), "ProjectionExpression": "recordId, changedUntil"}}
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "batch_get_item", {"Responses": {table: [mark(ids[0])]}, "UnprocessedKeys": left}, request(ids[:100])
+        )
+        stubber.add_response("batch_get_item", {"Responses": {table: [mark(ids[99])]}}, {"RequestItems": left})
+        stubber.add_response("batch_get_item", {"Responses": {table: [mark(ids[120])]}}, request(ids[100:]))
+
+        found = answered_until(ids)
+
+        stubber.assert_no_pending_responses()
+    assert found == dict.fromkeys([ids[0], ids[99], ids[120]], "2026-11-30T10:00:00.000Z")

@@ -24,17 +24,25 @@ finds the mark (``ReturnValuesOnConditionCheckFailure``). It expires (TTL) with 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, NamedTuple
 
-from services.aws.table import table_name, typed_item
+from services.aws.table import dynamodb, table_name, typed_item
 
 ANSWERED: Final = "ANSWERED"
 Via = Literal["event", "sweep"]
+KEYS_PER_READ: Final = 100
+"""BatchGetItem's limit of keys per call (Amazon DynamoDB API Reference, BatchGetItem)."""
+READ_ROUNDS: Final = 4
+"""Calls per batch of keys at most, the first and the ones for its ``UnprocessedKeys``."""
 
 
 def answered_key(record_id: str) -> dict[str, str]:
     return {"PK": f"RECORD#{record_id}", "SK": ANSWERED}
+
+
+def _typed_key(record_id: str) -> dict[str, dict[str, str]]:
+    return {name: {"S": value} for name, value in answered_key(record_id).items()}
 
 
 class AnsweredMark(NamedTuple):
@@ -82,3 +90,30 @@ def answered_put(mark: AnsweredMark) -> dict[str, Any]:
         "ExpressionAttributeValues": {":from": {"S": mark.changed_from}},
         "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
     }
+
+
+def answered_until(record_ids: Sequence[str]) -> dict[str, str]:
+    """``changedUntil`` of each record's mark, for the records that have one: the newest save answered.
+
+    A read ahead of the sweep's writes, so that a check spends its writes on requests not yet answered; the write's
+    condition stays the judge (a mark written after this read still refuses the write). BatchGetItem, 100 keys a
+    call, eventually consistent; keys DynamoDB leaves unprocessed are asked again a few times, and a record whose
+    mark could not be read is absent (the write then decides). Raises botocore's errors.
+    """
+    found: dict[str, str] = {}
+    ids = list(dict.fromkeys(record_ids))
+    for start in range(0, len(ids), KEYS_PER_READ):
+        request: dict[str, Any] = {
+            table_name(): {
+                "Keys": [_typed_key(record_id) for record_id in ids[start : start + KEYS_PER_READ]],
+                "ProjectionExpression": "recordId, changedUntil",
+            }
+        }
+        for _ in range(READ_ROUNDS):
+            answer = dynamodb().batch_get_item(RequestItems=request)
+            for item in answer.get("Responses", {}).get(table_name(), []):
+                found[item["recordId"]["S"]] = item["changedUntil"]["S"]
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+    return found
