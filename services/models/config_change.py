@@ -167,23 +167,6 @@ class InvalidConfigChange(NamedTuple):
     requester_email: str = ""
 
 
-class LargeEventPointer(BaseModel):
-    """The ``detail`` of an event that AppFlow found too large for EventBridge: where it stored the event.
-
-    AppFlow publishes no shape for it; this is the one this deployment reads (see docs/routes.md, "Large events").
-    Its schema is built when a large event first arrives (``defer_build``), not at every cold start of the route.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    bucket: str = Field(alias="s3Bucket", min_length=3, max_length=63)
-    key: str = Field(alias="s3Key", min_length=1, max_length=1024)
-
-    @staticmethod
-    def is_pointer(detail: dict[str, Any]) -> bool:
-        return "Record_Id__c" not in detail and ("s3Bucket" in detail or "s3Key" in detail)
-
-
 _COMMON_FIELDS: Final = tuple(str(field.alias) for name, field in ConfigChange.model_fields.items() if name != "values")
 FIELD_ORDER: Final = (*_COMMON_FIELDS[:4], *KIND_FIELDS, *_COMMON_FIELDS[4:])
 """Every field a request may carry, in the order a Fail message names them: the four every request has, the
