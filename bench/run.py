@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import instructions
-from bench.environment import PYTHON, deployed_tree, running_aws, runtime_folder, writable_again
+from bench.environment import FUNCTION_ENVIRONMENT, PYTHON, deployed_tree, running_aws, runtime_folder, writable_again
 from bench.instructions import Command
 from bench.scenarios import ROOT, ROUTES, SCENARIOS, prepare, stream_batch, unmeasured
 
@@ -199,9 +199,11 @@ def cold_command(
     trees = trees or {}
     script = [PYTHON, "-S", "-P", str(ROOT / "bench" / "cold.py")]
     if kind == "traced":
-        return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ | TRACING_ON, ROOT)
+        return Command(
+            [PYTHON, "-m", "bench.cold", "function", *arguments], environ | FUNCTION_ENVIRONMENT | TRACING_ON, ROOT
+        )
     if kind == "function":
-        return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ, ROOT)
+        return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ | FUNCTION_ENVIRONMENT, ROOT)
     if kind == "floor" and "runtime" in trees:
         runtime_path = {"PYTHONPATH": f"{trees['runtime']}:{ROOT}"}
         return Command([*script, "floor", *arguments], environ | runtime_path, ROOT)
@@ -213,7 +215,7 @@ def cold_command(
         "PYTHONDONTWRITEBYTECODE": "1",
         "LAMBDA_TASK_ROOT": str(tree),
     }
-    return Command([*script, "function", *arguments], environ | lambda_like, tree)
+    return Command([*script, "function", *arguments], environ | FUNCTION_ENVIRONMENT | lambda_like, tree)
 
 
 def measure_cold(
@@ -335,7 +337,7 @@ def router_cost_command(environ: dict[str, str], trees: dict[str, Path]) -> Rout
         "LOOKUP_CACHE_TTL_SECONDS": "86400",  # callgrind is slow: the cache hit must stay a hit
     }
     arguments = [PYTHON, "-S", "-P", "-m", "bench.router_cost", str(result), str(ROUTER_COST_EVENTS), *NO_AWS_CALL]
-    return RouterCost(Command(arguments, environ | lambda_like, tree), result)
+    return RouterCost(Command(arguments, environ | FUNCTION_ENVIRONMENT | lambda_like, tree), result)
 
 
 def measure_json(module: str, args: Sequence[str], environ: dict[str, str]) -> Any:
