@@ -4,14 +4,14 @@ from importlib.util import find_spec
 from typing import Any
 
 from router import resolve
-from services.observability import logger, metrics, tracer
+from services.observability import logger, metrics, traced, tracer  # noqa: F401 - handler.tracer, the tracer of this entry point
 
 if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (docs/benchmarks.md)
     import services.after_restore  # noqa: F401 - registers what a restored copy renews
 
 
 @metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
+@traced
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> Any:
     return resolve(event, context)

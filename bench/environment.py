@@ -30,6 +30,11 @@ PYTHON = sys.executable
 MOTO_SERVER = str(Path(PYTHON).with_name("moto_server"))
 
 
+FUNCTION_ENVIRONMENT = {"PYTHONTZPATH": ""}
+"""What serverless.yml sets for the function beyond what both sides get: no zone files of the runtime's (the function
+reads the bundled tzdata; the floor, which has none, keeps the runtime's own, as a function without it would)."""
+
+
 def lambda_like_environment(moto_url: str, stub_url: str) -> dict[str, str]:
     """What both processes of a measurement see: Lambda's markers, the endpoints, test credentials.
 

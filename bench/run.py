@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import instructions
-from bench.environment import PYTHON, deployed_tree, running_aws, runtime_folder, writable_again
+from bench.environment import FUNCTION_ENVIRONMENT, PYTHON, deployed_tree, running_aws, runtime_folder, writable_again
 from bench.instructions import Command
 from bench.scenarios import ROOT, ROUTES, SCENARIOS, prepare, stream_batch, unmeasured
 
@@ -88,6 +88,8 @@ WORKERS = os.cpu_count() or 1
 """Processes counted at once: an instruction count does not depend on what else runs."""
 ROUTER_COST_EVENTS = 200
 ROUTER_COST_PLAIN_RUNS = 5
+ROUTER_COST_TIMING_ROUNDS = 20
+"""Each plain run of ``bench.router_cost`` times every batch this many times, in turns: 100 CPU times a batch."""
 REPEATABLE = 0.005
 """The same cold start counted twice: at most this far apart (relative)."""
 TRACING_ON = {
@@ -199,9 +201,11 @@ def cold_command(
     trees = trees or {}
     script = [PYTHON, "-S", "-P", str(ROOT / "bench" / "cold.py")]
     if kind == "traced":
-        return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ | TRACING_ON, ROOT)
+        return Command(
+            [PYTHON, "-m", "bench.cold", "function", *arguments], environ | FUNCTION_ENVIRONMENT | TRACING_ON, ROOT
+        )
     if kind == "function":
-        return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ, ROOT)
+        return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ | FUNCTION_ENVIRONMENT, ROOT)
     if kind == "floor" and "runtime" in trees:
         runtime_path = {"PYTHONPATH": f"{trees['runtime']}:{ROOT}"}
         return Command([*script, "floor", *arguments], environ | runtime_path, ROOT)
@@ -213,7 +217,7 @@ def cold_command(
         "PYTHONDONTWRITEBYTECODE": "1",
         "LAMBDA_TASK_ROOT": str(tree),
     }
-    return Command([*script, "function", *arguments], environ | lambda_like, tree)
+    return Command([*script, "function", *arguments], environ | FUNCTION_ENVIRONMENT | lambda_like, tree)
 
 
 def measure_cold(
@@ -264,7 +268,8 @@ def measure_instructions(
     """Instruction counts (``bench.instructions``), each process once, two at a time: per route the cold start
     as deployed and its floor; the route with the tightest target counted a second time (repeatability); the
     router's added instructions per event where the floor makes no AWS call, and the CPU time of the same
-    batches run plainly (``ROUTER_COST_PLAIN_RUNS`` times), to turn instructions into microseconds. ``compared``:
+    batches run plainly (``ROUTER_COST_PLAIN_RUNS`` processes, each timing every batch ``ROUTER_COST_TIMING_ROUNDS``
+    times, routed and direct in turns), to turn instructions into microseconds. ``compared``:
     the zip whose tree is ``trees[COMPARED]``, its cold starts counted too."""
     repeated = CONNECT if CONNECT in routes else routes[0]
     kinds = (DEPLOYED, "floor", COMPARED) if COMPARED in trees else (DEPLOYED, "floor")
@@ -286,6 +291,7 @@ def measure_instructions(
     for route, kind in dict.fromkeys(cold):
         cold_start(kind, route, prepare(route), environ, trees)
     router_cost = router_cost_command(environ, trees)
+    router_timing = router_cost_command(environ, trees, ROUTER_COST_TIMING_ROUNDS)
     router_cost.run()
     jobs = [
         instructions.Job(lambda: instructions.count(router_cost.command, marks=router_cost.marks)),
@@ -299,10 +305,11 @@ def measure_instructions(
     counts: dict[str, dict[str, list[int | None]]] = {route: {kind: [] for kind in kinds} for route in routes}
     for (route, kind), measured in zip(cold, cold_counts, strict=True):
         counts[route][kind].append(measured)
-    progress(f"the router's batches run plainly, {ROUTER_COST_PLAIN_RUNS} times (CPU time)")
-    plain = [router_cost.run() for _ in range(ROUTER_COST_PLAIN_RUNS)]
+    progress(f"the router's batches run plainly, {ROUTER_COST_PLAIN_RUNS} times {ROUTER_COST_TIMING_ROUNDS} (CPU time)")
+    plain = [router_timing.run() for _ in range(ROUTER_COST_PLAIN_RUNS)]
     batches = [
-        batch | {"instructions": measured, "cpu_seconds": [run[index]["cpu_seconds"] for run in plain]}
+        batch
+        | {"instructions": measured, "cpu_seconds": [seconds for run in plain for seconds in run[index]["cpu_seconds"]]}
         for index, (batch, measured) in enumerate(zip(plain[0], router_counts[0::2], strict=True))
     ]
     return {"cold": counts, "repeated": repeated, "router": batches, "compared": compared and str(compared)}
@@ -325,7 +332,9 @@ class RouterCost:
         return batches
 
 
-def router_cost_command(environ: dict[str, str], trees: dict[str, Path]) -> RouterCost:
+def router_cost_command(environ: dict[str, str], trees: dict[str, Path], timing_rounds: int = 1) -> RouterCost:
+    """``bench.router_cost``: each batch once between its markers (counted), then ``timing_rounds`` less one more
+    times, in turns and with no markers (timed only)."""
     tree = trees[DEPLOYED]
     result = trees["runtime"].parent / "router-cost.json"
     lambda_like = {
@@ -334,8 +343,9 @@ def router_cost_command(environ: dict[str, str], trees: dict[str, Path]) -> Rout
         "LAMBDA_TASK_ROOT": str(tree),
         "LOOKUP_CACHE_TTL_SECONDS": "86400",  # callgrind is slow: the cache hit must stay a hit
     }
-    arguments = [PYTHON, "-S", "-P", "-m", "bench.router_cost", str(result), str(ROUTER_COST_EVENTS), *NO_AWS_CALL]
-    return RouterCost(Command(arguments, environ | lambda_like, tree), result)
+    arguments = [PYTHON, "-S", "-P", "-m", "bench.router_cost", str(result), str(ROUTER_COST_EVENTS)]
+    arguments += [str(timing_rounds), *NO_AWS_CALL]
+    return RouterCost(Command(arguments, environ | FUNCTION_ENVIRONMENT | lambda_like, tree), result)
 
 
 def measure_json(module: str, args: Sequence[str], environ: dict[str, str]) -> Any:
@@ -428,13 +438,14 @@ def instruction_rows(counted: dict[str, Any]) -> list[Row]:
         routed, direct = batches[route, "routed"], batches[route, "direct"]
         events = routed["events"]
         added = (routed["instructions"] - direct["instructions"]) / events
-        rate = instructions_per_us(routed, direct)
+        rate, typical = instructions_per_us(routed, direct), instructions_per_us(routed, direct, pick=median)
         rows.append(
             Row(
                 f"router overhead: {route} (routed vs direct, no AWS call; instructions per event)",
                 f"{routed['instructions'] / events:,.0f} instr.",
                 f"{direct['instructions'] / events:,.0f} instr.",
-                f"{added:+,.0f} instr. = {added / rate:+.1f} us at {rate:,.0f} instr./us",
+                f"{added:+,.0f} instr. = {added / rate:+.1f} us at {rate:,.0f} instr./us"
+                f" (the median run's {typical:,.0f}: {added / typical:+.1f} us)",
                 f"<= {NO_CALL_LIMIT_US} us",
                 added / rate <= NO_CALL_LIMIT_US,
             )
@@ -457,12 +468,14 @@ def coverage_row() -> Row:
     )
 
 
-def instructions_per_us(*batches: dict[str, Any]) -> float:
-    """This machine's speed on these batches: their instructions over their least disturbed CPU time (the
-    fastest of the plain runs; the machine's other work only ever adds time)."""
+def instructions_per_us(*batches: dict[str, Any], pick: Callable[[Sequence[float]], float] = min) -> float:
+    """This machine's speed on these batches: their instructions over their least disturbed CPU time (the fastest
+    of each batch's plain runs: many short ones, routed and direct in turns, so that some fall in a quiet moment;
+    the machine's other work only ever adds time). ``pick=median``: at the median run's speed instead, for
+    information (how much the machine's load moved the runs)."""
     counted = sum(batch["instructions"] for batch in batches)
-    fastest = sum(min(batch["cpu_seconds"]) for batch in batches)
-    return counted / (fastest * 1e6)
+    taken = sum(pick(batch["cpu_seconds"]) for batch in batches)
+    return counted / (taken * 1e6)
 
 
 def cold_rows(cold: dict[str, Any]) -> list[Row]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from router.errors import UnroutableEventError
@@ -31,17 +30,46 @@ ServiceEntry = Callable[..., Any]
 """``(event, context)``, and the dispatcher too for a route that :attr:`Route.dispatches`."""
 
 
-@dataclass(frozen=True)
 class Route:
+    """One row of the route table. A plain class with slots, not a frozen dataclass: ``dataclass`` writes and
+    compiles six methods when the module is imported, 5.3 million instructions of every cold start
+    (docs/benchmarks.md, "Where the instructions go"); a named tuple of these fields costs more still. Read-only,
+    as the dataclass was."""
+
+    __slots__ = ("_loaded", "contract", "correlation_id", "dispatches", "matches", "name", "target")
+
     name: str
     matches: Callable[[Any], bool]
     target: str
     """``"package.module:function"``, imported when the route is first taken."""
     contract: Contract
     correlation_id: Callable[[Any], str | None]
-    dispatches: bool = False
+    dispatches: bool
     """The service is also given the router (a :class:`services.dispatcher.Dispatcher`), as a third argument."""
-    _loaded: dict[str, ServiceEntry] = field(default_factory=dict, repr=False, compare=False)
+    _loaded: dict[str, ServiceEntry]
+
+    def __init__(
+        self,
+        name: str,
+        matches: Callable[[Any], bool],
+        target: str,
+        contract: Contract,
+        correlation_id: Callable[[Any], str | None],
+        dispatches: bool = False,
+    ) -> None:
+        fields = {"name": name, "matches": matches, "target": target, "contract": contract}
+        fields |= {"correlation_id": correlation_id, "dispatches": dispatches, "_loaded": {}}
+        for attribute, value in fields.items():
+            object.__setattr__(self, attribute, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a route is read-only")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a route is read-only")
+
+    def __repr__(self) -> str:
+        return f"Route({self.name!r}, target={self.target!r}, contract={self.contract}, dispatches={self.dispatches})"
 
     def entry(self) -> ServiceEntry:
         if "entry" not in self._loaded:

@@ -28,19 +28,19 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from services.aws.table import config_items, request_key
 from services.aws.table.answered import AnsweredMark, Via, answered_put
 from services.aws.table.outcomes import outcome_item
-from services.models.config_change import ConfigChange, InvalidConfigChange, LargeEventPointer, parse_config_change
+from services.models.config_change import ConfigChange, InvalidConfigChange, parse_config_change
+from services.models.envelope import DETAIL_TYPE, is_large_event_pointer, usual_detail
 from services.models.outcome import Outcome, Status
 from services.models.salesforce_fields import fit_status_message
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.observability import logger, metrics
 from services.settings import get_settings
 
-DETAIL_TYPE: Final = "Config_Change__e"
 MAX_ATTEMPTS: Final = 4
 """Writes per event at most: the usual one, plus a few when other events change the same item meanwhile."""
 
@@ -58,27 +58,6 @@ class MalformedEventError(ValueError):
 
 class ConcurrentChangeError(RuntimeError):
     """The item kept changing under this request; the event is retried."""
-
-
-class ConfigChangeEvent(BaseModel):
-    """The EventBridge envelope AppFlow puts a ``Config_Change__e`` in.
-
-    The fields and types of Powertools' ``EventBridgeModel``, declared here: importing Powertools' parser package
-    for it cost about 50 ms of every cold start of this route (``bench/``).
-    """
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    version: str
-    id: str
-    source: str
-    account: str
-    time: datetime
-    region: str
-    resources: list[str]
-    detail_type: Literal["Config_Change__e"] = Field(alias="detail-type")
-    detail: dict[str, Any]
-    replay_name: str | None = Field(default=None, alias="replay-name")
 
 
 class Arrival(NamedTuple):
@@ -114,15 +93,24 @@ def on_config_change(event: Any, context: Any) -> dict[str, str]:
 
 
 def config_change_detail(event: Any) -> dict[str, Any]:
-    """The event's fields: its ``detail``, or the object a large-event pointer names (own bucket only)."""
+    """The event's fields: its ``detail``, or the object a large-event pointer names (own bucket only).
+
+    The usual envelope is vouched for without its model (:mod:`services.models.envelope`); any other is the model's
+    to accept or refuse, imported then, as is the pointer's."""
+    detail = usual_detail(event)
+    if detail is None:
+        from services.models.envelope_models import ConfigChangeEvent
+
+        try:
+            detail = ConfigChangeEvent.model_validate(event).detail
+        except ValidationError as error:
+            raise MalformedEventError(f"not a {DETAIL_TYPE} EventBridge event ({_where(error)})") from None
+    if not is_large_event_pointer(detail):
+        return detail
+    from services.models.envelope_models import LargeEventPointer
+
     try:
-        envelope = ConfigChangeEvent.model_validate(event)
-    except ValidationError as error:
-        raise MalformedEventError(f"not a {DETAIL_TYPE} EventBridge event ({_where(error)})") from None
-    if not LargeEventPointer.is_pointer(envelope.detail):
-        return envelope.detail
-    try:
-        pointer = LargeEventPointer.model_validate(envelope.detail)
+        pointer = LargeEventPointer.model_validate(detail)
     except ValidationError as error:
         raise MalformedEventError(f"not a usable large-event pointer ({_where(error)})") from None
     logger.info("reading a large event from the large-event bucket", extra={"s3Key": pointer.key})

@@ -14,14 +14,14 @@ Salesforce Id cannot be answered at all: :class:`UnusableRecordIdError`, and the
 queue after EventBridge's retries.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` in this module: the model's and the named tuple's annotations are read at
+# import, and as strings each is compiled there (about 1 million instructions of every cold start of the route).
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from services.kinds import KIND_FIELDS, KINDS, kind_named
@@ -86,32 +86,26 @@ def _date_time(value: str) -> str:
     return value
 
 
-def _present(value: Any) -> Any:
-    if _blank_is_absent(value) is None:
-        raise _rule("required")
-    return value
-
-
-AbsentIfBlank = BeforeValidator(_blank_is_absent)
-Required = BeforeValidator(_present)
-
-
 class ConfigChange(BaseModel):
-    """One validated ``Config_Change__e``: what to change, for which request, as of when."""
+    """One validated ``Config_Change__e``: what to change, for which request, as of when.
+
+    :func:`parse_config_change` hands it the fields every request has without the blank ones, so that a blank
+    field is missing: ``required`` when the field is, ``None`` when it is optional. Not a ``BeforeValidator`` on
+    each field: building those cost about 2 million instructions of every cold start of the route
+    (docs/benchmarks.md, "Where the instructions go").
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    record_id: Annotated[str, Required] = Field(alias="Record_Id__c", pattern=SALESFORCE_ID)
-    action: Annotated[Literal["Add", "Delete"], Required] = Field(alias="Action__c")
-    config_type: Annotated[str, Required] = Field(alias="Config_Type__c")
-    region: Annotated[str, Required] = Field(alias="Region__c", pattern=REGION)
-    requester_email: Annotated[str | None, AbsentIfBlank] = Field(
-        None, alias="Requester_Email__c", max_length=254, pattern=EMAIL
-    )
-    event_uuid: Annotated[str | None, AbsentIfBlank] = Field(None, alias="EventUuid", max_length=255)
-    created_date: Annotated[str, Required] = Field(alias="CreatedDate", max_length=64)
+    record_id: str = Field(alias="Record_Id__c", pattern=SALESFORCE_ID)
+    action: Literal["Add", "Delete"] = Field(alias="Action__c")
+    config_type: str = Field(alias="Config_Type__c")
+    region: str = Field(alias="Region__c", pattern=REGION)
+    requester_email: str | None = Field(None, alias="Requester_Email__c", max_length=254, pattern=EMAIL)
+    event_uuid: str | None = Field(None, alias="EventUuid", max_length=255)
+    created_date: str = Field(alias="CreatedDate", max_length=64)
     """As Salesforce sent it; :attr:`changed_at` is the same instant, normalised for ordering."""
-    created_by_id: Annotated[str | None, AbsentIfBlank] = Field(None, alias="CreatedById", pattern=SALESFORCE_ID)
+    created_by_id: str | None = Field(None, alias="CreatedById", pattern=SALESFORCE_ID)
     values: Mapping[str, str] = Field(default_factory=dict, exclude=True)
     """The kind's fields by Salesforce name, trimmed, only those given (set by :func:`parse_config_change`)."""
 
@@ -167,23 +161,6 @@ class InvalidConfigChange(NamedTuple):
     requester_email: str = ""
 
 
-class LargeEventPointer(BaseModel):
-    """The ``detail`` of an event that AppFlow found too large for EventBridge: where it stored the event.
-
-    AppFlow publishes no shape for it; this is the one this deployment reads (see docs/routes.md, "Large events").
-    Its schema is built when a large event first arrives (``defer_build``), not at every cold start of the route.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-    bucket: str = Field(alias="s3Bucket", min_length=3, max_length=63)
-    key: str = Field(alias="s3Key", min_length=1, max_length=1024)
-
-    @staticmethod
-    def is_pointer(detail: dict[str, Any]) -> bool:
-        return "Record_Id__c" not in detail and ("s3Bucket" in detail or "s3Key" in detail)
-
-
 _COMMON_FIELDS: Final = tuple(str(field.alias) for name, field in ConfigChange.model_fields.items() if name != "values")
 FIELD_ORDER: Final = (*_COMMON_FIELDS[:4], *KIND_FIELDS, *_COMMON_FIELDS[4:])
 """Every field a request may carry, in the order a Fail message names them: the four every request has, the
@@ -202,8 +179,12 @@ def parse_config_change(detail: dict[str, Any]) -> ConfigChange | InvalidConfigC
     data.pop("values", None)
     by_field: dict[str, list[str]] = {}
     change: ConfigChange | None = None
+    # A blank field is a missing one (see ConfigChange): required, or None.
+    given = {
+        name: value for name, value in data.items() if name not in _COMMON_FIELDS or _blank_is_absent(value) is not None
+    }
     try:
-        change = ConfigChange.model_validate(data)
+        change = ConfigChange.model_validate(given)
     except ValidationError as error:
         for problem in error.errors(include_url=False, include_input=False):
             field = _salesforce_name(problem["loc"][0]) if problem["loc"] else "event"

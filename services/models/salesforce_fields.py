@@ -7,6 +7,7 @@ Patterns are anchored strings, as pydantic's ``Field(pattern=...)`` takes them; 
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Final
 
 SALESFORCE_ID: Final = r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$"
@@ -20,11 +21,15 @@ STATUS_MESSAGE_LIMIT: Final = 255
 """``Status_Message__c`` is a 255-character text field; Salesforce counts its length in UTF-16 code units."""
 CUT_MARK: Final = "..."
 
-_SALESFORCE_ID = re.compile(SALESFORCE_ID)
-
 
 def is_salesforce_id(text: str) -> bool:
-    return _SALESFORCE_ID.fullmatch(text) is not None
+    return _salesforce_id().fullmatch(text) is not None
+
+
+@cache
+def _salesforce_id() -> re.Pattern[str]:
+    """Compiled when first asked, not at import: the inbound route imports this module and never asks."""
+    return re.compile(SALESFORCE_ID)
 
 
 def fit_status_message(text: str, limit: int = STATUS_MESSAGE_LIMIT) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import instructions
-from bench.run import instructions_per_us
+from bench.run import instructions_per_us, median
 from bench.scenarios import unmeasured
 
 CALLGRIND_FILE = """# callgrind format
@@ -73,6 +73,7 @@ def test_microseconds_from_instructions_use_the_fastest_plain_run() -> None:
     direct = {"instructions": 1_000_000, "cpu_seconds": [0.0006, 0.0005, 0.0009]}
 
     assert instructions_per_us(routed, direct) == pytest.approx(4_000_000 / 2_000)
+    assert instructions_per_us(routed, direct, pick=median) == pytest.approx(4_000_000 / 2_600)
 
 
 def test_a_route_with_no_scenario_is_named_and_a_scenario_of_another_route_counts_for_it() -> None:

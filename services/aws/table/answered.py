@@ -25,7 +25,7 @@ finds the mark (``ReturnValuesOnConditionCheckFailure``). It expires (TTL) with 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal
 
 from services.aws.table import dynamodb, table_name, typed_item
 
@@ -45,15 +45,21 @@ def _typed_key(record_id: str) -> dict[str, dict[str, str]]:
     return {name: {"S": value} for name, value in answered_key(record_id).items()}
 
 
-class AnsweredMark(NamedTuple):
-    """Which save of a record an outcome answers (see the module docstring)."""
+class AnsweredMark:
+    """Which save of a record an outcome answers (see the module docstring). A plain class with slots, not a named
+    tuple: cheaper to define at every cold start of the inbound route (services.aws.table.config_items.DataPut)."""
 
-    record_id: str
-    via: Via
-    changed_from: str
-    changed_until: str
-    request_key: str
-    expires_at: int = 0
+    __slots__ = ("changed_from", "changed_until", "expires_at", "record_id", "request_key", "via")
+
+    def __init__(
+        self, record_id: str, via: Via, changed_from: str, changed_until: str, request_key: str, expires_at: int = 0
+    ) -> None:
+        self.record_id = record_id
+        self.via = via
+        self.changed_from = changed_from
+        self.changed_until = changed_until
+        self.request_key = request_key
+        self.expires_at = expires_at
 
     def covers_event(self, created_at: str) -> bool:
         """Whether an event published at ``created_at`` is of the save this sweep mark answered."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, Literal
 
 from services.aws import error_code
 from services.aws.table import region_pk, table_name, typed_item
@@ -53,23 +53,34 @@ class Guard(enum.Enum):
         }
 
 
-class DataPut(NamedTuple):
-    """A holiday or setting item (or its tombstone) to put, under an ordering guard."""
+class DataPut:
+    """A holiday or setting item (or its tombstone) to put, under an ordering guard.
 
-    item: dict[str, dict[str, Any]]
-    guard: Guard
+    This module's records are plain classes with slots, not named tuples: defining a named tuple costs about a million
+    instructions of every cold start that imports the module (``namedtuple`` compiles its ``__new__``), a plain class
+    a tenth of that (docs/benchmarks.md, "Where the instructions go").
+    """
+
+    __slots__ = ("guard", "item")
+
+    def __init__(self, item: dict[str, dict[str, Any]], guard: Guard) -> None:
+        self.item = item
+        self.guard = guard
 
     @property
     def changed_at(self) -> str:
         return str(self.item["changedAt"]["S"])
 
 
-class CurrentItem(NamedTuple):
+class CurrentItem:
     """What the table held for a data item when a guard refused a write."""
 
-    changed_at: str
-    """``""`` when the item has no ``changedAt`` (older than any change)."""
-    deleted: bool
+    __slots__ = ("changed_at", "deleted")
+
+    def __init__(self, changed_at: str, deleted: bool) -> None:
+        self.changed_at = changed_at
+        """``""`` when the item has no ``changedAt`` (older than any change)."""
+        self.deleted = deleted
 
     @classmethod
     def from_attributes(cls, item: Mapping[str, Any]) -> CurrentItem:
@@ -79,15 +90,23 @@ class CurrentItem(NamedTuple):
         )
 
 
-class WriteResult(NamedTuple):
-    kind: Literal["written", "duplicate", "refused", "answered"]
-    """``written``: the outcome (and the data change) are in; ``duplicate``: the request's outcome was already
-    there, nothing changed; ``refused``: the data item's guard failed, nothing changed; ``answered``: the record's
-    answered mark is of this save or a newer one (services.aws.table.answered), nothing changed."""
-    current: CurrentItem | None = None
-    """For ``refused``: the data item as it was (``None``: there was none)."""
-    mark: AnsweredMark | None = None
-    """For ``answered``: the mark as it was."""
+class WriteResult:
+    """What became of a write: ``written``, the outcome (and the data change) are in; ``duplicate``, the request's
+    outcome was already there, nothing changed; ``refused``, the data item's guard failed, nothing changed (``current``:
+    the data item as it was, None when there was none); ``answered``, the record's answered mark is of this save or a
+    newer one (services.aws.table.answered), nothing changed (``mark``: the mark as it was)."""
+
+    __slots__ = ("current", "kind", "mark")
+
+    def __init__(
+        self,
+        kind: Literal["written", "duplicate", "refused", "answered"],
+        current: CurrentItem | None = None,
+        mark: AnsweredMark | None = None,
+    ) -> None:
+        self.kind = kind
+        self.current = current
+        self.mark = mark
 
 
 def config_item(
