@@ -4,7 +4,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from router import resolve
-from services.observability import logger, metrics, traced, tracer  # noqa: F401 - handler.tracer, the tracer of this entry point
+from services.observability import logger, metrics, traced
 
 if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (docs/benchmarks.md)
     import services.after_restore  # noqa: F401 - registers what a restored copy renews

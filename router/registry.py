@@ -57,10 +57,17 @@ class Route:
         correlation_id: Callable[[Any], str | None],
         dispatches: bool = False,
     ) -> None:
-        fields = {"name": name, "matches": matches, "target": target, "contract": contract}
-        fields |= {"correlation_id": correlation_id, "dispatches": dispatches, "_loaded": {}}
+        fields = {
+            "name": name,
+            "matches": matches,
+            "target": target,
+            "contract": contract,
+            "correlation_id": correlation_id,
+            "dispatches": dispatches,
+            "_loaded": {},
+        }
         for attribute, value in fields.items():
-            object.__setattr__(self, attribute, value)
+            object.__setattr__(self, attribute, value)  # read-only: __setattr__ refuses
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a route is read-only")

@@ -18,11 +18,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
 import handler
+from services.observability import tracer
 answer = handler.handler({"operation": "describe"}, type("Context", (), {
     "function_name": "router", "memory_limit_in_mb": 256, "aws_request_id": "probe",
     "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:router"})())
 print(json.dumps({
-    "provider": type(handler.tracer.provider).__module__,
+    "provider": type(tracer.provider).__module__,
     "xray": "aws_xray_sdk.core" in sys.modules,
     "routes": answer["routes"],
 }))
