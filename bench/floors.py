@@ -217,6 +217,24 @@ def connect_lookup(event: dict[str, Any], clients: Clients, cache: dict[str, Any
     return result
 
 
+def connect_setting(event: dict[str, Any], clients: Clients, cache: dict[str, Any] | None = None) -> dict[str, str]:
+    """A setting's value: its one item in a BatchGetItem of one key, as the route reads it."""
+    parameters = event["Details"]["Parameters"]
+    region, key = parameters["region"], parameters["key"]
+    if cache is not None and (region, key) in cache:
+        return dict(cache[region, key])
+    table = _env("TABLE_NAME")
+    answer = clients("dynamodb").batch_get_item(
+        RequestItems={table: {"Keys": [{"PK": {"S": f"REGION#{region}"}, "SK": {"S": f"SETTING#{key}"}}]}}
+    )
+    items = answer["Responses"].get(table, [])
+    value = items[0]["value"]["S"] if items else ""
+    result = {"status": "ok", "region": region, "key": key, "found": "true" if items else "false", "value": value}
+    if cache is not None:
+        cache[region, key] = result
+    return result
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -327,6 +345,7 @@ FLOORS = {
     "flow-health": flow_health,
     "connect-lookup": connect_lookup,
     "connect-status": connect_status,
+    "connect-setting": connect_setting,
     "health-check": health_check,
     "custom-resource": custom_resource,
     "pending-sweep": pending_sweep,

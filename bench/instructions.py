@@ -37,6 +37,9 @@ CALLGRIND = (
 )
 STEADY_ENVIRONMENT = {"PYTHONHASHSEED": "0"}
 """String hashes fixed, so that sets and dict probes take the same steps in every run."""
+_running: set[subprocess.Popen[bytes]] = set()
+"""The processes under callgrind now (:func:`stop_all`)."""
+_lock = threading.Lock()
 _TOTALS = re.compile(r"^totals:\s+(\d+)", re.MULTILINE)
 _DUMP = re.compile(r"\.(\d+)$")
 
@@ -62,15 +65,22 @@ def count(command: Command, marks: int = 2) -> list[int]:
     """
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as folder:
         out = Path(folder, "callgrind.out")
-        finished = subprocess.run(
+        process = subprocess.Popen(
             ["valgrind", *CALLGRIND, f"--callgrind-out-file={out}", *command.arguments],
             cwd=command.cwd,
             env=command.environ | STEADY_ENVIRONMENT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        if finished.returncode:
-            raise RuntimeError(f"callgrind: {' '.join(command.arguments)} failed:\n{finished.stderr.decode()[-3000:]}")
+        with _lock:
+            _running.add(process)
+        try:
+            _, errors = process.communicate()
+        finally:
+            with _lock:
+                _running.discard(process)
+        if process.returncode:
+            raise RuntimeError(f"callgrind: {' '.join(command.arguments)} failed:\n{errors.decode()[-3000:]}")
         parts = read_parts(Path(folder))
     if len(parts) != marks + 1:
         raise RuntimeError(f"{' '.join(command.arguments)}: {len(parts) - 1} markers, not {marks}")
@@ -118,9 +128,23 @@ def run_in_parallel[Result](jobs: Sequence[Job[Result]], workers: int) -> list[R
     alone = [index for index, job in enumerate(jobs) if job.exclusive]
     others = [index for index, job in enumerate(jobs) if not job.exclusive]
     order = [index for pair in zip_longest(alone, others) for index in pair if index is not None]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
         started = {index: pool.submit(run, jobs[index]) for index in order}
         return [started[index].result() for index in range(len(jobs))]
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: nothing more starts, what runs is stopped
+        pool.shutdown(wait=False, cancel_futures=True)
+        stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+
+
+def stop_all() -> None:
+    """Kills every process under callgrind now (the benchmark is stopping)."""
+    with _lock:
+        for process in _running:
+            process.kill()
 
 
 def spread(counts: Sequence[int]) -> float:

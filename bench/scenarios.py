@@ -101,6 +101,14 @@ def connect_status_event() -> dict[str, Any]:
     return event
 
 
+def connect_setting_event() -> dict[str, Any]:
+    """What is the region's EmergencyMessage? (lookup=setting: one read of one item)."""
+    event = sample("connect-lookup--setting-emergency-message")
+    event["Details"]["Parameters"]["region"] = LOOKUP_REGION
+    event["Details"]["ContactData"]["ContactId"] = str(uuid.uuid4())
+    return event
+
+
 def health_check_event() -> dict[str, Any]:
     event = sample("health-check--scheduled")
     event["id"] = str(uuid.uuid4())
@@ -147,6 +155,7 @@ SCENARIOS = {
         Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
         Scenario("connect-lookup", connect_lookup_event, {}),
         Scenario("connect-status", connect_status_event, {}, routed_by="connect-lookup"),
+        Scenario("connect-setting", connect_setting_event, {}, routed_by="connect-lookup"),
         Scenario("health-check", health_check_event, ALL_ACTIVE),
         Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
         Scenario("pending-sweep", pending_sweep_event, {}),
@@ -196,6 +205,17 @@ def lookup_items(table: str) -> list[dict[str, Any]]:
             **common,
         }
     ]
+    items.append(
+        {
+            "PK": {"S": f"REGION#{LOOKUP_REGION}"},
+            "SK": {"S": "SETTING#EmergencyMessage"},
+            "itemType": {"S": "SETTING"},
+            "key": {"S": "EmergencyMessage"},
+            "value": {"S": "We are open as usual."},
+            "requestKey": {"S": "uuid:bench-message"},
+            **common,
+        }
+    )
     for weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
         items.append(
             {
