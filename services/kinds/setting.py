@@ -3,10 +3,9 @@ the bundled tzdata), ``Closed`` an emergency closure (``true`` or ``false``); an
 
 from __future__ import annotations
 
-import re
 from typing import Final, NamedTuple
 
-from services.kinds.base import Attributes, Kind, Values, add_field, matching, naming_field, text_of_at_most
+from services.kinds.base import Attributes, Kind, Pattern, Values, add_field, matching, naming_field, text_of_at_most
 from services.timezones import UnknownZoneError, zone
 
 KEY_FIELD: Final = "Setting_Key__c"
@@ -17,7 +16,7 @@ CLOSED_KEY: Final = "Closed"
 """The setting that switches an emergency closure on (``true``) and off (``false``)."""
 CLOSED_VALUES: Final = frozenset({"true", "false"})
 """Exactly these, lower case: a contact flow compares the stored text, so ``True`` would never match."""
-KEY: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
+KEY: Final = Pattern(r"[A-Za-z0-9_]{1,64}")
 
 
 class Setting(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
