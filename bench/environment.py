@@ -7,7 +7,6 @@ Both the function and its floor talk HTTP to the same endpoints (``AWS_ENDPOINT_
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import json
 import os
@@ -26,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.instructions import die_with_parent
 from bench.scenarios import OWNED_FLOWS, ROOT, lookup_items
 
 PYTHON = sys.executable
@@ -135,20 +135,10 @@ def _wait(url: str, process: subprocess.Popen[bytes], what: str) -> None:
     raise RuntimeError(f"{what} did not answer at {url}")
 
 
-PR_SET_PDEATHSIG = 1
-"""prctl(2): the signal a process gets when the one that started it dies."""
-
-
-def _die_with_parent() -> None:
-    """Run in the child before it execs: Linux sends it SIGTERM when the benchmark dies, however it died (killed
-    outright included), so that no server of the benchmark's outlives it and holds its port."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def start(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
     """A server of the benchmark's: in a process group of its own (stopped with its children by :func:`_stop`) and
     ended by Linux if the benchmark dies before it could stop it."""
-    return subprocess.Popen(command, start_new_session=True, preexec_fn=_die_with_parent, **options)
+    return subprocess.Popen(command, start_new_session=True, preexec_fn=die_with_parent, **options)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -283,6 +283,7 @@ def measure_instructions(
     trees: dict[str, Path],
     progress: Callable[[str], None],
     compared: Path | None = None,
+    workers: int = WORKERS,
 ) -> dict[str, Any]:
     """Instruction counts (``bench.instructions``), each process once, two at a time: per route the cold start
     as deployed (twice: every row's repeatability), with tracing off, with SnapStart, and its floor (the Connect
@@ -323,12 +324,16 @@ def measure_instructions(
     jobs = [
         instructions.Job(lambda: instructions.count(router_cost.command, marks=router_cost.marks)),
         *(
-            instructions.Job(lambda route=route, kind=kind: counted_cold(route, kind), bool(SCENARIOS[route].flows))
+            instructions.Job(
+                lambda route=route, kind=kind: counted_cold(route, kind),
+                exclusive=SCENARIOS[route].sets_flows,
+                shared=bool(SCENARIOS[route].flows) and not SCENARIOS[route].sets_flows,
+            )
             for route, kind in cold
         ),
     ]
-    progress(f"instruction counts: {len(jobs)} processes under callgrind, {WORKERS} at a time (minutes)")
-    router_counts, *cold_counts = instructions.run_in_parallel(jobs, WORKERS)
+    progress(f"instruction counts: {len(jobs)} processes under callgrind, {workers} at a time (minutes)")
+    router_counts, *cold_counts = instructions.run_in_parallel(jobs, workers)
     counts: dict[str, dict[str, list[list[int] | None]]] = {route: {kind: [] for kind in kinds} for route in routes}
     for (route, kind), measured in zip(cold, cold_counts, strict=True):
         counts[route][kind].append(measured)
@@ -811,6 +816,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections, of {','.join(SECTIONS)} (default: all)")
     parser.add_argument("--routes", help="comma-separated routes for the cold starts (default: all)")
     parser.add_argument("--compare-zip", type=Path, help="also count the cold starts from this zip (before a change)")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"processes counted at once (default {WORKERS}, the cores)"
+    )
     args = parser.parse_args(argv)
     reps = QUICK if args.quick else FULL
     sections = set(args.only.split(",")) if args.only else set(SECTIONS)
@@ -841,7 +849,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw["environment"] = {name: deployed[name] for name in sorted(deployed) if name not in environ}
             try:
                 if "instructions" in sections:
-                    raw["instructions"] = measure_instructions(deployed, routes, trees, progress, args.compare_zip)
+                    raw["instructions"] = measure_instructions(
+                        deployed, routes, trees, progress, args.compare_zip, args.workers
+                    )
                     rows += instruction_rows(raw["instructions"])
                 if "cold" in sections:
                     raw["cold"] = measure_cold(deployed, reps, routes, trees, progress)

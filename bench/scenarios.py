@@ -143,6 +143,8 @@ class Scenario:
     """The status the AppFlow stub gives each owned flow before the run."""
     routed_by: str = ""
     """The route of the router's table that takes the event, when its name is not ``route``."""
+    sets_flows: bool = False
+    """Its run changes the stub's flows (it heals one): no run that reads them may run meanwhile."""
 
 
 ALL_ACTIVE = dict.fromkeys(OWNED_FLOWS, "Active")
@@ -152,7 +154,7 @@ SCENARIOS = {
         Scenario("config-change", config_change_event, {}),
         Scenario("config-change-batch", config_change_batch, {}),
         Scenario("status-fanout", stream_batch, {}),
-        Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
+        Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}, sets_flows=True),
         Scenario("connect-lookup", connect_lookup_event, {}),
         Scenario("connect-status", connect_status_event, {}, routed_by="connect-lookup"),
         Scenario("connect-setting", connect_setting_event, {}, routed_by="connect-lookup"),

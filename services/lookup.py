@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from datetime import time as clock_time
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -63,24 +63,35 @@ class BadRequestError(ValueError):
     """A parameter is missing or malformed; the message says which and why (the flow designer reads it)."""
 
 
-# Named tuples, not frozen dataclasses: cheaper to define at cold start (router.registry.Registry says why).
+# Plain classes with slots, not named tuples or frozen dataclasses: defining a named tuple costs a cold start about a
+# million instructions, a frozen dataclass three (docs/benchmarks.md, "Where the instructions go"); these are made
+# once per lookup and only read.
 
 
-class HolidayQuery(NamedTuple):
-    region: str
-    date: date | None
-    """The date asked for; None: today in the region's time zone."""
+class HolidayQuery:
+    __slots__ = ("date", "region")
+
+    def __init__(self, region: str, date: date | None) -> None:
+        self.region = region
+        self.date = date
+        """The date asked for; None: today in the region's time zone."""
 
 
-class SettingQuery(NamedTuple):
-    region: str
-    key: str
+class SettingQuery:
+    __slots__ = ("key", "region")
+
+    def __init__(self, region: str, key: str) -> None:
+        self.region = region
+        self.key = key
 
 
-class StatusQuery(NamedTuple):
-    region: str
-    at: datetime | None
-    """The region-local moment asked for (naive); None: now."""
+class StatusQuery:
+    __slots__ = ("at", "region")
+
+    def __init__(self, region: str, at: datetime | None) -> None:
+        self.region = region
+        self.at = at
+        """The region-local moment asked for (naive); None: now."""
 
 
 Query = HolidayQuery | SettingQuery | StatusQuery
@@ -170,12 +181,14 @@ def _shown(value: str) -> str:
 # --- time and the cache -----------------------------------------------------------------------------------
 
 
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, time-zone aware."""
+if TYPE_CHECKING:  # a Protocol class costs a cold start to define, and only the type checker reads it
 
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes back (deadlines and the cache's time to live)."""
+    class Clock(Protocol):
+        def now(self) -> datetime:
+            """The current time, time-zone aware."""
+
+        def monotonic(self) -> float:
+            """Seconds on a clock that never goes back (deadlines and the cache's time to live)."""
 
 
 class SystemClock:
