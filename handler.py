@@ -4,10 +4,10 @@ import os
 from typing import Any
 
 from router import ROUTES, resolve
-from services.observability import logger, metrics
+from services.platform.observability import logger, metrics
 
 if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":  # SnapStart's init (docs/benchmarks.md)
-    from services import after_restore  # registers what a restored copy renews
+    from services.platform import after_restore  # registers what a restored copy renews
 
     ROUTES.load()  # the snapshot holds what every first event would load
     after_restore.prepare_snapshot()

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from router.errors import UnroutableEventError
 from router.registry import Contract, Registry, Route
 from router.routes import ROUTES
-from services.observability import logger, metrics, route_segment
+from services.platform.observability import logger, metrics, route_segment
 
 UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 
@@ -58,7 +58,8 @@ def _call(entry: Any, route: Route, event: Any, context: Any, registry: Registry
 
 
 class RouterDispatcher:
-    """The router as the services that dispatch events themselves see it (:class:`services.dispatcher.Dispatcher`)."""
+    """The router as the services that dispatch events themselves see it
+    (:class:`services.platform.dispatcher.Dispatcher`)."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry

@@ -45,10 +45,10 @@ class Route:
     contract: Contract
     correlation_id: Callable[[Any], str | None]
     dispatches: bool
-    """The service is also given the router (a :class:`services.dispatcher.Dispatcher`), as a third argument."""
+    """The service is also given the router (:class:`services.platform.dispatcher.Dispatcher`), a third argument."""
     traced: bool
     """With tracing on, the route's work is an X-Ray subsegment and each of its AWS calls one inside it: the X-Ray
-    SDK is imported when such a route is first taken (``services.observability.route_segment``)."""
+    SDK is imported when such a route is first taken (``services.platform.observability.route_segment``)."""
     _loaded: dict[str, ServiceEntry]
 
     def __init__(
@@ -88,7 +88,7 @@ class Route:
 
     def entry(self) -> ServiceEntry:
         if "entry" not in self._loaded:
-            from services.loader import load  # here, so that importing the router loads no services module
+            from services.platform.loader import load  # here, so that importing the router loads no services module
 
             self._loaded["entry"] = load(self.target)
         return self._loaded["entry"]

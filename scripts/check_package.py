@@ -39,7 +39,7 @@ bundle): not the function's import."""
 IMPORTS_PROBE = """
 import json, sys, sysconfig
 import handler  # as SnapStart's init: every route's modules, boto3's models, the X-Ray SDK (tracing on)
-from services.timezones import zone
+from services.platform.timezones import zone
 zone("Australia/Sydney")  # zoneinfo reads the bundled tzdata (PYTHONTZPATH empty, as serverless.yml sets it)
 site = sysconfig.get_paths()["purelib"]
 names = {name.partition(".")[0] for name, module in list(sys.modules.items())
@@ -50,7 +50,7 @@ PYTHON = (3, 12)
 
 
 def bytecode_name(source_name: str) -> str:
-    """``services/lookup.py`` -> ``services/__pycache__/lookup.cpython-312.pyc``."""
+    """``services/lookups/route.py`` -> ``services/lookups/__pycache__/lookup.cpython-312.pyc``."""
     folder, _, file = source_name.rpartition("/")
     cached = f"__pycache__/{file[:-3]}.cpython-{PYTHON[0]}{PYTHON[1]}.pyc"
     return f"{folder}/{cached}" if folder else cached

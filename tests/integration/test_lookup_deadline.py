@@ -19,10 +19,11 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 
 import handler
 from services import aws as aws_clients
-from services import kinds, timezones
+from services import kinds
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
-from services.settings import get_settings
-from services.timezones import UnknownZoneError, zone
+from services.platform import timezones
+from services.platform.settings import get_settings
+from services.platform.timezones import UnknownZoneError, zone
 from tests.support.lookup_support import ConfigTable, contact_flow_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -381,26 +382,11 @@ modules = sorted(m for m in sys.modules if m.startswith(("services", "pydantic",
 print(json.dumps({"answer": answer, "modules": modules, "new": sorted(set(sys.modules) - imported)}))
 """
 
-CONNECT_PATH_SERVICES = [
-    "services",
-    "services.aws",
-    "services.aws.table",
-    "services.aws.table.reader",
-    "services.kinds",
-    "services.kinds.base",
-    "services.kinds.holiday",
-    "services.kinds.hours",
-    "services.kinds.setting",
-    "services.loader",
-    "services.lookup",
-    "services.models",
-    "services.models.salesforce_fields",
-    "services.models.utc",
-    "services.observability",
-    "services.opening",
-    "services.settings",
-    "services.timezones",
-]
+# What a Connect lookup may load of the package: its own capability and the layers below it, and of the AWS adapters
+# only the table's read-only reader (services/aws/table/reader.py). No other capability (inbound, fan-out, Connect
+# sync, flows, operator) and no other adapter.
+CONNECT_PATH_LAYERS = ("services.lookups", "services.kinds", "services.models", "services.platform")
+CONNECT_PATH_ADAPTERS = {"services.aws", "services.aws.table", "services.aws.table.reader"}
 
 
 def cold_start(event: dict[str, Any]) -> dict[str, Any]:
@@ -424,7 +410,9 @@ def test_a_cold_lookup_imports_its_own_modules_and_boto3_but_no_pydantic_and_no_
     assert outcome["answer"]["status"] == "ok"
     assert (outcome["answer"]["isHoliday"], outcome["answer"]["holidayName"]) == ("true", "Stub Day")
     services = [m for m in outcome["modules"] if m.startswith("services")]
-    assert services == CONNECT_PATH_SERVICES
+    assert "services.lookups.route" in services
+    elsewhere = [m for m in services if m != "services" and not m.startswith(CONNECT_PATH_LAYERS)]
+    assert set(elsewhere) == CONNECT_PATH_ADAPTERS
     assert not [m for m in outcome["modules"] if m.startswith("pydantic")]
     assert "boto3" in outcome["modules"]
 
@@ -432,5 +420,5 @@ def test_a_cold_lookup_imports_its_own_modules_and_boto3_but_no_pydantic_and_no_
 def test_a_bad_request_loads_nothing_of_the_aws_sdk_beyond_what_the_handler_has() -> None:
     outcome = cold_start(contact_flow_event(lookup="weather", region="Sydney"))
     assert outcome["answer"]["errorCode"] == "BadRequest"
-    assert "services.lookup" in outcome["new"]
+    assert "services.lookups.route" in outcome["new"]
     assert not [m for m in outcome["new"] if m.startswith(("boto3", "botocore", "pydantic"))]

@@ -32,7 +32,8 @@ import sys
 
 from snapshot_restore_py import register_after_restore
 
-from services import aws, observability
+from services import aws
+from services.platform import observability
 
 
 def prepare_snapshot() -> None:
@@ -44,7 +45,7 @@ def prepare_snapshot() -> None:
 
 def renew_after_restore() -> None:
     random.seed()
-    lookup = sys.modules.get("services.lookup")  # not imported just to be emptied
+    lookup = sys.modules.get("services.lookups.route")  # not imported just to be emptied
     if lookup is not None:
         lookup.use_lookups(None)
     aws.reset_clients()
