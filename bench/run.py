@@ -45,7 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import instructions
+from bench import docs_tables, instructions
 from bench.environment import (
     FUNCTION_ENVIRONMENT,
     FUNCTION_ONLY,
@@ -890,6 +890,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.record:
         args.record.write_text(_recorded(report, about, raw), encoding="utf-8")
         progress(f"written to {args.record}")
+        if args.record.resolve() == docs_tables.RESULTS and not args.only and not args.routes and not args.quick:
+            try:
+                docs_tables.DOCS.write_text(
+                    docs_tables.written(docs_tables.DOCS.read_text(encoding="utf-8"), args.record.read_text("utf-8")),
+                    encoding="utf-8",
+                )
+                progress(f"docs/benchmarks.md's tables written from {args.record}")
+            except (ValueError, KeyError) as error:
+                progress(f"docs/benchmarks.md's tables NOT written ({error}): python -m bench.docs_tables")
     return 0
 
 
