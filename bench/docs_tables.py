@@ -74,8 +74,14 @@ def cold_starts(results: str) -> str:
 
 
 def bulk_import(results: str) -> str:
-    """bench/concurrency.py's model on the recorded run's timings."""
-    return concurrency.report(concurrency.timings_of(raw_figures(results)))
+    """bench/concurrency.py's model on the recorded run's timings; a run that measured no times says so."""
+    raw = raw_figures(results)
+    if "warm" not in raw or "cold" not in raw:
+        return (
+            "The recorded run measured no wall-clock times (`--only instructions`): the model's table needs a run with "
+            "the warm and cold sections (`make bench`), then `.venv/bin/python -m bench.concurrency`."
+        )
+    return concurrency.report(concurrency.timings_of(raw))
 
 
 TABLES: dict[str, Callable[[str], str]] = {"targets": targets, "cold-starts": cold_starts, "bulk-import": bulk_import}
