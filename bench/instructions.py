@@ -41,6 +41,8 @@ STEADY_ENVIRONMENT = {"PYTHONHASHSEED": "0"}
 """String hashes fixed, so that sets and dict probes take the same steps in every run."""
 _running: set[subprocess.Popen[bytes]] = set()
 """The processes under callgrind now (:func:`stop_all`)."""
+_stopping = False
+"""Set by :func:`stop_all`: a job that starts afterwards (one that waited for the flows) is killed at once."""
 _lock = threading.Lock()
 _TOTALS = re.compile(r"^totals:\s+(\d+)", re.MULTILINE)
 _DUMP = re.compile(r"\.(\d+)$")
@@ -77,6 +79,8 @@ def count(command: Command, marks: int = 2) -> list[int]:
         )
         with _lock:
             _running.add(process)
+            if _stopping:  # stopped while this job waited for its turn: it must not run
+                process.kill()
         try:
             _, errors = process.communicate()
         finally:
@@ -180,8 +184,10 @@ def run_in_parallel[Result](jobs: Sequence[Job[Result]], workers: int) -> list[R
 
 
 def stop_all() -> None:
-    """Kills every process under callgrind now (the benchmark is stopping)."""
+    """Kills every process under callgrind now, and any started afterwards (the benchmark is stopping)."""
+    global _stopping
     with _lock:
+        _stopping = True
         for process in _running:
             process.kill()
 
