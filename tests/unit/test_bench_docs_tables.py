@@ -19,7 +19,7 @@ def test_a_table_edited_by_hand_is_written_over() -> None:
     docs = docs_tables.DOCS.read_text(encoding="utf-8")
     results = docs_tables.RESULTS.read_text(encoding="utf-8")
     first_row = docs_tables.targets(results).splitlines()[2]
-    edited = docs.replace(first_row, first_row.replace("PASS", "MISS").replace("| MISS |", "| PASS |"), 1)
+    edited = docs.replace(first_row, first_row.replace("| PASS |", "| MISS |"), 1)
     assert edited != docs
 
     assert docs_tables.written(edited, results) == docs
