@@ -28,8 +28,11 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+import threading
+
 import botocore.session
 from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
 
 from services import aws as aws_clients
 from services.settings import get_settings
@@ -40,6 +43,26 @@ from tests.support.aws_stack import Stack, create_stack
 # keeps its parsed models; nothing else is shared between tests.
 _shared_loader = botocore.session.create_loader()
 botocore.session.create_loader = lambda *args, **kwargs: _shared_loader  # type: ignore[assignment]
+
+# moto's in-process backends are not thread-safe: a cancelled TransactWriteItems puts back the whole table as it was
+# when it began (another thread's committed write vanishes), and two writes at once can both pass one condition or
+# break a dict being iterated. The real services apply each request atomically (DynamoDB's transactions are
+# serializable, S3's conditional put is atomic), and the fan-out's pool and the tests' threads send requests at once.
+# So every request moto answers in-process goes through this one lock: moto acts on one request at a time, in the
+# order the requests reach it, and nothing more is serialised (hooks, back-offs and the function's own work still run
+# at once). What a test proves of concurrency it proves with interleavings it orders itself (events, barriers), never
+# with moto's races. The reliability harness calls moto through the same method, so through the lock too.
+MOTO_LOCK = threading.RLock()
+"""Held while moto answers a request; re-entrant, for a backend that answers through another."""
+_moto_process_request = BotocoreStubber.process_request
+
+
+def _one_request_at_a_time(self: BotocoreStubber, request: Any) -> Any:
+    with MOTO_LOCK:
+        return _moto_process_request(self, request)
+
+
+BotocoreStubber.process_request = _one_request_at_a_time  # type: ignore[method-assign]
 
 
 @dataclass

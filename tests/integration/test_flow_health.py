@@ -311,19 +311,8 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
 
     monkeypatch.setattr(flow_health, "read_flow_health", read_then_wait_for_the_other)
     monkeypatch.setattr(Flows, "start_flow", start_once_the_other_is_done)
-    # DynamoDB applies a conditional write atomically; moto's in-process backend does not lock, so two threads
-    # can both pass one condition. Give moto the atomicity of the real service (and nothing more).
-    from moto.dynamodb.models import DynamoDBBackend
-
-    atomic = threading.Lock()
-    for name in ("put_item", "update_item"):
-        real = getattr(DynamoDBBackend, name)
-
-        def one_at_a_time(self: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
-            with atomic:
-                return _real(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, one_at_a_time)
+    # DynamoDB applies a conditional write atomically; moto's in-process backend does not lock, so two threads could
+    # both pass one condition. tests/conftest.py gives moto the atomicity of the real service: one request at a time.
     for _ in range(2):
         expect_describe(appflow, IN_FLOW, "Suspended")
     expect_start(appflow, IN_FLOW)

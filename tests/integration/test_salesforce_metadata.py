@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from services.kinds import KINDS
+
 ROOT = Path(__file__).resolve().parents[2]
 SALESFORCE = ROOT / "salesforce"
 SOURCE_CHECK = ROOT / "scripts" / "check_salesforce_source.js"
@@ -68,12 +70,14 @@ REQUEST_FIELDS: dict[str, tuple[str, int | None]] = {
 }
 PICKLISTS = {
     "Action__c": ["Add", "Delete"],
-    "Config_Type__c": ["Holiday", "Hours", "Setting"],
+    "Config_Type__c": list(KINDS),  # the registry's kinds (services.kinds), in its order
     "Recurrence__c": ["None", "Yearly"],
     "Weekday__c": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "Status__c": ["Pending", "Success", "Fail"],
 }
 OUTCOME_FIELDS = {"Status__c", "Status_Message__c", "Processed_At__c"}
+KIND_FIELDS_BY_TYPE = {name: {spec.name for spec in kind.fields} for name, kind in KINDS.items()}
+"""Each kind's request fields, as the registry declares them (services.kinds)."""
 
 
 def parse(path: Path) -> ET.Element:
@@ -246,12 +250,9 @@ def test_every_request_field_has_help_text_and_a_description(name: str) -> None:
 
 def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_for_the_user() -> None:
     help_texts = {name: text(field, "inlineHelpText") or "" for name, field in fields_of(REQUEST).items()}
-    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"):
-        assert help_texts[name].startswith("Holiday only"), name
-    for name in ("Weekday__c", "Open_Hours__c"):
-        assert help_texts[name].startswith("Hours only"), name
-    for name in ("Setting_Key__c", "Setting_Value__c"):
-        assert help_texts[name].startswith("Setting only"), name
+    for kind, fields in KIND_FIELDS_BY_TYPE.items():
+        for name in fields:
+            assert help_texts[name].startswith(f"{kind} only"), name
     for name in OUTCOME_FIELDS:
         assert help_texts[name].startswith("Filled in for you"), name
 
@@ -263,9 +264,6 @@ def test_every_event_field_has_a_description() -> None:
 # What a requester fills in; Action__c, Config_Type__c and Region__c are required fields, which every user who can
 # create a request can edit and which a permission set therefore cannot list (a deploy refuses it).
 REQUIRED_FIELDS = {"Action__c", "Config_Type__c", "Region__c"}
-HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"}
-HOURS_FIELDS = {"Weekday__c", "Open_Hours__c"}
-SETTING_FIELDS = {"Setting_Key__c", "Setting_Value__c"}
 REQUESTER = SOURCE / "permissionsets" / "Config_Bridge_Requester.permissionset-meta.xml"
 
 
@@ -374,7 +372,7 @@ def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
 def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
     sections = page_sections()
     by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
-    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Hours": HOURS_FIELDS, "Setting": SETTING_FIELDS}
+    assert by_type == KIND_FIELDS_BY_TYPE
     placed = [name for _, fields in sections.values() for name in fields]
     assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
     behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}

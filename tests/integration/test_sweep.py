@@ -10,16 +10,20 @@ import copy
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
 
 import handler
 from local_aws.builders import holiday
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
 from local_aws.sweep_flow import SweepFlow
+from services import aws as aws_clients
 from services import sweep as sweep_service
 from services.aws.table import request_key
 from services.aws.table.outcomes import outcome_from_image
@@ -28,8 +32,9 @@ from services.models.utc import utc_iso, utc_now
 from services.settings import get_settings
 from services.sweep import SweepReadError
 from tests.conftest import AwsCalls
-from tests.support.aws_stack import Stack
+from tests.support.aws_stack import Stack, drain
 from tests.support.sample_events import load_event
+from tests.support.stream_batches import batch, stream_records
 
 CHRISTMAS = holiday("Add", "US-East", "2026-12-25", "Christmas Day")
 SWEEP_EVENT = load_event("pending-sweep--scheduled")
@@ -244,26 +249,160 @@ def test_a_sweep_of_an_older_state_never_undoes_a_newer_change(
     assert stored is not None and stored["name"] == {"S": "Christmas (moved)"}
 
 
+class Interleaved:
+    """Two answers to one record at the same moment, in an order this test sets (never moto's threads).
+
+    ``first`` runs on a thread of its own up to the moment its TransactWriteItems is about to be sent (it has read and
+    planned) and is held there while ``second`` runs whole on this thread; then ``first``'s write is sent and it ends.
+    So both planned from the same state of the table, and their writes reach DynamoDB one after the other, the second
+    against the first's committed state: what DynamoDB's serializable transactions make of two at once when they do
+    not overlap in flight (``conflict`` is the case where they do). Only one of the two runs at any moment.
+
+    ``conflict``: ``first``'s write is not sent but answered as DynamoDB answers a transaction that meets another one
+    still in flight on its items: ``TransactionCanceledException`` with ``TransactionConflict`` (botocore's model of
+    DynamoDB, ``TransactionCanceledException``: "Transaction Conflict: Code: TransactionConflict, Message:
+    Transaction is ongoing for the item"), nothing written.
+    """
+
+    def __init__(self, conflict: bool = False) -> None:
+        self.conflict = conflict
+        self.first_write: dict[str, Any] = {}
+        """``first``'s write as DynamoDB answered it (botocore's parsed answer)."""
+        self._thread: threading.Thread | None = None
+        self._held, self._released = threading.Event(), threading.Event()
+        events = aws_clients.session().events
+        events.register("before-call.dynamodb.TransactWriteItems", self._before_write)
+        events.register("after-call.dynamodb.TransactWriteItems", self._after_write)
+
+    def run(self, first: Callable[[], Any], second: Callable[[], Any]) -> tuple[Any, Any]:
+        """Both results (an exception ``first`` raised is its result)."""
+        results: list[Any] = []
+
+        def run_first() -> None:
+            try:
+                results.append(first())
+            except Exception as error:
+                results.append(error)
+            finally:
+                self._held.set()  # also when it ended without a write: the assertion below names it
+
+        self._thread = threading.Thread(target=run_first, name="first")
+        self._thread.start()
+        assert self._held.wait(60), "the first never reached its write"
+        assert self._thread.is_alive(), f"the first ended without a TransactWriteItems: {results}"
+        try:
+            second_result = second()
+        finally:
+            self._released.set()
+            self._thread.join(60)
+        assert not self._thread.is_alive() and self.first_write, "the first's write was never answered"
+        return results[0], second_result
+
+    def _before_write(self, **_: Any) -> Any:
+        if threading.current_thread() is not self._thread or self._held.is_set():
+            return None
+        self._held.set()
+        assert self._released.wait(60), "the second never ended"
+        if not self.conflict:
+            return None
+        reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item."}] * 3
+        error = {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled [TransactionConflict]"},
+            "CancellationReasons": reasons,
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+        return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", 400, {}, None), error
+
+    def _after_write(self, parsed: dict[str, Any], **_: Any) -> None:
+        if threading.current_thread() is self._thread and not self.first_write:
+            self.first_write.update(parsed)
+
+
+def cancellation_codes(answer: dict[str, Any]) -> set[str]:
+    assert answer["Error"]["Code"] == "TransactionCanceledException", answer
+    return {reason["Code"] for reason in answer["CancellationReasons"]}
+
+
+def sent_for(stack: Stack, context: Any) -> tuple[list[str], list[str]]:
+    """The status files and e-mails the table's stream gives (the fan-out handed every record so far)."""
+    assert handler.handler(batch(stream_records(stack.stream_arn)), context) == {"batchItemFailures": []}
+    listed = boto3.client("s3").list_objects_v2(Bucket=stack.status_bucket, Prefix=get_settings().status_prefix)
+    files = [item["Key"] for item in listed.get("Contents", [])]
+    subjects = [json.loads(message["Body"])["Subject"] for message in drain(stack.notification_queue_url)]
+    return files, subjects
+
+
 def test_a_record_picked_up_by_two_sweeps_at_once_is_answered_once(
     aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
 ) -> None:
+    """Both sweeps read the run and the marks before either writes; the first's write meets the second's committed
+    outcome and mark and is cancelled by their conditions: one outcome, one status file, one e-mail."""
     record, _ = org.save_request(CHRISTMAS)
     flow.run(org)
-    start = threading.Barrier(2)
-    answers: list[dict[str, Any]] = []
+    at_once = Interleaved()
 
-    def one_sweep() -> None:
-        start.wait()
-        answers.append(sweep_service.sweep(get_settings(), utc_now()).to_dict())
+    held, whole = at_once.run(lambda: sweep_now(lambda_context), lambda: sweep_now(lambda_context))
 
-    sweeps = [threading.Thread(target=one_sweep) for _ in range(2)]
-    for thread in sweeps:
-        thread.start()
-    for thread in sweeps:
-        thread.join()
-
-    assert sorted(len(answer["answered"]) for answer in answers) == [0, 1]
+    assert whole["answered"] == [record.id]
+    assert (held["answered"], held["alreadyAnswered"]) == ([], 1), "it planned to answer: its write decided"
+    assert cancellation_codes(at_once.first_write) <= {"ConditionalCheckFailed", "None"}
     assert len(outcomes_of(aws, record)) == 1
+    files, subjects = sent_for(aws, lambda_context)
+    assert len(files) == 1 and record.id in files[0]
+    assert subjects == ["[Success] Holiday Add US-East 2026-12-25"]
+
+
+@pytest.mark.parametrize("held", ["event", "sweep"])
+def test_an_event_and_a_sweep_that_answer_one_save_at_once_give_one_outcome(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any, held: str
+) -> None:
+    """The event arrives while the sweep that found its save late is under way (either one writes first): the write
+    that comes second meets the answered mark of the first and changes nothing."""
+    record, event = org.save_request(CHRISTMAS)
+    flow.run(org)
+    by_event, by_sweep = (lambda: deliver(event, lambda_context)), (lambda: sweep_now(lambda_context))
+    at_once = Interleaved()
+
+    if held == "event":
+        event_answer, sweep_answer = at_once.run(by_event, by_sweep)
+        assert sweep_answer["answered"] == [record.id]
+        assert (event_answer["result"], event_answer["status"]) == ("already-answered", "")
+    else:
+        sweep_answer, event_answer = at_once.run(by_sweep, by_event)
+        assert event_answer["status"] == "Success"
+        assert (sweep_answer["answered"], sweep_answer["alreadyAnswered"]) == ([], 1)
+    assert cancellation_codes(at_once.first_write) <= {"ConditionalCheckFailed", "None"}
+    assert len(outcomes_of(aws, record)) == 1
+    files, subjects = sent_for(aws, lambda_context)
+    assert len(files) == 1 and subjects == ["[Success] Holiday Add US-East 2026-12-25"]
+
+
+@pytest.mark.parametrize("held", ["event", "sweep"])
+def test_an_answer_cancelled_by_a_transaction_conflict_is_retried_and_its_retry_changes_nothing(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any, held: str
+) -> None:
+    """The two writes overlap in flight: DynamoDB cancels one with TransactionConflict (the other commits). The
+    cancelled one raises, so its source retries it (EventBridge for the event, Lambda's asynchronous retries for the
+    sweep's schedule); the retry meets the committed answer: one outcome, one status file, one e-mail."""
+    record, event = org.save_request(CHRISTMAS)
+    flow.run(org)
+    by_event, by_sweep = (lambda: deliver(event, lambda_context)), (lambda: sweep_now(lambda_context))
+    at_once = Interleaved(conflict=True)
+
+    cancelled, committed = at_once.run(*((by_event, by_sweep) if held == "event" else (by_sweep, by_event)))
+
+    assert isinstance(cancelled, ClientError) and cancellation_codes(cancelled.response) == {"TransactionConflict"}
+    assert len(outcomes_of(aws, record)) == 1
+    if held == "event":
+        assert committed["answered"] == [record.id]
+        assert deliver(event, lambda_context)["result"] == "already-answered"
+    else:
+        assert committed["status"] == "Success"
+        retried = sweep_now(lambda_context)
+        assert (retried["answered"], retried["alreadyAnswered"]) == ([], 1)
+    assert len(outcomes_of(aws, record)) == 1
+    files, subjects = sent_for(aws, lambda_context)
+    assert len(files) == 1 and subjects == ["[Success] Holiday Add US-East 2026-12-25"]
 
 
 def test_a_request_that_breaks_the_contract_gets_one_fail_from_the_sweep(
