@@ -31,6 +31,7 @@ os.environ.pop("AWS_PROFILE", None)
 import threading
 
 import botocore.session
+from hypothesis import HealthCheck, settings
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
@@ -63,6 +64,18 @@ def _one_request_at_a_time(self: BotocoreStubber, request: Any) -> Any:
 
 
 BotocoreStubber.process_request = _one_request_at_a_time  # type: ignore[method-assign]
+
+# hypothesis judges examples by wall time too (a deadline per example, a health check on slow data generation): on a
+# loaded machine a correct test would fail. Neither is what any test here proves, so both are off, on top of the
+# profile hypothesis chose (its "ci" one where CI is set: derandomized, no example database). A test's own
+# ``@settings(suppress_health_check=...)`` replaces this list: it names ``HealthCheck.too_slow`` again.
+settings.register_profile(
+    "load-tolerant",
+    parent=settings.default,
+    deadline=None,
+    suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
+)
+settings.load_profile("load-tolerant")
 
 
 @dataclass
