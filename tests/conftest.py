@@ -191,3 +191,49 @@ def appflow(aws: Stack) -> Iterator[Any]:
     with Stubber(appflow_client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+# --- the reliability suites' counts (tests/reliability/ledger.py), printed once at the end of the run ---------------
+# Under pytest-xdist (`make unit` runs the tests in several worker processes) each worker counts what it ran; it hands
+# its counts over when it ends, and the controller, which prints the summary, adds them up.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from dataclasses import asdict
+
+    from tests.reliability.ledger import LEDGER, SEEDS
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker
+        workeroutput["reliability"] = {
+            "ledger": {suite: asdict(counted) for suite, counted in LEDGER.items()},
+            "seeds": dict(SEEDS),
+        }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: a worker ended; its counts join the ledger."""
+    from tests.reliability.ledger import LEDGER, SEEDS, Tally
+
+    handed = getattr(node, "workeroutput", {}).get("reliability")
+    if not handed:
+        return
+    for suite, counted in handed["ledger"].items():
+        LEDGER.setdefault(suite, Tally()).add(Tally(**counted))
+    SEEDS.update(handed["seeds"])
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.reliability.ledger import LEDGER, SEEDS, Tally
+
+    if not LEDGER:
+        return
+    terminalreporter.section("reliability counts")
+    total = Tally()
+    for suite, counted in sorted(LEDGER.items()):
+        terminalreporter.write_line(f"{suite}: {counted.line()}")
+        total.add(counted)
+    terminalreporter.write_line(f"ALL: {total.line()}")
+    for suite, seed in sorted(SEEDS.items()):
+        terminalreporter.write_line(f"seed {suite}: {seed}")

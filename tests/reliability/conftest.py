@@ -1,15 +1,14 @@
-"""The reliability suites: one moto stack per module (reset between cases), and the printed counts."""
+"""The reliability suites: one moto stack per module (reset between cases). Their counts are printed at the end of the
+run by tests/conftest.py (which also gathers them from pytest-xdist's workers)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from moto import mock_aws
 
 from tests.reliability.harness import World, patch_transport
-from tests.reliability.ledger import LEDGER, SEEDS, Tally
 from tests.support.aws_stack import create_stack
 
 
@@ -24,16 +23,3 @@ def world() -> Iterator[World]:
         built = World(stack)
         built.backoff = backoff
         yield built
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if not LEDGER:
-        return
-    terminalreporter.section("reliability counts")
-    total = Tally()
-    for suite, counted in sorted(LEDGER.items()):
-        terminalreporter.write_line(f"{suite}: {counted.line()}")
-        total.add(counted)
-    terminalreporter.write_line(f"ALL: {total.line()}")
-    for suite, seed in sorted(SEEDS.items()):
-        terminalreporter.write_line(f"seed {suite}: {seed}")
