@@ -4,10 +4,10 @@ from importlib.util import find_spec
 from typing import Any
 
 from router import resolve
-from services.observability import logger, metrics, traced
+from services.platform.observability import logger, metrics, traced
 
 if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (docs/benchmarks.md)
-    import services.after_restore  # noqa: F401 - registers what a restored copy renews
+    import services.platform.after_restore  # noqa: F401 - registers what a restored copy renews
 
 
 @metrics.log_metrics

@@ -22,7 +22,7 @@ from bench.cold import Context
 from bench.network import Network
 from bench.scenarios import stream_batch
 from services import aws
-from services.settings import get_settings
+from services.platform.settings import get_settings
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.scenarios import prepare
 from bench.warm import CACHE_HIT, Bench
-from services.observability import metrics
+from services.platform.observability import metrics
 
 CACHED = {CACHE_HIT: "connect-lookup"}
 """A route answered from the cache, and the scenario its events come from."""

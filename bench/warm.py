@@ -30,9 +30,10 @@ from bench.network import Network
 from bench.scenarios import ROUTES, prepare
 from router import ROUTES as REGISTRY
 from router import RouterDispatcher
-from services import aws, lookup
-from services.observability import metrics
-from services.settings import get_settings
+from services import aws
+from services.lookups import route as lookup
+from services.platform.observability import metrics
+from services.platform.settings import get_settings
 
 WARM_UP_ROUNDS = 3
 CACHE_HIT = "connect-lookup (cache hit)"

@@ -415,7 +415,8 @@ class WeekReport:
 def run_week(clients: Clients, deployment: Deployment, handler: Handler, context: Any) -> WeekReport:
     """Oslo's week through the whole loop (Salesforce -> router -> table -> status back), then Connect's answers;
     then ``Closed`` set to ``true`` and back to ``false``, each a request of its own, and the same moment asked."""
-    from services import lookup  # the stand-in for "the lookups' cache has expired" between the switches
+    # the stand-in for "the lookups' cache has expired" between the switches
+    from services.lookups import route as lookup
 
     report = WeekReport()
     org = SalesforceOrg()

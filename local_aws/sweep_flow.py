@@ -3,8 +3,8 @@
 As deployed (infra/salesforce.yml, ``SweepFlow``): a complete pull (``DataPullMode: Complete``) of the records whose
 ``Status__c`` is Pending, their request fields, ``Id``, ``LastModifiedDate`` and ``Status__c``, to an S3
 destination with ``FileType: JSON`` and ``AggregationType: SingleFile``. AWS does not document the layout of what
-AppFlow writes; this stand-in writes what the router assumes and reads tolerantly (services/sweep.py): one object
-per run at ``<prefix><flow name>/<execution id>/<part>``, one JSON object per line, an empty field left out,
+AppFlow writes; this stand-in writes what the router assumes and reads tolerantly (services/inbound/sweep.py): one
+object per run at ``<prefix><flow name>/<execution id>/<part>``, one JSON object per line, an empty field left out,
 ``LastModifiedDate`` as Salesforce's REST API gives it (``2026-11-27T10:00:00.000+0000``). A run with no Pending
 record writes nothing.
 """

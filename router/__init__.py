@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from router.errors import UnroutableEventError
 from router.registry import Contract, Registry, Route
 from router.routes import ROUTES
-from services.observability import logger, metrics
+from services.platform.observability import logger, metrics
 
 UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 
@@ -50,7 +50,8 @@ def resolve(event: Any, context: Any, registry: Registry = ROUTES) -> Any:
 
 
 class RouterDispatcher:
-    """The router as the services that dispatch events themselves see it (:class:`services.dispatcher.Dispatcher`)."""
+    """The router as the services that dispatch events themselves see it
+    (:class:`services.platform.dispatcher.Dispatcher`)."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry

@@ -45,7 +45,7 @@ class Route:
     contract: Contract
     correlation_id: Callable[[Any], str | None]
     dispatches: bool
-    """The service is also given the router (a :class:`services.dispatcher.Dispatcher`), as a third argument."""
+    """The service is also given the router (:class:`services.platform.dispatcher.Dispatcher`), a third argument."""
     _loaded: dict[str, ServiceEntry]
 
     def __init__(
@@ -80,7 +80,7 @@ class Route:
 
     def entry(self) -> ServiceEntry:
         if "entry" not in self._loaded:
-            from services.loader import load  # here, so that importing the router loads no services module
+            from services.platform.loader import load  # here, so that importing the router loads no services module
 
             self._loaded["entry"] = load(self.target)
         return self._loaded["entry"]

@@ -61,21 +61,21 @@ _RAISE, _BATCH, _MAP, _RESPOND = Contract.RAISE, Contract.PARTIAL_BATCH, Contrac
 # fmt: off
 _TABLE = (
     # name              shape test                            service entry point (services.)           contract  correlation id
-    ("config-change",   shapes.is_salesforce_partner_event,   "inbound:on_config_change",               _RAISE,   _salesforce_record_id),
-    ("config-change-batch", shapes.is_config_change_queue_batch, "inbound_queue:on_queue_batch",  _BATCH,   _message_range),
-    ("status-fanout",   shapes.is_dynamodb_stream_batch,      "status_fanout:on_stream_batch",          _BATCH,   _stream_sequence_range),
-    ("flow-health",     shapes.is_appflow_status_event,       "flow_health:on_appflow_event",           _RAISE,   _eventbridge_id),
-    ("connect-lookup",  shapes.is_contact_flow_event,         "lookup:on_contact_flow_event",           _MAP,     _contact_id),
-    ("pending-sweep",   shapes.is_sweep_schedule,             "sweep:on_schedule",                      _RAISE,   _eventbridge_id),
-    ("health-check",    shapes.is_scheduled_event,            "flow_health:on_schedule",                _RAISE,   _eventbridge_id),
-    ("custom-resource", shapes.is_custom_resource_request,    "custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id),
-    ("operator",        shapes.is_operator_request,           "operator:on_operator_request",           _RAISE,   _operation),
+    ("config-change",   shapes.is_salesforce_partner_event,   "inbound.request:on_config_change",       _RAISE,   _salesforce_record_id),
+    ("config-change-batch", shapes.is_config_change_queue_batch, "inbound.queue:on_queue_batch",  _BATCH,   _message_range),
+    ("status-fanout",   shapes.is_dynamodb_stream_batch,      "fanout.status_fanout:on_stream_batch",   _BATCH,   _stream_sequence_range),
+    ("flow-health",     shapes.is_appflow_status_event,       "flows.health:on_appflow_event",          _RAISE,   _eventbridge_id),
+    ("connect-lookup",  shapes.is_contact_flow_event,         "lookups.route:on_contact_flow_event",    _MAP,     _contact_id),
+    ("pending-sweep",   shapes.is_sweep_schedule,             "inbound.sweep:on_schedule",              _RAISE,   _eventbridge_id),
+    ("health-check",    shapes.is_scheduled_event,            "flows.health:on_schedule",               _RAISE,   _eventbridge_id),
+    ("custom-resource", shapes.is_custom_resource_request,    "operator.custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id),
+    ("operator",        shapes.is_operator_request,           "operator.operations:on_operator_request", _RAISE,   _operation),
 )
 # fmt: on
 
 ROUTES = Registry(
     routes=tuple(
-        # The operator is handed the router (services.dispatcher): describe and the redrives use it.
+        # The operator is handed the router (services.platform.dispatcher): describe and the redrives use it.
         Route(name, matches, f"services.{target}", contract, correlation_id, dispatches=name == "operator")
         for name, matches, target, contract, correlation_id in _TABLE
     )

@@ -25,7 +25,7 @@ PYTHON = (3, 12)
 
 
 def bytecode_name(source_name: str) -> str:
-    """``services/lookup.py`` -> ``services/__pycache__/lookup.cpython-312.pyc``."""
+    """``services/lookups/route.py`` -> ``services/lookups/__pycache__/lookup.cpython-312.pyc``."""
     folder, _, file = source_name.rpartition("/")
     cached = f"__pycache__/{file[:-3]}.cpython-{PYTHON[0]}{PYTHON[1]}.pyc"
     return f"{folder}/{cached}" if folder else cached

@@ -48,7 +48,7 @@ def require_target_python() -> None:
 
 
 def bytecode_name(source_name: str) -> str:
-    """``services/lookup.py`` -> ``services/__pycache__/lookup.cpython-312.pyc`` (the name the import looks for)."""
+    """``services/lookups/route.py`` -> ``services/lookups/__pycache__/lookup.cpython-312.pyc`` (import's name)."""
     folder, _, file = source_name.rpartition("/")
     cached = f"__pycache__/{file[:-3]}.{sys.implementation.cache_tag}.pyc"
     return f"{folder}/{cached}" if folder else cached

@@ -36,7 +36,7 @@ from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
 
 from services import aws as aws_clients
-from services.settings import get_settings
+from services.platform.settings import get_settings
 from tests.support.aws_stack import Stack, create_stack
 
 # Every test starts a fresh boto3 session (the function's, and the one that builds the moto stack), and each new
@@ -97,8 +97,8 @@ def lambda_context() -> LambdaContext:
 @pytest.fixture(autouse=True)
 def _fresh_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts with no cached settings, clients, lookup cache or unflushed metrics."""
-    from services import lookup
-    from services.observability import metrics
+    from services.lookups import route as lookup
+    from services.platform.observability import metrics
 
     get_settings.cache_clear()
     aws_clients.reset_clients()
@@ -169,7 +169,7 @@ def logs() -> Iterator[Logs]:
     """Captures the Powertools logger's output (its handler keeps the stdout it was created with)."""
     import io
 
-    from services.observability import logger
+    from services.platform.observability import logger
 
     stream = io.StringIO()
     handler = logger.registered_handler

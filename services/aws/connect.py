@@ -12,7 +12,7 @@ Connect has no conditional writes; two syncs of one region may act on one read. 
 already gone counts as done, and a create that meets ``DuplicateResourceException`` (override names are unique within
 an hours of operation: "A resource with the specified name already exists", the API reference of
 CreateHoursOfOperationOverride) is reported as :class:`OverrideConflictError`: the sync reads again and goes on from
-what Connect then holds (``services.connect_sync``). Times cross this module as minutes since midnight; a full
+what Connect then holds (``services.connect.sync``). Times cross this module as minutes since midnight; a full
 day's end (1440) is Connect's ``00:00``.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from services.aws import client, error_code
-from services.connect_hours import DAY_MINUTES, Override, TimeSlice, WeeklyHours
+from services.models.connect_hours import DAY_MINUTES, Override, TimeSlice, WeeklyHours
 
 _PAGE_SIZE = 100
 CONNECT_TIMEOUT_SECONDS: Final = 1.0

@@ -1,4 +1,4 @@
-"""The two dead-letter queues, read by the operator's redrive (``services.redrive``); the only code that reads them.
+"""The two dead-letter queues, read by the operator's redrive (``services.operator.redrive``), the only reader.
 
 - The inbound dead-letter queue holds what the asynchronous sources could not deliver: Lambda's on-failure
   destination record of an invocation that failed three times (the event in ``requestPayload``), or, from an
@@ -17,7 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from services.aws import client
-from services.settings import get_settings
+from services.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -12,7 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any, Final
 
 from services.aws import client
-from services.settings import get_settings
+from services.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

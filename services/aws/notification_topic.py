@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from services import aws
 from services.models.notification import Notification
-from services.settings import get_settings
+from services.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

@@ -34,8 +34,8 @@ from urllib.parse import quote
 
 from services import aws
 from services.models.status_file import StatusFile
-from services.observability import logger
-from services.settings import get_settings
+from services.platform.observability import logger
+from services.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from services.aws import client
 from services.models.sns_subject import sns_subject
-from services.settings import get_settings
+from services.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient

@@ -3,7 +3,7 @@
 ``Open_Hours__c`` holds 1 to 4 slices ``HH:MM-HH:MM``, comma-separated, each start before its end, in increasing
 order and not overlapping (touching is fine: ``08:00-12:00,12:00-17:00``); ``24:00`` is allowed as an end only.
 Hours Add sets the weekday's hours, Hours Delete removes them (closed all that weekday). A region with no Hours item
-at all does not manage its hours: the lookup counts it open around the clock (:mod:`services.opening`).
+at all does not manage its hours: the lookup counts it open around the clock (:mod:`services.lookups.opening`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import re
 from typing import Final, NamedTuple
 
 from services.kinds.base import Attributes, Kind, Values, add_field, matching, naming_field, text_of_at_most
-from services.timezones import UnknownZoneError, zone
+from services.platform.timezones import UnknownZoneError, zone
 
 KEY_FIELD: Final = "Setting_Key__c"
 VALUE_FIELD: Final = "Setting_Value__c"
@@ -28,7 +28,7 @@ class Setting(NamedTuple):  # not a frozen dataclass: cheaper at cold start (rou
 
 
 def is_time_zone(name: str) -> bool:
-    """Whether the lookup can load ``name`` as the region's clock: the same test, :func:`services.timezones.zone`."""
+    """Whether the lookup can load ``name`` as the region's clock (:func:`services.platform.timezones.zone`)."""
     try:
         zone(name)
     except UnknownZoneError:

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from services import aws, lookup
+from services import aws
+from services.lookups import route as lookup
 
 ROOT = Path(__file__).resolve().parents[2]
 STAND_IN = """after_restore_hooks = []
@@ -33,21 +34,21 @@ def register_after_restore(func, *args, **kwargs):
 
 @pytest.fixture
 def after_restore(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, list[Callable[[], None]]]]:
-    """Given the runtime's ``snapshot_restore_py`` (a stand-in), ``services.after_restore`` imported afresh."""
+    """Given the runtime's ``snapshot_restore_py`` (a stand-in), ``services.platform.after_restore`` imported afresh."""
     runtime = ModuleType("snapshot_restore_py")
     exec(STAND_IN, runtime.__dict__)
     monkeypatch.setitem(sys.modules, "snapshot_restore_py", runtime)
-    monkeypatch.delitem(sys.modules, "services.after_restore", raising=False)
-    module = importlib.import_module("services.after_restore")
+    monkeypatch.delitem(sys.modules, "services.platform.after_restore", raising=False)
+    module = importlib.import_module("services.platform.after_restore")
     yield module, runtime.after_restore_hooks
-    sys.modules.pop("services.after_restore", None)
+    sys.modules.pop("services.platform.after_restore", None)
 
 
 def _import_handler(path: list[str]) -> Any:
     probe = (
         "import sys, json, handler;"
         "hooks = getattr(sys.modules.get('snapshot_restore_py'), 'after_restore_hooks', None);"
-        "print(json.dumps({'loaded': 'services.after_restore' in sys.modules,"
+        "print(json.dumps({'loaded': 'services.platform.after_restore' in sys.modules,"
         " 'hooks': [f'{h.__module__}.{h.__name__}' for h in hooks] if hooks is not None else None}))"
     )
     environ = {"PYTHONPATH": ":".join(path), "PATH": "/usr/bin:/bin"}
@@ -66,7 +67,7 @@ def test_where_the_runtime_provides_snapshot_restore_py_the_handler_registers_th
 
     imported = _import_handler([str(ROOT), str(tmp_path)])
 
-    assert imported == {"loaded": True, "hooks": ["services.after_restore.renew_after_restore"]}
+    assert imported == {"loaded": True, "hooks": ["services.platform.after_restore.renew_after_restore"]}
 
 
 def test_copies_restored_from_one_snapshot_draw_different_numbers(after_restore: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import handler
-from services.settings import get_settings
+from services.platform.settings import get_settings
 from tests.support.sample_events import load_event
 from tests.support.serverless_config import load_serverless
 

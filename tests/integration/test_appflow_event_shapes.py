@@ -14,7 +14,7 @@ import pytest
 
 import handler
 from services.models.flow_event import END_RUN_REPORT, KNOWN_DETAIL_TYPES, OTHER_DETAIL_TYPE, detail_type_label
-from services.settings import get_settings
+from services.platform.settings import get_settings
 from tests.integration.test_alarm_metrics import emitted
 from tests.support.sample_events import load_event
 

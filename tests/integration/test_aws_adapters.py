@@ -28,7 +28,7 @@ def test_an_error_without_a_code_has_an_empty_one() -> None:
 def test_importing_an_adapter_imports_neither_boto3_nor_botocore() -> None:
     """boto3 and botocore load on an adapter's first call, so a route pays only for the clients it uses.
 
-    The bare ``botocore`` package is already there: Powertools (``services.observability``) imports it for its
+    The bare ``botocore`` package is already there: Powertools (``services.platform.observability``) imports it for its
     user agent; none of its modules (``botocore.exceptions``, ``botocore.client``) is.
     """
     probe = (

@@ -13,8 +13,8 @@ from botocore.stub import ANY, Stubber
 from services import aws as aws_clients
 from services.aws.connect import ConnectCallError, HoursOfOperation
 from services.aws.table.region_items import region_items, regions_with
-from services.connect_hours import CONNECT_DAYS, Override, WeeklyHours
-from services.connect_sync import HOURS_ID_KEY, sync_connect_operation, sync_region
+from services.connect.hours import CONNECT_DAYS, Override, WeeklyHours
+from services.connect.sync import HOURS_ID_KEY, sync_connect_operation, sync_region
 from tests.support.aws_stack import Stack
 
 INSTANCE = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
@@ -36,7 +36,7 @@ def connect() -> Iterator[tuple[HoursOfOperation, Stubber]]:
 @pytest.fixture
 def synced(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE)
-    monkeypatch.setattr("services.connect_sync._now", lambda: NOW)
+    monkeypatch.setattr("services.connect.sync._now", lambda: NOW)
 
 
 def _full_week() -> list[dict[str, Any]]:
@@ -250,7 +250,7 @@ def _support_alerts(aws: Stack) -> list[dict[str, Any]]:
 
 
 def test_without_a_connect_instance_the_scheduled_check_makes_no_call(aws: Stack, aws_calls: Any) -> None:
-    from services.connect_sync import reconcile
+    from services.connect.sync import reconcile
 
     assert reconcile(NOW) == {"skipped": "no Connect instance (stage param connectInstanceArn)"}
     assert aws_calls.calls == []
@@ -258,7 +258,7 @@ def test_without_a_connect_instance_the_scheduled_check_makes_no_call(aws: Stack
 
 @pytest.mark.usefixtures("synced")
 def test_a_refused_sync_is_tried_at_every_check_and_told_once_an_hour(aws: Stack) -> None:
-    from services.connect_sync import SyncReport, reconcile
+    from services.connect.sync import SyncReport, reconcile
 
     _configure(aws, "US-East", "Sydney")
     tried: list[str] = []
@@ -282,7 +282,7 @@ def test_a_refused_sync_is_tried_at_every_check_and_told_once_an_hour(aws: Stack
 
 @pytest.mark.usefixtures("synced")
 def test_overrides_left_out_past_fifty_are_told(aws: Stack) -> None:
-    from services.connect_sync import SyncReport, reconcile
+    from services.connect.sync import SyncReport, reconcile
 
     _configure(aws, "US-East")
     report = SyncReport("US-East", outcome="synced", hours_of_operation=HOURS_ID, left_out=["cb-holiday-2027-11-01"])

@@ -24,7 +24,7 @@ from local_aws.connect import ConnectError, ConnectStandIn
 from local_aws.loop import hours_request
 from services.aws.connect import HoursOfOperation
 from services.aws.table.region_items import StoredItems, region_items
-from services.connect_sync import HOURS_ID_KEY, sync_changed_regions, sync_region
+from services.connect.sync import HOURS_ID_KEY, sync_changed_regions, sync_region
 from tests.support.aws_stack import REGION, Stack, drain
 from tests.support.sample_events import load_event
 from tests.support.stream_batches import batch, stream_records
@@ -48,7 +48,7 @@ def connect(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[ConnectStan
     server = stand_in.serve()
     monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", f"http://127.0.0.1:{server.server_port}")
     monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE)
-    monkeypatch.setattr("services.connect_sync._now", lambda: NOW)
+    monkeypatch.setattr("services.connect.sync._now", lambda: NOW)
     yield stand_in
     server.shutdown()
     server.server_close()

@@ -13,9 +13,9 @@ import pytest
 from botocore.stub import ANY
 
 import handler
-from services import custom_resources
-from services.custom_resources import ResponseNotDeliveredError
-from services.settings import get_settings
+from services.operator import custom_resources
+from services.operator.custom_resources import ResponseNotDeliveredError
+from services.platform.settings import get_settings
 from tests.conftest import LambdaContext
 from tests.support.appflow_stubs import PROFILE, described_flow, profile_arn, started_flow
 from tests.support.jwt_keys import pem

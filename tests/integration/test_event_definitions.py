@@ -16,12 +16,12 @@ import xml.etree.ElementTree as ET
 from functools import cache
 from pathlib import Path
 
+from services.inbound.sweep import EVENT_ONLY_FIELDS, request_fields
 from services.kinds import KINDS
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import RECURRENCES
 from services.models.config_change import FIELD_ORDER
 from services.models.status_file import STATUS_COLUMNS
-from services.sweep import EVENT_ONLY_FIELDS, request_fields
 from tests.support.serverless_config import load_serverless
 
 ROOT = Path(__file__).resolve().parents[2]

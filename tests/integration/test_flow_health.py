@@ -13,12 +13,14 @@ from botocore.stub import ANY
 
 import handler
 from services import aws as aws_clients
-from services import flow_health
 from services.aws.flows import Flows
 from services.aws.support_topic import SupportTopic
 from services.aws.table.health import FlowHealth, read_flow_health
-from services.flow_health import HealOutcome, client_token
-from services.settings import get_settings
+from services.flows import alerts as flow_alerts
+from services.flows import health as flow_health
+from services.flows.health import client_token
+from services.flows.state import FlowHealthStateError, HealOutcome
+from services.platform.settings import get_settings
 from tests.support.appflow_stubs import described_flow, flow_execution_records, flow_run, started_flow
 from tests.support.aws_stack import drain
 from tests.support.sample_events import load_event
@@ -450,11 +452,11 @@ def test_a_failed_alert_is_forgotten_so_that_the_retry_sends_it(
 
 
 def test_a_state_item_that_keeps_changing_raises_for_a_retry(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(flow_health, "write_flow_health", lambda *_: False)
-    alert = flow_health.Alert(IN_FLOW, "credentials", "x", (), "", get_settings(), NOW)
+    monkeypatch.setattr(flow_alerts, "write_flow_health", lambda *_: False)
+    alert = flow_alerts.Alert(IN_FLOW, "credentials", "x", (), "", get_settings(), NOW)
 
-    with pytest.raises(flow_health.FlowHealthStateError):
-        flow_health.send_alert_once(alert, "2026-11-27T10")
+    with pytest.raises(FlowHealthStateError):
+        flow_alerts.send_alert_once(alert, "2026-11-27T10")
 
 
 def test_an_appflow_that_does_not_answer_in_time_is_a_failed_heal(

@@ -25,7 +25,7 @@ from services import aws as aws_clients
 from services.aws.large_event_bucket import ForeignBucketError
 from services.aws.table import config_items
 from services.aws.table.outcomes import outcome_from_image
-from services.inbound import MalformedEventError
+from services.inbound.request import MalformedEventError
 from services.models.config_change import UnusableRecordIdError
 from services.models.outcome import Outcome
 from tests.support.aws_stack import Stack, drain

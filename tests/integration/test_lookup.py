@@ -14,9 +14,9 @@ from moto import mock_aws
 
 import handler
 from services import aws as aws_clients
-from services import lookup
 from services.aws.table.reader import ConfigReader
-from services.settings import get_settings
+from services.lookups import route as lookup
+from services.platform.settings import get_settings
 from tests.support.aws_stack import Stack, create_stack
 from tests.support.lookup_support import ConfigTable, FakeClock, contact_flow_event
 from tests.support.sample_events import load_event, sample_event_names
@@ -276,7 +276,7 @@ def test_a_time_zone_that_does_not_exist_makes_the_region_unavailable_by_name(
 def test_a_time_zone_that_validation_refuses_is_one_the_lookup_refuses_too(
     value: str, table: ConfigTable, clock: FakeClock, ask: Ask
 ) -> None:
-    """Validation and the lookup use one test (services.timezones.zone): the bundled tzdata's own zone names."""
+    """Validation and the lookup use one test (services.platform.timezones.zone): the bundled tzdata's zone names."""
     table.setting("Odd", "TimeZone", value)
     answer = ask(region="Odd")
     assert answer["status"] == "error" and answer["errorCode"] == "Unavailable"

@@ -21,10 +21,11 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, ReadTimeoutErr
 
 import handler
 from services import aws as aws_clients
-from services import kinds, timezones
+from services import kinds
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
-from services.settings import get_settings
-from services.timezones import UnknownZoneError, zone
+from services.platform import timezones
+from services.platform.settings import get_settings
+from services.platform.timezones import UnknownZoneError, zone
 from tests.support.lookup_support import ConfigTable, contact_flow_event
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from services.observability import NoTracing, tracer
+from services.platform.observability import NoTracing, tracer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, sys
 import handler
-from services.observability import tracer
+from services.platform.observability import tracer
 answer = handler.handler({"operation": "describe"}, type("Context", (), {
     "function_name": "router", "memory_limit_in_mb": 256, "aws_request_id": "probe",
     "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:router"})())
@@ -51,7 +51,7 @@ def probe(**environment: str) -> dict[str, Any]:
 
 def test_with_tracing_off_the_handler_loads_no_x_ray_sdk() -> None:
     answer = probe(POWERTOOLS_TRACE_DISABLED="true", LAMBDA_TASK_ROOT=str(ROOT))
-    assert answer["provider"] == "services.observability" and not answer["xray"]
+    assert answer["provider"] == "services.platform.observability" and not answer["xray"]
     assert "operator" in answer["routes"]
 
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 import handler
-from services.operator import UnknownOperationError
+from services.operator.operations import UnknownOperationError
 from tests.support.sample_events import load_event
 
 

@@ -10,11 +10,11 @@ import pytest
 
 import handler
 from services import aws as aws_clients
-from services import redrive
 from services.aws import table_stream
 from services.aws.table_stream import TableStream
-from services.redrive import RedriveError, event_of
-from services.settings import get_settings
+from services.operator import redrive
+from services.operator.redrive import RedriveError, event_of
+from services.platform.settings import get_settings
 from tests.support.aws_stack import Stack, drain
 from tests.support.sample_events import load_event
 from tests.support.stream_batches import stream_records

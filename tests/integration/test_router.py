@@ -139,4 +139,4 @@ def test_importing_the_handler_imports_no_service_and_no_pydantic() -> None:
         "import sys, handler; print(sorted(m for m in sys.modules if m.startswith(('services.', 'pydantic', 'boto3'))))"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert json.loads(result.stdout.replace("'", '"')) == ["services.observability"]
+    assert json.loads(result.stdout.replace("'", '"')) == ["services.platform", "services.platform.observability"]

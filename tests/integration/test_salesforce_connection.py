@@ -14,8 +14,8 @@ from botocore.stub import ANY
 
 import handler
 from services.aws.table.jwt import read_signed_jwt
-from services.salesforce_connection import SalesforceConnectionError, connect, is_sandbox
-from services.settings import get_settings
+from services.flows.connection import SalesforceConnectionError, connect, is_sandbox
+from services.platform.settings import get_settings
 from tests.support.appflow_stubs import PROFILE, connector_profiles, profile_arn
 from tests.support.jwt_keys import pem, verified_claims
 
@@ -369,7 +369,7 @@ def test_a_binary_secret_and_an_unreachable_secrets_manager_are_explained(
 
 
 def test_the_customer_key_arn_is_made_from_its_id_in_the_stacks_account() -> None:
-    from services.salesforce_connection import key_arn
+    from services.flows.connection import key_arn
 
     secret = "arn:aws-cn:secretsmanager:cn-north-1:210987654321:secret:config-bridge-prod/salesforce-connected-app-Ab12"
     assert key_arn("0f1e2d3c", secret) == "arn:aws-cn:kms:cn-north-1:210987654321:key/0f1e2d3c"

@@ -12,10 +12,11 @@ import boto3
 import pytest
 
 import handler
-from services import flow_health, salesforce_token
 from services.aws.support_topic import SupportTopic
 from services.aws.table.jwt import read_signed_jwt, record_signed_jwt
-from services.settings import get_settings
+from services.flows import health as flow_health
+from services.flows import token as salesforce_token
+from services.platform.settings import get_settings
 from tests.support.appflow_stubs import PROFILE, connector_profiles, described_flow, profile_arn
 from tests.support.aws_stack import drain
 from tests.support.jwt_keys import pem, verified_claims

@@ -181,7 +181,7 @@ def test_a_publish_that_never_reached_sns_is_a_notification_error(aws: Stack) ->
 
 
 def test_the_deployment_s_clients_have_a_connection_per_worker(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.settings import get_settings
+    from services.platform.settings import get_settings
 
     monkeypatch.setenv("FANOUT_POOL_SIZE", "24")
     get_settings.cache_clear()

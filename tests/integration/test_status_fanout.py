@@ -401,7 +401,7 @@ def test_an_outcome_whose_e_mail_no_longer_fits_in_the_time_left_stays_owed(
     remaining = [int((3 * POOLED_CALL_WORST_SECONDS + 1.5) * 1000)]
     lambda_context.get_remaining_time_in_millis = lambda: remaining[0]
     clock = [1000.0]
-    from services import status_fanout
+    from services.fanout import status_fanout
 
     original = status_fanout.TimeBudget.__init__
 
@@ -547,7 +547,7 @@ def test_the_pool_size_bounds_the_calls_in_flight(
 ) -> None:
     """A pool of 3: the first three puts meet (three at once), and every call of the batch comes from one of three
     threads, each making one call at a time: never more than three in flight."""
-    from services.settings import get_settings
+    from services.platform.settings import get_settings
 
     monkeypatch.setenv("FANOUT_POOL_SIZE", "3")
     get_settings.cache_clear()

@@ -24,13 +24,13 @@ from local_aws.builders import holiday
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
 from local_aws.sweep_flow import SweepFlow
 from services import aws as aws_clients
-from services import sweep as sweep_service
 from services.aws.table import request_key
 from services.aws.table.outcomes import outcome_from_image
+from services.inbound import sweep as sweep_service
+from services.inbound.sweep import SweepReadError
 from services.models.outcome import Outcome
 from services.models.utc import utc_iso, utc_now
-from services.settings import get_settings
-from services.sweep import SweepReadError
+from services.platform.settings import get_settings
 from tests.conftest import AwsCalls
 from tests.support.aws_stack import Stack, drain
 from tests.support.sample_events import load_event

@@ -11,8 +11,8 @@ import boto3
 import pytest
 
 import handler
-from services.settings import get_settings
-from services.writeback import check_writeback, flow_period, refused_records
+from services.flows.writeback import check_writeback, flow_period, refused_records
+from services.platform.settings import get_settings
 from tests.support.appflow_stubs import flow_execution_records, flow_run
 from tests.support.aws_stack import Stack, drain
 

@@ -546,7 +546,7 @@ class World:
 
     def reset(self, appflow: FakeAppFlow | None = None) -> None:
         """Empty table and stream, buckets, topics and queues; a cold container with fresh clients."""
-        from services.settings import get_settings
+        from services.platform.settings import get_settings
 
         self.moto.clear_table()
         for bucket in (self.stack.status_bucket, self.stack.large_event_bucket):
@@ -573,7 +573,7 @@ class World:
         cheap. Clients live on within a test (a warm container), so botocore's retry quota carries over between
         its cases, as it does between invocations of one container.
         """
-        from services import lookup
+        from services.lookups import route as lookup
 
         lookup.use_lookups(None)
         if self._session is None:
@@ -690,7 +690,7 @@ class World:
 
     def status_files(self) -> dict[str, dict[str, Any]]:
         """The status bucket's status files (not the sweep flow's snapshots, under the sweep's prefix)."""
-        from services.settings import get_settings
+        from services.platform.settings import get_settings
 
         snapshots = get_settings().sweep_prefix
         found = self.moto.objects(self.stack.status_bucket)

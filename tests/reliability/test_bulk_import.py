@@ -51,7 +51,7 @@ from moto.dynamodb.models.table import Table
 from local_aws.builders import change_event, holiday
 from local_aws.input_flow import MAX_RECEIVES
 from local_aws.salesforce import SalesforceOrg
-from services.observability import logger
+from services.platform.observability import logger
 from tests.reliability.config_requests import (
     CHRISTMAS,
     Saved,

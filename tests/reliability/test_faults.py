@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 import pytest
 
-from services import flow_health
+from services.flows import health as flow_health
 from tests.reliability.config_requests import (
     PRECONDITIONS,
     SAMPLES,

@@ -41,21 +41,22 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from router.errors import UnroutableEventError
-from services import custom_resources
 from services.aws.large_event_bucket import LargeEventError
-from services.custom_resources import ResponseNotDeliveredError
-from services.flow_health import FlowHealthStateError, UnknownFlowError
-from services.inbound import MalformedEventError
+from services.flows.connection import SalesforceConnectionError
+from services.flows.health import UnknownFlowError
+from services.flows.state import FlowHealthStateError
+from services.inbound.request import MalformedEventError
 from services.models.config_change import (
     SALESFORCE_ID,
     ConfigChange,
     UnusableRecordIdError,
     parse_config_change,
 )
-from services.operator import UnknownOperationError
-from services.redrive import RedriveError
-from services.salesforce_connection import SalesforceConnectionError
-from services.timezones import UnknownZoneError, zone, zone_names
+from services.operator import custom_resources
+from services.operator.custom_resources import ResponseNotDeliveredError
+from services.operator.operations import UnknownOperationError
+from services.operator.redrive import RedriveError
+from services.platform.timezones import UnknownZoneError, zone, zone_names
 from tests.reliability.config_requests import observe, request_key
 from tests.reliability.harness import FakeAppFlow, World
 from tests.reliability.ledger import SEEDS, tally

@@ -29,8 +29,8 @@ from typing import Any
 import boto3
 import pytest
 
-from services import flow_health
-from services.observability import AWS_SDK_LOGGERS, logger
+from services.flows import health as flow_health
+from services.platform.observability import AWS_SDK_LOGGERS, logger
 from tests.reliability.harness import FakeAppFlow, Fault, FaultKind, Lasting, World, cloudformation
 from tests.support.jwt_keys import pem
 from tests.support.lookup_support import ConfigTable

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from local_aws import builders
-from services import timezones
 from services.kinds import KIND_FIELDS, KINDS
 from services.models.config_change import (
     FIELD_ORDER,
@@ -22,6 +21,7 @@ from services.models.config_change import (
     parse_config_change,
     summarise,
 )
+from services.platform import timezones
 
 CONTRACT_FIELDS = [
     "Record_Id__c",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from services.connect_hours import (
+from services.connect.hours import (
     CLOSED_NAME,
     CONNECT_DAYS,
     MAX_OVERRIDES,

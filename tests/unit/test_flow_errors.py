@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.flow_errors import Problem, diagnose
+from services.flows.errors import Problem, diagnose
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from services.aws.table.config_items import CurrentItem, DataPut, Guard, WriteResult
-from services.inbound import MAX_ATTEMPTS, ConcurrentChangeError, answer_request
+from services.inbound.request import MAX_ATTEMPTS, ConcurrentChangeError, answer_request
 from services.models.config_change import ConfigChange, parse_config_change
 from tests.support.aws_stack import Stack
 

@@ -10,7 +10,7 @@ import pytest
 
 from services.aws import large_event_bucket as bucket_module
 from services.aws.large_event_bucket import ForeignBucketError, LargeEventBucket, LargeEventError, large_event_bucket
-from services.settings import get_settings
+from services.platform.settings import get_settings
 from tests.support.aws_stack import Stack
 
 OWN = "config-bridge-test-large-events-123456789012"

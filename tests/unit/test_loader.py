@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 
 from router.routes import ROUTES
-from services.loader import load
-from services.operator import OPERATIONS
+from services.operator.operations import OPERATIONS
+from services.platform.loader import load
 
 
 def test_a_target_is_the_function_it_names() -> None:
-    from services.redrive import redrive_inbound_operation
+    from services.operator.redrive import redrive_inbound_operation
 
-    assert load("services.redrive:redrive_inbound_operation") is redrive_inbound_operation
+    assert load("services.operator.redrive:redrive_inbound_operation") is redrive_inbound_operation
 
 
 def test_a_target_that_names_nothing_is_an_error() -> None:
     with pytest.raises(AttributeError):
-        load("services.redrive:no_such_operation")
+        load("services.operator.redrive:no_such_operation")
     with pytest.raises(ImportError):
         load("services.no_such_module:anything")
 

@@ -1,4 +1,5 @@
-"""The ``status`` answer's schedule (services/opening.py), computed directly: examples, then a brute-force model.
+"""The ``status`` answer's schedule (services/lookups/opening.py), computed directly: examples, then a brute-force
+model.
 
 The model walks two weeks minute by minute over real instants, reads each on the region's wall clock and asks the
 records the plain question "open or not, and why"; :func:`opening_status` only visits the instants where the answer
@@ -15,8 +16,8 @@ from hypothesis import strategies as st
 
 from services.kinds.holiday import Holiday
 from services.kinds.hours import Slice
-from services.opening import Schedule, closure, instant_of, opening_status
-from services.timezones import zone
+from services.lookups.opening import Schedule, closure, instant_of, opening_status
+from services.platform.timezones import zone
 
 NEW_YORK = zone("America/New_York")
 WEEKDAY_HOURS = dict.fromkeys(range(5), ((480, 720), (780, 1050)))  # Mon-Fri 08:00-12:00, 13:00-17:30

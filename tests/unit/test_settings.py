@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import pytest
 
-from services.settings import Settings, SettingsError, read
+from services.platform.settings import Settings, SettingsError, read
 
 REQUIRED = {
     "TABLE_NAME": "t",

@@ -11,8 +11,8 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from local_aws import stream_mapping
-from services.connect_sync import regions_touched
-from services.status_fanout import Skipped, outcome_in
+from services.connect.sync import regions_touched
+from services.fanout.status_fanout import Skipped, outcome_in
 from tests.support.sample_events import load_event, sample_event_names
 from tests.support.serverless_config import load_serverless
 from tests.support.stream_batches import ttl_removal

@@ -40,11 +40,11 @@ package writes them with the bookkeeping every config item has, whatever its kin
   ``lastError``, ``changedAt``, ``expiresAt``, ``writeId`` (the write that made this revision),
   ``failuresReportedUntil`` and ``failuresReportedKeys`` (SS) (the output flow: the write-back check's cursor over
   failed-records files, the newest modification time alerted and the files of that time). See
-  :class:`FlowHealth`; the logic is ``services.flow_health``.
+  :class:`FlowHealth`; the logic is ``services.flows.health``.
 - signed JWT (``itemType`` ``SALESFORCE_JWT``): ``jwtExpires`` (N, epoch seconds: the ``exp`` of the JWT the
   connection signed and gave AppFlow), ``changedAt``. JWT alerts: ``alerted_<threshold>`` (S, the id of the write
   that claimed the alert: ``14d``, ``3d``, ``expired``, ``unknown``), ``expiresAt``. The logic is
-  ``services.salesforce_token``.
+  ``services.flows.token``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from services.settings import get_settings
+from services.platform.settings import get_settings
 
 OUTCOME: Final = "OUTCOME"
 FLOW_HEALTH: Final = "FLOW_HEALTH"

@@ -1,4 +1,4 @@
-"""Alert marks: "this alert was sent in this hour" for alerts that are not a flow's (``services.connect_sync``).
+"""Alert marks: "this alert was sent in this hour" for alerts that are not a flow's (``services.connect.sync``).
 
 One item per subject, kind and hour (``ALERT#<subject>``, ``<kind>#<YYYY-MM-DDTHH>``), claimed with a conditional
 put, so that of two concurrent checks only one alerts; it expires (TTL) a day later.

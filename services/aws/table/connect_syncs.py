@@ -1,4 +1,4 @@
-"""Each region's last Connect hours sync (``services.connect_sync``), for the operator's ``describe``.
+"""Each region's last Connect hours sync (``services.connect.sync``), for the operator's ``describe``.
 
 One small item per region in one partition (``CONNECT_SYNC``, ``REGION#<region>``), so that ``describe`` reads them
 all with one Query. A sync that wrote nothing updates when and how it ended and leaves the last write's lists

@@ -1,4 +1,4 @@
-"""The flow health items (``services.flow_health``, ``services.writeback``): one per owned flow, every write
+"""The flow health items (``services.flows.health``, ``services.flows.writeback``): one per owned flow, every write
 conditioned on the previous revision."""
 
 from __future__ import annotations

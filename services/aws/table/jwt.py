@@ -1,4 +1,4 @@
-"""The Salesforce connection's JWT (``services.salesforce_connection``, ``services.salesforce_token``): when the
+"""The Salesforce connection's JWT (``services.flows.connection``, ``services.flows.token``): when the
 signed JWT expires, and which of its expiry alerts were sent."""
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ AppFlow's event intake can drop ``Config_Change__e`` events in a burst, and an o
 under ``sweep_prefix``, a complete snapshot each run. The ``pending-sweep`` route (a schedule of its own) reads the
 newest run's files; each record still Pending ``sweep_threshold_minutes`` after its ``LastModifiedDate`` (as of
 the file's time, when AppFlow saw it so) goes through the same inbound write as an event
-(:func:`services.inbound.answer_request`), with ``Id`` as ``Record_Id__c``, ``LastModifiedDate`` as ``CreatedDate``
-and no ``EventUuid``. The record's answered mark (services.aws.table.answered), written with every outcome, keeps a
-request answered once, whichever way it came and whichever came first.
+(:func:`services.inbound.request.answer_request`), with ``Id`` as ``Record_Id__c``, ``LastModifiedDate`` as
+``CreatedDate`` and no ``EventUuid``. The record's answered mark (services.aws.table.answered), written with every
+outcome, keeps a request answered once, whichever way it came and whichever came first.
 
 Only the newest run is read: each run is a complete snapshot, so a record left out of an older run's reading is in
 the newer one if it is still Pending. A run still being written is read in part; the rest is in the next run. With
@@ -43,8 +43,8 @@ from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, st
 from services.models.report import json_object
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
-from services.observability import logger, metrics
-from services.settings import Settings, get_settings
+from services.platform.observability import logger, metrics
+from services.platform.settings import Settings, get_settings
 
 EVENT_ONLY_FIELDS: Final = ("Record_Id__c", "EventUuid", "CreatedDate", "CreatedById")
 """Fields of the event that the record does not hold: the sweep gives ``Id`` and ``LastModifiedDate`` instead."""
@@ -190,7 +190,7 @@ def newest_run(listed: list[Listed]) -> list[Listed]:
 
 def _answer(record: PendingRecord, report: SweepReport) -> None:
     logger.append_keys(record_id=record.record_id)
-    from services.inbound import Arrival, answer_request
+    from services.inbound.request import Arrival, answer_request
     from services.models.config_change import parse_config_change
 
     arrival = Arrival(via="sweep", seen_pending_at=utc_iso(record.seen_at, timespec="milliseconds"))

@@ -14,8 +14,8 @@ on to Salesforce and the requester.
 - A request that breaks the contract: ONE write of a Fail outcome naming each bad field; no retry.
 - Every outcome is written with its record's answered mark (services.aws.table.answered), so that a request is
   answered once whichever way it came (contract section 7): its event, or the sweep of the Pending requests
-  (services.sweep), which calls this same write with the record's ``LastModifiedDate`` as ``CreatedDate``. A sweep
-  whose save is already answered, or an event whose save the sweep already answered, writes nothing; an event of
+  (services.inbound.sweep), which calls this same write with the record's ``LastModifiedDate`` as ``CreatedDate``. A
+  sweep whose save is already answered, or an event whose save the sweep already answered, writes nothing; an event of
   an older save than the mark's still gets its own outcome and leaves the mark as it is.
 - No usable ``Record_Id__c``, a pointer to a foreign bucket, or any AWS error: the function raises, EventBridge
   retries, then the dead-letter queue keeps the event.
@@ -38,8 +38,8 @@ from services.models.envelope import DETAIL_TYPE, is_large_event_pointer, usual_
 from services.models.outcome import Outcome, Status
 from services.models.salesforce_fields import fit_status_message
 from services.models.utc import as_utc, utc_iso, utc_now
-from services.observability import logger, metrics
-from services.settings import get_settings
+from services.platform.observability import logger, metrics
+from services.platform.settings import get_settings
 
 MAX_ATTEMPTS: Final = 4
 """Writes per event at most: the usual one, plus a few when other events change the same item meanwhile."""

@@ -21,7 +21,7 @@ read by its key, so that nothing refused goes unmentioned. AppFlow's ``putFailur
 in the AppFlow API reference, ``ErrorInfo``) is reported beside it.
 
 Delivery: an AppFlow or S3 call that fails is reported in the answer (the next check tries again), never raised;
-a failure of the table or the support topic raises, as in :mod:`services.flow_health`.
+a failure of the table or the support topic raises, as in :mod:`services.flows.health`.
 """
 
 from __future__ import annotations
@@ -38,11 +38,12 @@ from typing import Any
 from services.aws.flows import AppFlowCallError, FlowRun, flows
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
 from services.aws.table.health import read_flow_health
-from services.flow_health import Alert, record_failures_reported, send_alert_once
+from services.flows.alerts import Alert, send_alert_once
+from services.flows.state import record_failures_reported
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
-from services.observability import logger
-from services.settings import Settings, get_settings
+from services.platform.observability import logger
+from services.platform.settings import Settings, get_settings
 
 REFUSED = "refused-records"
 STALLED = "writeback-stalled"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.dispatcher import Dispatcher
-from services.loader import load
-from services.settings import get_settings
+from services.platform.dispatcher import Dispatcher
+from services.platform.loader import load
+from services.platform.settings import get_settings
 
 
 class UnknownOperationError(ValueError):
@@ -17,19 +17,19 @@ class UnknownOperationError(ValueError):
 
 
 OPERATIONS: dict[str, str] = {
-    "describe": "services.operator:describe",
-    "connect-salesforce": "services.salesforce_connection:connect_salesforce_operation",
-    "check-flows": "services.flow_health:check_flows_operation",
-    "activate-flows": "services.flow_health:activate_flows_operation",
-    "check-writeback": "services.writeback:check_writeback_operation",
-    "redrive-inbound": "services.redrive:redrive_inbound_operation",
-    "redrive-stream-failures": "services.redrive:redrive_stream_failures_operation",
-    "sync-connect": "services.connect_sync:sync_connect_operation",
+    "describe": "services.operator.operations:describe",
+    "connect-salesforce": "services.flows.connection:connect_salesforce_operation",
+    "check-flows": "services.flows.health:check_flows_operation",
+    "activate-flows": "services.flows.health:activate_flows_operation",
+    "check-writeback": "services.flows.writeback:check_writeback_operation",
+    "redrive-inbound": "services.operator.redrive:redrive_inbound_operation",
+    "redrive-stream-failures": "services.operator.redrive:redrive_stream_failures_operation",
+    "sync-connect": "services.connect.sync:sync_connect_operation",
 }
 
 
 DISPATCHING = frozenset({"describe", "redrive-inbound", "redrive-stream-failures"})
-"""Operations that are given the router (:class:`~services.dispatcher.Dispatcher`) besides the request."""
+"""Operations that are given the router (:class:`~services.platform.dispatcher.Dispatcher`) besides the request."""
 
 
 def on_operator_request(event: dict[str, Any], context: Any, dispatcher: Dispatcher) -> dict[str, Any]:

@@ -6,7 +6,7 @@ Delivery semantics (the stream's event source mapping reports batch item failure
   removals, TTL removals) is skipped and counted; the mapping's filter criteria keep out all but the changes of
   config items, which reach the function only when a Connect instance is configured.
 - After the batch's outcomes, each region whose config items the batch changed has its Connect hours of operation
-  synced once (``services.connect_sync.sync_changed_regions``), with the time the batch has left. That step never
+  synced once (``services.connect.sync.sync_changed_regions``), with the time the batch has left. That step never
   fails the batch and never holds back a status file: its failures are alerted or logged, and the scheduled check
   reconciles.
 - One failing record never fails the others: the answer lists only the records that really failed
@@ -52,8 +52,8 @@ from services.aws.table.outcomes import outcome_from_image
 from services.models.notification import notification_for, subject_for
 from services.models.outcome import Outcome
 from services.models.status_file import status_file_for
-from services.observability import logger, metrics
-from services.settings import get_settings
+from services.platform.observability import logger, metrics
+from services.platform.settings import get_settings
 
 CALLS_PER_OUTCOME = 3
 """The put (with the mark), the publish, the mark's removal."""
@@ -114,7 +114,7 @@ def on_stream_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
     finally:
         fanout.report(failed=len(processor.fail_messages))
     if settings.connect_instance_arn:  # without an instance the sync's modules are not even imported
-        from services.connect_sync import sync_changed_regions
+        from services.connect.sync import sync_changed_regions
 
         sync_changed_regions(event.get("Records") or [], deadline=fanout.deadline)
     return dict(response)

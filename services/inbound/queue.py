@@ -6,9 +6,9 @@ SQS event source mapping reads with a maximum concurrency (stage param ``inbound
 lookups keep the rest of the account's concurrency (docs/guarantees.md, "Bulk imports").
 
 Delivery semantics: at least once, in any order (a standard queue). Each message body is the EventBridge event itself,
-handled on its own by :func:`services.inbound.on_config_change`: the same write, de-duplication and ordering as an event
-delivered straight to the function, so a message received twice has no second outcome. The answer is Lambda's partial
-batch response: a message that fails (no usable ``Record_Id__c``, a body that is not an event, an AWS error) is
+handled on its own by :func:`services.inbound.request.on_config_change`: the same write, de-duplication and ordering as
+an event delivered straight to the function, so a message received twice has no second outcome. The answer is Lambda's
+partial batch response: a message that fails (no usable ``Record_Id__c``, a body that is not an event, an AWS error) is
 reported and comes back after the queue's visibility timeout; the others are deleted, so one bad message never holds
 back or repeats the others. After ``inboundMaxReceives`` receives SQS moves a message to the inbound dead-letter
 queue, where the operator's ``redrive-inbound`` finds the event itself and handles it again.
@@ -21,8 +21,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from services.inbound import MalformedEventError, on_config_change
-from services.observability import logger, metrics
+from services.inbound.request import MalformedEventError, on_config_change
+from services.platform.observability import logger, metrics
 
 
 def on_queue_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from services import flow_health, salesforce_connection
+from services.flows import connection as salesforce_connection
+from services.flows import health as flow_health
+from services.flows.state import HealOutcome
 from services.models.utc import utc_now
-from services.observability import logger
-from services.settings import get_settings
+from services.platform.observability import logger
+from services.platform.settings import get_settings
 
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
@@ -194,7 +196,7 @@ def _activate(properties: dict[str, Any]) -> dict[str, str]:
     settings = get_settings()
     names = flow_health.owned_subset(properties.get("FlowNames"), settings)
     results = flow_health.check_flows(names, "activation", "", settings, utc_now())
-    active = {flow_health.HealOutcome.HEALED, flow_health.HealOutcome.ALREADY_ACTIVE}
+    active = {HealOutcome.HEALED, HealOutcome.ALREADY_ACTIVE}
     not_active = [result for result in results if result.outcome not in active]
     if not_active:
         raise RuntimeError(

@@ -1,5 +1,5 @@
 """Is a region open at a moment, why, and when does that change: the ``status`` lookup's answer (contract section 4),
-computed from the region's records alone. Pure: no AWS, no pydantic, no clock; :mod:`services.lookup` reads the
+computed from the region's records alone. Pure: no AWS, no pydantic, no clock; :mod:`services.lookups.route` reads the
 records and calls :func:`opening_status`.
 
 The schedule is a function of the region's wall clock. At a wall-clock time ``w`` the region is, in this order:

@@ -8,7 +8,7 @@ request for the same value is idempotent at AppFlow too. No credential reaches a
 
 The grant is JWT bearer. When the secret holds the certificate's private key, this signs the JWT itself (valid
 :data:`SIGNED_JWT_DAYS` days) and notes its expiry in the table, so that the scheduled check
-(:mod:`services.salesforce_token`) renews it in time. ``CLIENT_CREDENTIALS`` only when the secret names it, with a
+(:mod:`services.flows.token`) renews it in time. ``CLIENT_CREDENTIALS`` only when the secret names it, with a
 warning in the log and the answer.
 """
 
@@ -26,8 +26,8 @@ from services.aws.table import jwt as jwt_records
 from services.models.salesforce_credentials import ConnectedAppCredentials, CredentialsError
 from services.models.salesforce_jwt import bearer_claims, expiry, read_claims, sign
 from services.models.utc import utc_iso, utc_now
-from services.observability import logger
-from services.settings import Settings, get_settings
+from services.platform.observability import logger
+from services.platform.settings import Settings, get_settings
 
 SIGNED_JWT_DAYS = 30
 """How long a JWT signed here is valid; the scheduled check renews it 14 days before it expires."""

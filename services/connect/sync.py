@@ -1,7 +1,7 @@
 """Amazon Connect's own hours of operation kept in step with the table (contract section 6).
 
 :func:`sync_region` reads the region's items (one Query), works out the desired state and the diff
-(:mod:`services.connect_hours`), and writes only the difference: a second sync with nothing new writes nothing. The
+(:mod:`services.connect.hours`), and writes only the difference: a second sync with nothing new writes nothing. The
 region's setting ``ConnectHoursOfOperationId`` names the hours of operation of the deployment's instance (stage
 param ``connectInstanceArn``); a region without it, or a deployment without an instance, has nothing to sync (and a
 deployment without an instance makes no call at all).
@@ -44,7 +44,7 @@ from services.aws.connect import (
 )
 from services.aws.table import region_of
 from services.aws.table.region_items import StoredItems, region_items, regions_with
-from services.connect_hours import RegionRecords, SyncPlan, plan_sync
+from services.connect.hours import RegionRecords, SyncPlan, plan_sync
 from services.kinds import KINDS, record_of
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
@@ -52,9 +52,9 @@ from services.kinds.hours import OpeningHours
 from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
 from services.models.report import json_object
 from services.models.utc import utc_now as _now  # the clock, as tests set it
-from services.observability import logger
-from services.settings import get_settings
-from services.timezones import UnknownZoneError, zone
+from services.platform.observability import logger
+from services.platform.settings import get_settings
+from services.platform.timezones import UnknownZoneError, zone
 
 HOURS_ID_KEY = "ConnectHoursOfOperationId"
 """The region setting that names the hours of operation to keep in step."""

@@ -37,9 +37,8 @@ from typing import Final
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
 from services.kinds.hours import Slice
+from services.models.connect_hours import DAY_MINUTES, OWN_PREFIX, Override, WeeklyHours
 
-OWN_PREFIX: Final = "cb-"
-"""The name prefix of the overrides this system owns; it never changes or deletes any other."""
 MAX_OVERRIDES: Final = 50
 """Connect's limit of overrides per hours of operation."""
 HORIZON_DAYS: Final = 365
@@ -48,51 +47,9 @@ CLOSED_NAME: Final = f"{OWN_PREFIX}closed"
 CLOSED_RENEW_DAYS: Final = 30
 """``cb-closed`` is extended when its end is less than ``HORIZON_DAYS - CLOSED_RENEW_DAYS`` days away."""
 YEARLY_RENEW_DAYS: Final = 365
-DAY_MINUTES: Final = 24 * 60
 WHOLE_DAY: Final[Slice] = (0, DAY_MINUTES)
 CONNECT_DAYS: Final = tuple(day.upper() for day in WEEKDAYS)
 """Connect's day names in :meth:`datetime.date.weekday` order (``MONDAY`` first)."""
-
-TimeSlice = tuple[str, int, int]
-"""One slice of a config: Connect's day (``MONDAY``), start and end in minutes since midnight (end at most 1440)."""
-
-
-@dataclass(frozen=True)
-class WeeklyHours:
-    """An hours of operation's own part: its time zone and weekly slices (the open times)."""
-
-    time_zone: str
-    config: frozenset[TimeSlice]
-
-
-@dataclass(frozen=True)
-class Override:
-    """An hours of operation override, as desired or as Connect holds it (``override_id`` only then)."""
-
-    name: str
-    config: frozenset[TimeSlice]
-    effective_from: str
-    effective_till: str
-    description: str = ""
-    yearly_on: tuple[int, int] | None = None
-    """A yearly recurrence on (month, day); None: no recurrence."""
-    override_type: str = "CLOSED"
-    override_id: str = ""
-
-    @property
-    def owned(self) -> bool:
-        return self.name.startswith(OWN_PREFIX)
-
-    def content(self) -> tuple[object, ...]:
-        """What a sync compares (the id aside)."""
-        return (
-            self.config,
-            self.effective_from,
-            self.effective_till,
-            self.description,
-            self.yearly_on,
-            self.override_type,
-        )
 
 
 @dataclass(frozen=True)
@@ -166,8 +123,8 @@ def weekly_hours(records: RegionRecords) -> WeeklyHours:
 
 def _window(holiday: Holiday) -> Slice:
     """The holiday's closure in minutes of its day; the whole day when it has no usable window (the safer reading,
-    as :func:`services.opening.closure`)."""
-    from services.opening import closure
+    as :func:`services.lookups.opening.closure`)."""
+    from services.lookups.opening import closure
 
     return closure(holiday) or WHOLE_DAY
 

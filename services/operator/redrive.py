@@ -36,9 +36,9 @@ from services.aws.dead_letter_queues import (
     stream_failure_queue,
 )
 from services.aws.table_stream import StreamRead, StreamRecordsGoneError, table_stream
-from services.dispatcher import Dispatcher
 from services.models.report import json_object
-from services.observability import logger, metrics
+from services.platform.dispatcher import Dispatcher
+from services.platform.observability import logger, metrics
 
 OPERATOR_ROUTE: Final = "operator"
 """Operators invoke the function themselves: their requests are never redriven."""

@@ -25,7 +25,7 @@ from snapshot_restore_py import register_after_restore
 
 def renew_after_restore() -> None:
     random.seed()
-    lookup = sys.modules.get("services.lookup")  # not imported just to be emptied
+    lookup = sys.modules.get("services.lookups.route")  # not imported just to be emptied
     if lookup is not None:
         lookup.use_lookups(None)
     aws = sys.modules.get("services.aws")

@@ -2,11 +2,11 @@
 
 AppFlow presents the connection's JWT to Salesforce whenever it needs an access token; once the JWT's ``exp`` has
 passed, every flow fails to authenticate. The ``health-check`` route calls :func:`check` (one line in
-:func:`services.flow_health.on_schedule`); its result is the ``salesforceJwt`` part of that route's answer.
+:func:`services.flows.health.on_schedule`); its result is the ``salesforceJwt`` part of that route's answer.
 
 - Signed here (the secret holds ``privateKey``): its expiry is the one ``connect-salesforce`` noted in the table
   (AppFlow never shows the JWT back). From :data:`RENEW_DAYS` before it, the check renews: it signs a new JWT and
-  updates the connector profile (:func:`services.salesforce_connection.connect`). Only a renewal that fails alerts.
+  updates the connector profile (:func:`services.flows.connection.connect`). Only a renewal that fails alerts.
 - Signed by a person (the secret's ``jwtToken``): its ``exp``, decoded without verifying (Salesforce verifies it).
   The support topic is told 14 days ahead, again 3 days ahead, and once it has expired.
 
@@ -27,15 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services import salesforce_connection
 from services.aws.salesforce_secret import SecretUnavailableError, salesforce_secret
 from services.aws.support_topic import support_topic
 from services.aws.table import jwt as jwt_records
+from services.flows import connection as salesforce_connection
 from services.models.salesforce_credentials import CLIENT_CREDENTIALS, CLIENT_CREDENTIALS_WARNING, JWT_FIELDS_ADVICE
 from services.models.salesforce_jwt import JwtError, expiry, read_claims
 from services.models.utc import utc_iso
-from services.observability import logger
-from services.settings import Settings
+from services.platform.observability import logger
+from services.platform.settings import Settings
 
 RENEW_DAYS = 14
 """A JWT signed here is renewed this long before it expires (it is valid ``SIGNED_JWT_DAYS``)."""

@@ -11,7 +11,7 @@ with a client token derived from the flow, the trigger (EventBridge event id) an
 event starts nothing new, then DescribeFlow again: at most three AppFlow calls. Restarts per flow per hour are
 bounded (``heal_attempts_per_hour``); the count and a short lease live in the flow's health item, and every write
 of it is conditioned on the previous revision, so of two concurrent events only one restarts. A problem a restart
-cannot fix (see :mod:`services.flow_errors`) is never retried. When a flow cannot be brought back, the support
+cannot fix (see :mod:`services.flows.errors`) is never retried. When a flow cannot be brought back, the support
 topic gets one alert per flow, kind of problem and hour, saying the flow, the error, what was tried and what a
 person must do.
 
@@ -21,23 +21,23 @@ failure of the table or of the support topic raises, so that Lambda's retries an
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from services.aws.flows import AppFlowCallError, Flows, FlowState, flows
-from services.aws.support_topic import support_topic
-from services.aws.table.health import FlowHealth, read_flow_health, write_flow_health
-from services.flow_errors import Problem, diagnose
+from services.aws.table.health import read_flow_health, write_flow_health
+from services.flows.alerts import Alert, send_alert_once
+from services.flows.errors import Problem, diagnose
+from services.flows.state import WRITE_TRIES, HealOutcome, epoch, expiry, in_window, update
 from services.models.utc import utc_iso
 from services.models.utc import utc_now as _now  # the clock, as tests set it
-from services.observability import logger, metrics
-from services.settings import Settings, get_settings
+from services.platform.observability import logger, metrics
+from services.platform.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_appflow.literals import FlowStatusType
@@ -46,26 +46,6 @@ if TYPE_CHECKING:
 
 LEASE_SECONDS = 60
 """How long a heal holds the flow (longer than the function's 30-second timeout)."""
-STATE_DAYS = 7
-"""The health item expires (TTL) this long after its last write."""
-_WRITE_TRIES = 3
-
-
-class HealOutcome(enum.StrEnum):
-    ACKNOWLEDGED = "acknowledged"
-    """Not a failure (start report, successful run, periodic report): counted, nothing done."""
-    NOT_OWNED = "not-owned"
-    """A flow of another deployment: counted, nothing done."""
-    ALREADY_ACTIVE = "already-active"
-    HEALED = "healed"
-    NOT_RESTARTABLE = "not-restartable"
-    """Credentials, permissions or a deleted connection/flow: alerted, no restart."""
-    BOUND_REACHED = "bound-reached"
-    """Already restarted ``heal_attempts_per_hour`` times this hour: alerted, no restart."""
-    HEAL_FAILED = "heal-failed"
-    """AppFlow refused a call, or the flow was not Active after the restart: alerted."""
-    IN_PROGRESS = "in-progress"
-    """Another invocation is healing this flow right now: nothing done."""
 
 
 METRIC_NAMES = {
@@ -82,10 +62,6 @@ METRIC_NAMES = {
 
 class UnknownFlowError(ValueError):
     """The operator named a flow this deployment does not own."""
-
-
-class FlowHealthStateError(RuntimeError):
-    """The flow's health item kept changing under us (retried by Lambda)."""
 
 
 HealTrigger = Literal["event", "schedule", "operator", "activation"]
@@ -170,9 +146,10 @@ def _acknowledge(
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The ``health-check`` route: every owned flow, then the write-back, the Salesforce JWT, and the full reconcile
-    of Connect's hours of operation (services.connect_sync)."""
-    from services import connect_sync, salesforce_token
-    from services.writeback import check_writeback
+    of Connect's hours of operation (services.connect.sync)."""
+    from services.connect import sync as connect_sync
+    from services.flows import token as salesforce_token
+    from services.flows.writeback import check_writeback
 
     trigger_id = str(event.get("id") or "")
     settings, now = get_settings(), _now()
@@ -324,10 +301,10 @@ class _Heal:
 
     def claim(self) -> int | HealOutcome:
         """Takes one restart of this hour and the lease; the restart number, or why not."""
-        now = _epoch(self.now)
-        for _ in range(_WRITE_TRIES):
+        now = epoch(self.now)
+        for _ in range(WRITE_TRIES):
             stored = read_flow_health(self.flow)
-            current = _in_window(stored, self.window)
+            current = in_window(stored, self.window)
             if current.lease_until > now:
                 return HealOutcome.IN_PROGRESS
             if current.attempts >= self.settings.heal_attempts_per_hour:
@@ -339,12 +316,12 @@ class _Heal:
                 last_outcome="healing",
                 changed_at=utc_iso(self.now),
             )
-            if write_flow_health(stored, claimed, _expiry(self.now)):
+            if write_flow_health(stored, claimed, expiry(self.now)):
                 return claimed.attempts
         return HealOutcome.IN_PROGRESS
 
     def release(self, outcome: HealOutcome, error: str) -> None:
-        _update(
+        update(
             self.flow,
             lambda state: replace(
                 state, lease_until=0, last_outcome=outcome.value, last_error=error[:500], changed_at=utc_iso(self.now)
@@ -391,180 +368,3 @@ def _done(result: HealResult) -> HealResult:
 
 
 # --- the state item -----------------------------------------------------------------------------------------------
-
-
-def _in_window(state: FlowHealth, window: str) -> FlowHealth:
-    """The state with its hourly counters reset when they belong to an earlier hour."""
-    if state.window == window:
-        return state
-    return replace(state, window=window, attempts=0, alerted=frozenset())
-
-
-def _update(flow_name: str, change: Any, now: datetime) -> FlowHealth:
-    for _ in range(_WRITE_TRIES):
-        stored = read_flow_health(flow_name)
-        changed: FlowHealth = change(stored)
-        if write_flow_health(stored, changed, _expiry(now)):
-            return changed
-    raise FlowHealthStateError(f"the health item of flow {flow_name!r} kept changing; try again")
-
-
-def record_failures_reported(flow_name: str, until: str, keys: frozenset[str], now: datetime) -> None:
-    """The write-back check's cursor: failed-records files up to ``until`` (and ``keys``, of that time) are told."""
-    _update(flow_name, lambda state: replace(state, failures_reported_until=until, failures_reported_keys=keys), now)
-
-
-def _epoch(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _expiry(now: datetime) -> int:
-    return _epoch(now + timedelta(days=STATE_DAYS))
-
-
-# --- alerts -------------------------------------------------------------------------------------------------------
-
-HEADLINES = {
-    Problem.CREDENTIALS.value: "Salesforce credentials expired or revoked",
-    Problem.PERMISSIONS.value: "a permission is missing",
-    Problem.DELETED.value: "the connection or the flow no longer exists",
-    HealOutcome.BOUND_REACHED.value: "restart limit reached for this hour",
-    HealOutcome.HEAL_FAILED.value: "could not be brought back to Active",
-    "refused-records": "Salesforce refused status updates",
-    "writeback-stalled": "status files are not being written back",
-}
-
-_RECHECK = 'serverless invoke -f router --stage <stage> -d \'{"operation":"check-flows"}\''
-_CONNECT = 'serverless invoke -f router --stage <stage> -d \'{"operation":"connect-salesforce"}\''
-
-ADVICE = {
-    Problem.CREDENTIALS.value: (
-        "Renew the connection's credentials: put a new signed JWT (JWT bearer) or the connected app's current "
-        "consumer key and secret (client credentials) in the secret {secret}, then run `"
-        + _CONNECT
-        + "` and `"
-        + _RECHECK
-        + "`. Restarting the flow cannot fix this, so it is not retried."
-    ),
-    Problem.PERMISSIONS.value: (
-        "Grant the missing permission, then run `" + _RECHECK + "`. In Salesforce: the integration user's profile or "
-        "permission set (API Enabled, read on Config_Change__e, edit on Config_Request__c) and the connected app's "
-        "OAuth policies. In AWS: the router's IAM role (appflow:DescribeFlow/StartFlow), and the KMS key policy and "
-        "bucket policies for appflow.amazonaws.com. Restarting the flow cannot fix this, so it is not retried."
-    ),
-    Problem.DELETED.value: (
-        "Recreate what is gone: the connection with `" + _CONNECT + "`; a deleted flow with `serverless deploy "
-        '--stage <stage>`; then `serverless invoke -f router --stage <stage> -d \'{"operation":"activate-flows"}\'`.'
-    ),
-    HealOutcome.BOUND_REACHED.value: (
-        "The flow was restarted {limit} times this hour and did not stay Active. Open the flow's run history in the "
-        "AppFlow console to find why its runs fail, fix that, then run `" + _RECHECK + "` in the next hour "
-        "(automatic restarts resume at the top of the hour)."
-    ),
-    HealOutcome.HEAL_FAILED.value: (
-        "The restart did not bring the flow back to Active. Look at the flow in the AppFlow console (status message, "
-        "run history). The scheduled check tries again (at most {limit} restarts per hour); after fixing the cause, "
-        "run `" + _RECHECK + "`."
-    ),
-    "refused-records": (
-        "The requests above did not get their outcome on their Config_Request__c record; every other request's "
-        "write-back went on. For each record: if it was deleted, or its Id names no record (an event published by "
-        "hand), nothing is to be done; if it was locked or a validation rule or trigger refused the update, fix "
-        "that and set Status__c and Status_Message__c by hand from the record's status file in s3://{bucket}/"
-        "{prefix}. The refused records are kept in s3://{bucket}/{failures}. Check again with `"
-        + 'serverless invoke -f router --stage <stage> -d \'{"operation":"check-writeback"}\''
-        + "`."
-    ),
-    "writeback-stalled": (
-        "Requests stay Pending in Salesforce until this is fixed. Open the output flow's run history in the AppFlow "
-        "console (its latest runs' status and error), fix the cause (often the Salesforce connection: see the "
-        "credentials advice), then run `" + _RECHECK + "`. The next successful run writes back every waiting file."
-    ),
-}
-
-
-WRITEBACK_KINDS = frozenset({"refused-records", "writeback-stalled"})
-"""Alerts of the write-back check (services.writeback): about the output flow's work, not a heal."""
-
-
-class Alert(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
-    flow_name: str
-    kind: str
-    """``credentials``, ``permissions``, ``deleted``, ``bound-reached``, ``heal-failed``, or a write-back kind."""
-    error: str
-    tried: tuple[str, ...]
-    flow_status: str
-    settings: Settings
-    at: datetime
-
-    @property
-    def subject(self) -> str:
-        return f"AppFlow {self.flow_name}: {HEADLINES[self.kind]}"
-
-    @property
-    def message(self) -> str:
-        advice = ADVICE[self.kind]
-        for name, value in {
-            "{secret}": self.settings.salesforce_secret_name,
-            "{limit}": str(self.settings.heal_attempts_per_hour),
-            "{bucket}": self.settings.status_bucket,
-            "{prefix}": self.settings.status_prefix,
-            "{failures}": self.settings.writeback_failure_prefix,
-        }.items():
-            advice = advice.replace(name, value)
-        lines = [
-            f"Flow: {self.flow_name}",
-            f"Problem: {HEADLINES[self.kind]}",
-            f"Error: {self.error or 'none reported'}",
-        ]
-        if self.kind not in WRITEBACK_KINDS:
-            lines.append(f"Flow status: {self.flow_status or 'unknown'}")
-            lines.append("What was tried: " + ("; ".join(self.tried) if self.tried else "nothing"))
-        lines += [
-            f"What a person must do: {advice}",
-            f"When: {utc_iso(self.at)}",
-            "",
-            "This alert is sent at most once an hour for this flow and this problem.",
-        ]
-        return "\n".join(lines)
-
-
-def send_alert_once(alert: Alert, window: str) -> bool:
-    """Records the alert in the flow's health item, then publishes it; False when it was already sent this hour.
-
-    When the record's write fails, it is unknown whether the table holds it (a lost answer), and a retry that found
-    it would stay silent: the alert is published all the same. A person told twice beats a person never told.
-    """
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    recorded = False
-    for _ in range(_WRITE_TRIES):
-        stored = read_flow_health(alert.flow_name)
-        current = _in_window(stored, window)
-        if alert.kind in current.alerted:
-            return False
-        noted = replace(
-            current,
-            alerted=current.alerted | {alert.kind},
-            last_outcome=f"alerted:{alert.kind}",
-            last_error=alert.error[:500],
-            changed_at=utc_iso(alert.at),
-        )
-        try:
-            recorded = write_flow_health(stored, noted, _expiry(alert.at))
-        except (BotoCoreError, ClientError):
-            logger.warning(
-                "the alert could not be recorded; it is sent anyway", extra={"kind": alert.kind}, exc_info=True
-            )
-            break
-        if recorded:
-            break
-    else:
-        raise FlowHealthStateError(f"the health item of flow {alert.flow_name!r} kept changing; try again")
-    try:
-        support_topic().publish(alert.subject, alert.message, {"flow": alert.flow_name, "kind": alert.kind})
-    except Exception:
-        if recorded:  # forget the record so that the retry (Lambda's, or the next check) sends the alert after all
-            _update(alert.flow_name, lambda state: replace(state, alerted=state.alerted - {alert.kind}), alert.at)
-        raise
-    return True

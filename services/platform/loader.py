@@ -7,7 +7,7 @@ from typing import Any
 
 
 def load(target: str) -> Any:
-    """The object ``target`` names (``"services.redrive:redrive_inbound_operation"``), its module imported now.
+    """The object ``target`` names (``"services.operator.redrive:redrive_inbound_operation"``), its module imported now.
 
     ``ImportError`` or ``AttributeError`` when it names nothing: a wiring mistake (``tests/unit/test_loader.py`` loads
     every route's and operation's target).
