@@ -295,20 +295,24 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
 ) -> None:
     """Forced interleaving: both events read the state before either writes it, and the winner's restart waits
     until the other event is done. The conditional write lets exactly one through; the other sees the lease."""
-    both_read = threading.Barrier(2, timeout=10)
+    both_read = threading.Barrier(2, timeout=60)  # a timeout only breaks a broken run
     one_done = threading.Event()
     reads = {"count": 0}
     real_read, real_start = flow_health.read_flow_health, Flows.start_flow
 
+    counting = threading.Lock()
+
     def read_then_wait_for_the_other(flow_name: str) -> FlowHealth:
         state = real_read(flow_name)
-        reads["count"] += 1
-        if reads["count"] <= 2:
+        with counting:
+            reads["count"] += 1
+            first_two = reads["count"] <= 2
+        if first_two:
             both_read.wait()
         return state
 
     def start_once_the_other_is_done(self: Flows, flow_name: str, token: str) -> str:
-        one_done.wait(timeout=10)
+        assert one_done.wait(timeout=60), "the other event never ended"
         return real_start(self, flow_name, token)
 
     monkeypatch.setattr(flow_health, "read_flow_health", read_then_wait_for_the_other)
@@ -331,7 +335,7 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
 
     assert sorted(answer["outcome"] for answer in answers) == ["healed", "in-progress"]
     assert aws_calls.counts()["appflow.StartFlow"] == 1
