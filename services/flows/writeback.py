@@ -18,10 +18,11 @@ never holds back the files after it; what remains is to tell a person. The sched
   the last success in one Query a day, however many files the bucket holds (the bucket lists in key order, which
   begins with the record id, so the newest files can lie past any number of pages).
 
-AWS does not document the layout of the failed-records files. The reader takes JSON (one document or one per
-line) and CSV, finds each record's ``Id`` and the texts under error or message fields, and names a file it cannot
-read by its key, so that nothing refused goes unmentioned. AppFlow's ``putFailuresCount`` of each run (documented
-in the AppFlow API reference, ``ErrorInfo``) is reported beside it.
+AWS does not document the layout of the failed-records files. The reader takes JSON (one object per line, objects
+one after another, an array: services.models.appflow_records) and CSV, finds each record's ``Id`` and the texts under
+error or message fields, and names a file it cannot read by its key, so that nothing refused goes unmentioned.
+AppFlow's ``putFailuresCount`` of each run (documented in the AppFlow API reference, ``ErrorInfo``) is reported
+beside it.
 
 Delivery: an AppFlow or S3 call that fails is reported in the answer (the next check tries again), never raised;
 a failure of the table or the support topic raises, as in :mod:`services.flows.health`.
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +43,7 @@ from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, st
 from services.aws.table.health import read_flow_health
 from services.flows.alerts import Alert, send_alert_once
 from services.flows.state import record_failures_reported
+from services.models.appflow_records import read_records
 from services.models.flow_schedule import flow_period
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
@@ -226,22 +227,16 @@ def refused_records(text: str, key: str) -> list[RefusedRecord]:
 
 
 def _from_json(text: str) -> list[tuple[str, str]]:
-    documents: list[Any] = []
-    try:
-        documents.append(json.loads(text))
-    except ValueError:
-        for line in text.splitlines():
-            try:
-                documents.append(json.loads(line))
-            except ValueError:
-                continue
+    """Each record of a JSON file, in any of the layouts AppFlow might write (services.models.appflow_records):
+    one object per line, objects one after another, an array; a record that cannot be read is passed over."""
+    if text.lstrip()[:1] not in {"{", "["}:
+        return []
     found = []
-    for document in documents:
-        for entry in document if isinstance(document, list) else [document]:
-            if isinstance(entry, dict):
-                record_id = next(_ids(entry), "")
-                if record_id:
-                    found.append((record_id, _reason(list(_reasons(entry)))))
+    for record in read_records([text.encode("utf-8")]):
+        if record.fields is not None:
+            record_id = next(_ids(record.fields), "")
+            if record_id:
+                found.append((record_id, _reason(list(_reasons(record.fields)))))
     return found
 
 

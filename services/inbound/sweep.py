@@ -182,7 +182,8 @@ def on_schedule(event: Any, context: Any) -> dict[str, Any]:
 
 def sweep(settings: Settings, now: datetime, bucket: StatusBucket | None = None, *, answer: bool = True) -> SweepReport:
     """Answers each record of the latest sweep run that is still Pending past the threshold, once; tells the support
-    topic what the run shows is wrong. ``answer=False`` reads and reports only (the operator's view)."""
+    topic what the run shows is wrong. ``answer=False`` reads and reports only, and tells no one (the operator's
+    view)."""
     report = SweepReport(flow=settings.sweep_flow_name)
     bucket = bucket or status_bucket()
     run = _latest_run(settings, report)
@@ -211,11 +212,12 @@ def sweep(settings: Settings, now: datetime, bucket: StatusBucket | None = None,
             f"AppFlow's run {run.execution_id} processed {run.records_processed} record(s), and no readable file of "
             f"it was found under {settings.sweep_prefix}"
         )
-        _alert(settings, now, report, "output-not-found")
+        if answer:
+            _alert(settings, now, report, "output-not-found")
     unanswered = _not_yet_answered(oldest_due, report, flow_period(settings.status_flow_schedule))
     ready = report.pending - report.not_yet_due
     report.left_for_next_check = max(len(unanswered) - RECORDS_PER_CHECK, 0) + ready - len(oldest_due)
-    if report.still_pending_count:
+    if report.still_pending_count and answer:
         _alert(settings, now, report, "answered-still-pending")
     if answer:
         for record in unanswered[:RECORDS_PER_CHECK]:

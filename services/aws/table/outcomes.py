@@ -111,3 +111,12 @@ def waiting_since(since: datetime, until: datetime) -> Waiting:
             request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
         day += timedelta(days=1)
     return Waiting(count, oldest_at, oldest_record, complete, calls)
+
+
+def read_outcome(request: str) -> Outcome | None:
+    """The outcome recorded under that request key, or None (expired, or never written). Raises botocore's errors."""
+    found = dynamodb().get_item(
+        TableName=table_name(), Key={name: {"S": value} for name, value in outcome_key(request).items()}
+    )
+    item = found.get("Item")
+    return outcome_from_image(item) if item else None
