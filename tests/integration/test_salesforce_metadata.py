@@ -176,6 +176,45 @@ def test_the_flow_publishes_every_event_field_when_a_pending_request_is_saved() 
     assert assigned == set(EVENT_FIELDS)
 
 
+def test_an_older_outcome_never_replaces_a_newer_one_before_the_record_is_saved() -> None:
+    """Contract section 2: whatever order the output flow applies files in. The before-save flow's decision is the one
+    the stand-in org makes (local_aws/salesforce.py, is_older_outcome), which the write-back order tests run."""
+    flow = parse(SOURCE / "flows" / "Keep_Newest_Outcome.flow-meta.xml")
+    assert text(flow, "status") == "Active"
+    start = flow.find("md:start", NS)
+    assert start is not None
+    assert (text(start, "object"), text(start, "triggerType"), text(start, "recordTriggerType")) == (
+        "Config_Request__c",
+        "RecordBeforeSave",
+        "Update",
+    )
+    [entry] = start.findall("md:filters", NS)
+    assert (text(entry, "field"), text(entry, "operator")) == ("Processed_At__c", "IsChanged")
+    [decision] = flow.findall("md:decisions", NS)
+    assert start.findtext("md:connector/md:targetReference", namespaces=NS) == text(decision, "name")
+    [rule] = decision.findall("md:rules", NS)
+    assert text(rule, "conditionLogic") == "and"
+    conditions = {
+        (text(c, "leftValueReference"), text(c, "operator")): c.find("md:rightValue", NS)
+        for c in rule.findall("md:conditions", NS)
+    }
+    assert set(conditions) == {("$Record__Prior.Processed_At__c", "IsNull"), ("$Record.Processed_At__c", "LessThan")}
+    assert (
+        conditions[("$Record__Prior.Processed_At__c", "IsNull")].findtext("md:booleanValue", namespaces=NS) == "false"
+    )
+    right = conditions[("$Record.Processed_At__c", "LessThan")]
+    assert right.findtext("md:elementReference", namespaces=NS) == "$Record__Prior.Processed_At__c"
+    [keep] = flow.findall("md:assignments", NS)
+    assert rule.findtext("md:connector/md:targetReference", namespaces=NS) == text(keep, "name")
+    assigned = {
+        text(item, "assignToReference"): item.findtext("md:value/md:elementReference", namespaces=NS)
+        for item in keep.findall("md:assignmentItems", NS)
+    }
+    outcome_fields = ("Status__c", "Status_Message__c", "Processed_At__c")
+    assert assigned == {f"$Record.{name}": f"$Record__Prior.{name}" for name in outcome_fields}
+    assert decision.find("md:defaultConnector", NS) is None, "a newer (or first) outcome is saved as it came"
+
+
 def test_the_integration_permission_set_is_limited_to_the_request_and_the_event() -> None:
     permissions = parse(SOURCE / "permissionsets" / "Config_Bridge_Integration.permissionset-meta.xml")
     objects = {text(o, "object"): o for o in permissions.findall("md:objectPermissions", NS)}

@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from services.models.outcome import Outcome
 from services.models.utc import utc_iso, utc_now
 from services.platform.settings import get_settings
 from tests.conftest import AwsCalls
+from tests.support.appflow_stubs import flow_run
 from tests.support.aws_stack import Stack, drain
 from tests.support.sample_events import load_event
 from tests.support.stream_batches import batch, stream_records
@@ -467,7 +469,7 @@ def test_an_unreadable_record_is_named_and_raised_after_the_readable_ones_are_an
 
 
 def test_no_sweep_file_yet_is_a_quiet_answer(aws: Stack, lambda_context: Any) -> None:
-    assert sweep_now(lambda_context)["notes"] == ["no sweep file yet"]
+    assert "no sweep file yet" in sweep_now(lambda_context)["notes"]
 
 
 # --- the marks read ahead (botocore's Stubber: moto never leaves keys unprocessed) --------------------------------
@@ -477,7 +479,7 @@ def test_the_marks_are_read_100_keys_a_call_and_unprocessed_keys_asked_again(aws
     from botocore.stub import Stubber
 
     from services import aws as aws_clients
-    from services.aws.table.answered import answered_until
+    from services.aws.table.answered import MARK_PROJECTION, answered_until
 
     table = get_settings().table_name
     ids = [f"a0B5g00000Swp{n:03d}AAB" for n in range(150)]
@@ -486,14 +488,14 @@ def test_the_marks_are_read_100_keys_a_call_and_unprocessed_keys_asked_again(aws
         return [{"PK": {"S": f"RECORD#{record_id}"}, "SK": {"S": "ANSWERED"}} for record_id in chunk]
 
     def request(chunk: list[str]) -> dict[str, Any]:
-        return {"RequestItems": {table: {"Keys": keys(chunk), "ProjectionExpression": "recordId, changedUntil"}}}
+        return {"RequestItems": {table: {"Keys": keys(chunk), "ProjectionExpression": MARK_PROJECTION}}}
 
     def mark(record_id: str) -> dict[str, Any]:
         return {"recordId": {"S": record_id}, "changedUntil": {"S": "2026-11-30T10:00:00.000Z"}}
 
     client = aws_clients.session().client("dynamodb")
     aws_clients.set_client("dynamodb", client)
-    left = {table: {"Keys": keys(ids[98:100]), "ProjectionExpression": "recordId, changedUntil"}}
+    left = {table: {"Keys": keys(ids[98:100]), "ProjectionExpression": MARK_PROJECTION}}
     with Stubber(client) as stubber:
         stubber.add_response(
             "batch_get_item", {"Responses": {table: [mark(ids[0])]}, "UnprocessedKeys": left}, request(ids[:100])
@@ -505,3 +507,210 @@ def test_the_marks_are_read_100_keys_a_call_and_unprocessed_keys_asked_again(aws
 
         stubber.assert_no_pending_responses()
     assert found == dict.fromkeys([ids[0], ids[99], ids[120]], "2026-11-30T10:00:00.000Z")
+
+
+# --- the run AppFlow names (issue 26): which folder, what it wrote, and when it is not where expected -------------
+
+SWEEP_FLOW = "config-bridge-test-pending-sweep"
+
+
+@pytest.fixture
+def named_flow(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> SweepFlow:
+    """The sweep flow's stand-in under the deployment's sweep flow name, which the sweep asks AppFlow about."""
+    monkeypatch.setenv("SWEEP_FLOW_NAME", SWEEP_FLOW)
+    get_settings.cache_clear()
+    return SweepFlow(boto3.client("s3"), aws.status_bucket, flow_name=SWEEP_FLOW)
+
+
+def appflow_lists(appflow: Any, *runs: dict[str, Any]) -> None:
+    """DescribeFlowExecutionRecords of the sweep flow answers these runs (newest first)."""
+    appflow.add_response(
+        "describe_flow_execution_records", {"flowExecutions": list(runs)}, {"flowName": SWEEP_FLOW, "maxResults": 20}
+    )
+
+
+def support_alerts(stack: Stack) -> list[dict[str, Any]]:
+    from tests.support.aws_stack import drain
+
+    return [json.loads(message["Body"]) for message in drain(stack.support_queue_url)]
+
+
+def test_the_sweep_reads_the_run_appflow_names_not_the_newest_folder(
+    aws: Stack, appflow: Any, org: SalesforceOrg, named_flow: SweepFlow, lambda_context: Any
+) -> None:
+    first, _ = org.save_request(CHRISTMAS)
+    done = named_flow.run(org)
+    second, _ = org.save_request(holiday("Add", "US-East", "2026-12-26", "Boxing Day"))
+    time.sleep(1.1)  # S3 keeps modification times to the second
+    failed = replace(named_flow.run(org), status="Error")  # its folder is the newest, but the run failed part-way
+    appflow_lists(appflow, failed.as_execution_record(), done.as_execution_record())
+
+    answer = sweep_now(lambda_context)
+
+    assert (answer["foundBy"], answer["execution"], answer["recordsProcessed"]) == ("appflow", done.execution_id, 1)
+    assert answer["answered"] == [first.id] and outcomes_of(aws, second) == []
+    assert support_alerts(aws) == []
+
+
+def test_a_run_that_found_no_pending_record_reads_nothing(
+    aws: Stack, appflow: Any, org: SalesforceOrg, named_flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, _ = org.save_request(CHRISTMAS)
+    named_flow.run(org)  # an older snapshot, still in the bucket
+    record.status = "Success"
+    empty = named_flow.run(org)
+    appflow_lists(appflow, empty.as_execution_record())
+
+    answer = sweep_now(lambda_context)
+
+    assert answer["answered"] == [] and answer["files"] == 0
+    assert f"AppFlow's latest successful run {empty.execution_id} found no Pending record" in answer["notes"]
+
+
+def test_when_appflow_cannot_be_asked_the_newest_folder_is_read_and_the_report_says_so(
+    aws: Stack, appflow: Any, org: SalesforceOrg, named_flow: SweepFlow, lambda_context: Any
+) -> None:
+    record, _ = org.save_request(CHRISTMAS)
+    named_flow.run(org)
+    appflow.add_client_error("describe_flow_execution_records", "AccessDeniedException", http_status_code=403)
+
+    answer = sweep_now(lambda_context)
+
+    assert (answer["answered"], answer["foundBy"]) == ([record.id], "newest-folder")
+    assert any(note.startswith("AppFlow could not be asked") for note in answer["notes"])
+
+
+def test_a_run_whose_records_are_not_where_expected_is_told_once_an_hour_and_read_all_the_same(
+    aws: Stack, appflow: Any, org: SalesforceOrg, named_flow: SweepFlow, lambda_context: Any
+) -> None:
+    """Every run in one folder, named without the execution id: the run AppFlow names has no file of its own."""
+    named_flow.layout = "one-folder"
+    record, _ = org.save_request(CHRISTMAS)
+    run = named_flow.run(org)
+    appflow_lists(appflow, run.as_execution_record())
+    appflow_lists(appflow, run.as_execution_record())
+
+    first, second = sweep_now(lambda_context), sweep_now(lambda_context)
+
+    assert first["answered"] == [record.id] and first["foundBy"] == "newest-folder"
+    assert (first["alerted"], second["alerted"]) == (["output-not-found"], [])
+    (alert,) = support_alerts(aws)
+    assert "the sweep flow's output is not where or what is expected" in alert["Subject"]
+    assert f"run {run.execution_id} processed 1 record(s)" in alert["Message"]
+
+
+def test_a_run_whose_only_file_is_unreadable_is_told(
+    aws: Stack, appflow: Any, named_flow: SweepFlow, lambda_context: Any
+) -> None:
+    key = f"pending-sweep/{SWEEP_FLOW}/exec-1/part-0"
+    boto3.client("s3").put_object(Bucket=aws.status_bucket, Key=key, Body=b'{"Id": "a0B5g00000Swp01AAB", broken')
+    appflow_lists(appflow, flow_run(utc_now(), records=1, execution_id="exec-1"))
+
+    with pytest.raises(SweepReadError, match="part-0#1"):
+        sweep_now(lambda_context)
+
+    (alert,) = support_alerts(aws)
+    assert "run exec-1 processed 1 record(s)" in alert["Message"] and "part-0#1" in alert["Message"]
+
+
+@pytest.mark.parametrize(
+    ("layout", "records", "parts"),
+    [
+        ("execution-folders", "json-lines", 1),
+        ("execution-folders", "concatenated", 1),
+        ("execution-folders", "json-array", 3),
+        ("execution-folders", "csv", 2),
+        ("one-folder", "concatenated", 3),
+    ],
+)
+def test_every_plausible_layout_of_the_sweep_flow_is_answered_in_full(
+    aws: Stack,
+    appflow: Any,
+    org: SalesforceOrg,
+    named_flow: SweepFlow,
+    lambda_context: Any,
+    layout: Any,
+    records: Any,
+    parts: int,
+) -> None:
+    named_flow.layout, named_flow.records, named_flow.parts = layout, records, parts
+    saved = [org.save_request(holiday("Add", "US-East", f"2026-11-{day:02d}", f"Day {day}"))[0] for day in range(1, 6)]
+    run = named_flow.run(org)
+    assert len(run.keys) == parts
+    appflow_lists(appflow, run.as_execution_record())
+
+    answer = sweep_now(lambda_context)
+
+    assert sorted(answer["answered"]) == sorted(record.id for record in saved)
+    assert answer["unreadable"] == [] and answer["recordsRead"] == 5
+    assert answer["alerted"] == ([] if layout == "execution-folders" else ["output-not-found"])
+
+
+# --- answered, and still Pending two flow periods later -------------------------------------------------------------
+
+
+def age_answer(stack: Stack, record: ConfigRequest, minutes: int) -> None:
+    """The record's answered mark says it was answered ``minutes`` ago (the checks cannot wait that long)."""
+    when = utc_iso(utc_now() - timedelta(minutes=minutes))
+    boto3.client("dynamodb").update_item(
+        TableName=stack.table_name,
+        Key={"PK": {"S": f"RECORD#{record.id}"}, "SK": {"S": "ANSWERED"}},
+        UpdateExpression="SET answeredAt = :at",
+        ExpressionAttributeValues={":at": {"S": when}},
+    )
+
+
+def test_a_request_answered_but_still_pending_two_flow_periods_later_is_told_once_an_hour(
+    aws: Stack, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    late, event = org.save_request(CHRISTMAS)
+    assert deliver(event, lambda_context)["status"] == "Success"
+    recent, recent_event = org.save_request(holiday("Add", "US-East", "2026-12-26", "Boxing Day"))
+    assert deliver(recent_event, lambda_context)["status"] == "Success"
+    age_answer(aws, late, minutes=11)  # two periods of rate(5minutes) and more: the write-back should be done
+    flow.run(org)  # Salesforce still shows both Pending
+
+    first, second = sweep_now(lambda_context), sweep_now(lambda_context)
+
+    assert first["stillPending"] == [late.id] and first["alreadyAnswered"] == 2
+    assert (first["alerted"], second["alerted"]) == (["answered-still-pending"], [])
+    (alert,) = support_alerts(aws)
+    assert alert["Subject"] == "1 answered request(s) still Pending in Salesforce"
+    assert late.id in alert["Message"] and recent.id not in alert["Message"]
+    assert '"operation":"pending-writeback"' in alert["Message"]
+
+
+def test_the_operator_sees_what_is_known_of_each_answered_request_still_pending(
+    aws: Stack, appflow: Any, org: SalesforceOrg, flow: SweepFlow, lambda_context: Any
+) -> None:
+    refused, refused_event = org.save_request(CHRISTMAS)
+    skipped, skipped_event = org.save_request(holiday("Add", "US-East", "2026-12-26", "Boxing Day"))
+    for record, event in ((refused, refused_event), (skipped, skipped_event)):
+        assert deliver(event, lambda_context)["status"] == "Success"
+        age_answer(aws, record, minutes=30)
+    s3 = boto3.client("s3")
+    for record in (refused, skipped):
+        key = f"status/{record.id}-event-created-2026-12-07-10_00_00.csv"
+        s3.put_object(Bucket=aws.status_bucket, Key=key, Body=b"Id,Status__c,Status_Message__c,Processed_At__c\r\n")
+    failure = {"record": {"Id": refused.id}, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked"}]}
+    s3.put_object(Bucket=aws.status_bucket, Key="writeback-failures/run/part-0", Body=json.dumps(failure).encode())
+    flow.run(org)
+    taken = flow_run(utc_now() + timedelta(minutes=1), records=2, execution_id="out-run-1")
+    appflow.add_response(
+        "describe_flow_execution_records",
+        {"flowExecutions": [taken]},
+        {"flowName": "config-bridge-test-status-out", "maxResults": 20},
+    )
+
+    answer = handler.handler({"operation": "pending-writeback"}, lambda_context)
+
+    assert answer["stillPending"] == 2
+    known = {item["recordId"]: item for item in answer["requests"]}
+    assert known[refused.id]["salesforceRefused"] == "UNABLE_TO_LOCK_ROW: locked"
+    assert known[skipped.id]["salesforceRefused"] == ""
+    assert known[skipped.id]["outcome"]["status"] == "Success"
+    assert [file["key"] for file in known[skipped.id]["statusFiles"]] == [
+        f"status/{skipped.id}-event-created-2026-12-07-10_00_00.csv"
+    ]
+    assert known[skipped.id]["flowTookIt"].startswith("yes: run out-run-1")
+    assert outcomes_of(aws, skipped) and support_alerts(aws) == []  # read only: nothing alerted, nothing answered

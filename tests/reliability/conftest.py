@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from tests.reliability.harness import World, patch_transport
-from tests.support.aws_stack import create_stack
+from tests.support.aws_stack import PREFIX, create_stack
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +19,8 @@ def world() -> Iterator[World]:
         stack = create_stack()
         for name, value in stack.environment().items():
             patch.setenv(name, value)
+        # The sweep asks AppFlow (the harness's FakeAppFlow, from the sweep flow's stand-in) which run to read.
+        patch.setenv("SWEEP_FLOW_NAME", f"{PREFIX}-pending-sweep")
         backoff = patch_transport(patch)
         built = World(stack)
         built.backoff = backoff
