@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import pytest
 
+from local_aws.builders import change_event
 from services.kinds import KINDS
 from services.kinds.base import FieldSpec, Kind
 from services.models.config_change import InvalidConfigChange, parse_config_change
@@ -94,15 +95,13 @@ def test_every_kind_field_s_longest_allowed_value_fits_salesforce_on_the_event_a
 def test_the_model_refuses_a_value_one_character_longer_than_the_kind_allows(kind: Kind, spec: FieldSpec) -> None:
     """``longest`` is a promise the request model keeps, not a comment: a longer value is a Fail naming the field
     whatever its own rule says (so that what Salesforce could not hold is never counted as allowed)."""
-    detail = {
-        "Record_Id__c": "a0B5g00000XyZ12AAB",
+    request = {
         "Action__c": "Add",
-        "Region__c": "US-East",
-        "CreatedDate": "2026-11-27T10:00:00.000Z",
         "Config_Type__c": kind.name,
+        "Region__c": "US-East",
         spec.name: "0" * (spec.longest + 1),
     }
-    invalid = parse_config_change(detail)
+    invalid = parse_config_change(change_event(request))
     assert isinstance(invalid, InvalidConfigChange)
     assert f"{spec.name}: " in invalid.problems
     assert not spec.allows("0" * (spec.longest + 1))

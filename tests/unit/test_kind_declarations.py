@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from local_aws.builders import change_event
 from services.kinds import KINDS
 from services.kinds.base import Kind
 from services.models.config_change import InvalidConfigChange, parse_config_change
@@ -44,14 +45,9 @@ def test_the_article_check_fails_on_a_wrong_article() -> None:
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
 def test_a_message_about_a_kind_names_one_item_as_the_kind_declares(kind: Kind) -> None:
     """The request model's wording comes from the declaration (a Fail for a missing subject field)."""
-    detail = {
-        "Record_Id__c": "a0B5g00000XyZ12AAB",
-        "Action__c": "Add",
-        "Region__c": "US-East",
-        "CreatedDate": "2026-11-27T10:00:00.000Z",
-        "Config_Type__c": kind.name,
-    }
-    invalid = parse_config_change(detail)
+    invalid = parse_config_change(
+        change_event({"Action__c": "Add", "Config_Type__c": kind.name, "Region__c": "US-East"})
+    )
     assert isinstance(invalid, InvalidConfigChange)
     assert f"{kind.subject_field.name}: required for {kind.one}" in invalid.problems
 
