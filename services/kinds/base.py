@@ -45,8 +45,8 @@ class FieldSpec(NamedTuple):
     """The actions that need it."""
 
     def allows(self, value: str) -> bool:
-        """Whether the kind allows ``value`` here, the rules that join fields aside (the request model checks
-        ``valid`` first and the length after the rules, for the more telling reason)."""
+        """Whether the kind allows ``value`` here, the rules that join fields aside (the request model's check of a
+        field)."""
         return len(value) <= self.longest and self.valid(value)
 
 
