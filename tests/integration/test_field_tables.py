@@ -17,6 +17,12 @@ from tests.support import field_tables
 ROOT = Path(__file__).resolve().parents[2]
 EVENT_FIELDS = ROOT / "salesforce/force-app/main/default/objects/Config_Change__e/fields"
 STANDARD_EVENT_FIELDS = {"EventUuid", "CreatedDate", "CreatedById"}
+AHEAD_OF_THE_CODE = {
+    "Valid_From__c": "seasons, issue 28",
+    "Valid_Until__c": "seasons, issue 28",
+}
+"""Fields the contract promises that the code does not have yet (docs/interfaces.md's introduction: the open issues
+say what is left). Drop an entry when its issue lands."""
 
 
 def test_salesforce_md_s_field_table_is_the_one_the_metadata_and_the_kinds_make() -> None:
@@ -47,9 +53,11 @@ def contract_rows() -> dict[str, list[str]]:
     return rows
 
 
-def test_the_contract_s_event_table_names_exactly_the_event_s_fields() -> None:
-    custom = {path.name.removesuffix(".field-meta.xml") for path in EVENT_FIELDS.glob("*.xml")}
-    assert set(contract_rows()) == custom | STANDARD_EVENT_FIELDS
+def test_the_contract_s_event_table_names_every_field_of_the_event_and_only_those_or_those_ahead_of_the_code() -> None:
+    event = {path.name.removesuffix(".field-meta.xml") for path in EVENT_FIELDS.glob("*.xml")} | STANDARD_EVENT_FIELDS
+    contract = set(contract_rows())
+    assert event - contract == set(), "fields of the event that the contract does not name"
+    assert contract - event <= set(AHEAD_OF_THE_CODE), "fields the contract names that the event lacks"
 
 
 def test_the_contract_s_config_types_are_exactly_the_kinds() -> None:
