@@ -33,8 +33,8 @@ class AppFlowCallError(Exception):
 
 
 class FlowState(NamedTuple):
-    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow. Named
-    tuples, not frozen dataclasses, are cheaper to define at cold start (router.registry.Registry says why)."""
+    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow (plain
+    records: docs/architecture.md, "Plain records")."""
 
     name: str
     status: FlowStatusType | Literal[""]

@@ -6,8 +6,9 @@ region's setting ``ConnectHoursOfOperationId`` names the hours of operation of t
 param ``connectInstanceArn``); a region without it, or a deployment without an instance, has nothing to sync (and a
 deployment without an instance makes no call at all).
 
-Triggers: the table's stream (:func:`sync_changed_regions`, each region whose config items a batch changed, once per
-batch), the scheduled check (:func:`reconcile`, every configured region) and the operator (``sync-connect``).
+Triggers: the table's stream (:func:`sync_changed_regions`, each region whose items that shape Connect's hours a batch
+changed, once per batch: the kinds declare which, ``Kind.connect_hours``), the scheduled check (:func:`reconcile`,
+every configured region) and the operator (``sync-connect``).
 
 Two syncs at once: Connect has no conditional writes, so two syncs of one region (a stream batch and the scheduled
 check, two batches of two shards) may plan from one read, or from two reads of the table taken at different times.
@@ -45,19 +46,17 @@ from services.aws.connect import (
 from services.aws.table import region_of
 from services.aws.table.region_items import StoredItems, region_items, regions_with
 from services.connect.hours import RegionRecords, SyncPlan, plan_sync
-from services.kinds import KINDS, record_of
+from services.kinds import record_of, shapes_connect_hours
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
 from services.kinds.hours import OpeningHours
 from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
+from services.kinds.setting import CONNECT_HOURS_ID_KEY as HOURS_ID_KEY
 from services.models.report import json_object
 from services.models.utc import utc_now as _now  # the clock, as tests set it
 from services.platform.observability import logger
 from services.platform.settings import get_settings
 from services.platform.timezones import UnknownZoneError, zone
-
-HOURS_ID_KEY = "ConnectHoursOfOperationId"
-"""The region setting that names the hours of operation to keep in step."""
 
 
 @dataclass
@@ -210,21 +209,18 @@ def _record(report: SyncReport, trigger: str) -> None:
         logger.exception("connect hours sync not recorded", extra={"region": report.region})
 
 
-CONFIG_ITEM_TYPES: Final = frozenset(kind.item_type for kind in KINDS.values())
-"""The sort key prefixes of config items (``HOLIDAY``, ``HOURS``, ``SETTING``): a change of one touches its region."""
-
-
 def regions_touched(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The regions whose config items the stream records changed (insert, modify, remove), in order of first
-    appearance; TTL removals (a tombstone's end changes nothing live) and every other item are left out."""
+    """The regions whose items that shape Connect's hours (their kind's ``connect_hours``: holidays, hours, the
+    settings ``TimeZone``, ``Closed``, ``ConnectHoursOfOperationId``) the stream records changed (insert, modify,
+    remove), in order of first appearance; TTL removals (a tombstone's end changes nothing live) and every other item
+    are left out."""
     found: dict[str, None] = {}
     for record in records:
         if (record.get("userIdentity") or {}).get("type") == "Service":
             continue
         keys = (record.get("dynamodb") or {}).get("Keys") or {}
         region = region_of(str((keys.get("PK") or {}).get("S", "")))
-        item_type = str((keys.get("SK") or {}).get("S", "")).partition("#")[0]
-        if region and item_type in CONFIG_ITEM_TYPES:
+        if region and shapes_connect_hours(str((keys.get("SK") or {}).get("S", ""))):
             found[region] = None
     return list(found)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Final, NamedTuple
 
-from services.kinds.base import Attributes, Kind, Values, add_field, matching, naming_field, text_of_at_most
+from services.kinds.base import Attributes, Kind, Values, add_field, any_text, matching, naming_field
 from services.platform.timezones import UnknownZoneError, zone
 
 KEY_FIELD: Final = "Setting_Key__c"
@@ -17,10 +17,13 @@ CLOSED_KEY: Final = "Closed"
 """The setting that switches an emergency closure on (``true``) and off (``false``)."""
 CLOSED_VALUES: Final = frozenset({"true", "false"})
 """Exactly these, lower case: a contact flow compares the stored text, so ``True`` would never match."""
+CONNECT_HOURS_ID_KEY: Final = "ConnectHoursOfOperationId"
+"""The setting that names the Amazon Connect hours of operation kept in step with the region
+(:mod:`services.connect.sync`)."""
 KEY: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
-class Setting(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class Setting(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     """A live setting item as the lookup reads it."""
 
     key: str
@@ -63,10 +66,15 @@ class SettingKind(Kind):
 
 SETTING: Final = SettingKind(
     name="Setting",
-    subject_field=naming_field(KEY_FIELD, "must be 1 to 64 letters, digits or _", matching(KEY)),
+    one="a Setting",
+    picklist_position=3,
+    subject_field=naming_field(KEY_FIELD, "must be 1 to 64 letters, digits or _", matching(KEY), longest=64),
     identity_attribute="key",
-    other_fields=(add_field(VALUE_FIELD, "must be text of at most 4000 characters", text_of_at_most(4000)),),
+    other_fields=(add_field(VALUE_FIELD, "must be text of at most 4000 characters", any_text, longest=4000),),
     read_attributes=("value",),
+    # What the Connect sync reads of a region's settings (services.connect.sync.region_records); EmergencyMessage and
+    # any other key never change Connect's hours.
+    connect_hours=frozenset({TIME_ZONE_KEY, CLOSED_KEY, CONNECT_HOURS_ID_KEY}),
 )
 
 

@@ -1,8 +1,7 @@
 """The deployment's settings: one typed object, read from the environment once per container.
 
-Nothing else in the code base reads ``os.environ``. A named tuple rather than a pydantic model keeps the Connect
-route's cold start free of pydantic, and rather than a frozen dataclass saves every cold start the 10 million
-instructions a dataclass of this many fields costs to define (docs/benchmarks.md, "Where the instructions go").
+Nothing else in the code base reads ``os.environ``. A named tuple (docs/architecture.md, "Plain records"), which
+keeps the Connect route's cold start free of pydantic.
 """
 
 from __future__ import annotations

@@ -102,6 +102,77 @@ def test_every_relative_link_resolves_to_a_file_and_its_heading(doc: Path) -> No
             assert anchor in anchors(linked), f"{doc.name}: {target}"
 
 
+CODE = ("services", "router", "local_aws", "scripts")
+# Text that names files and modules of this repository: the docs, and the comments of the deployment and the code.
+CITING = [
+    *DOCS,
+    ROOT / "serverless.yml",
+    *sorted((ROOT / "infra").glob("*.yml")),
+    ROOT / "handler.py",
+    *sorted(path for folder in CODE for path in (ROOT / folder).rglob("*.py")),
+]
+REPO_PATH = re.compile(
+    r"(?<![\w./<-])((?:[A-Za-z0-9_.-]+/)+[A-Za-z0-9_.-]+\.(?:py|yml|yaml|md|json|js|xml|sh|txt|toml))(?![\w/>])"
+)
+MODULE = re.compile(r"(?<![\w./-])((?:services|router|local_aws|scripts)(?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+
+
+def tracked_top_level() -> set[str]:
+    """The names at the repository's top that git tracks (not .venv, node_modules or a build's output)."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return {line.split("/", 1)[0] for line in listed.splitlines()}
+
+
+def missing_paths(text: str, top_level: set[str]) -> list[str]:
+    """The repository paths ``text`` names (``services/connect/sync.py``, a top-level folder first) that are not
+    there."""
+    named = (match.group(1) for match in REPO_PATH.finditer(text))
+    return [path for path in named if path.split("/", 1)[0] in top_level and not (ROOT / path).exists()]
+
+
+def _defines(name: str) -> str:
+    """A module's line that defines or imports ``name``."""
+    return rf"^\s*(?:async def|def|class)\s+{name}\b|^\s*{name}\b\s*[:=]|import .*\b{name}\b"
+
+
+def missing_modules(text: str) -> list[str]:
+    """The dotted names ``text`` gives (``services.connect.sync.sync_region``) whose module is not there, or whose
+    module defines no such name."""
+    missing = []
+    for match in MODULE.finditer(text):
+        parts = match.group(1).rstrip(".").split(".")
+        for end in range(len(parts), 0, -1):
+            base = ROOT.joinpath(*parts[:end])
+            module = next((path for path in (base.with_suffix(".py"), base / "__init__.py") if path.exists()), None)
+            if module is None:
+                continue
+            rest = parts[end:]
+            if rest and not re.search(_defines(rest[0]), module.read_text(), re.M):
+                missing.append(match.group(1))
+            break
+        else:
+            missing.append(match.group(1))
+    return missing
+
+
+@pytest.mark.parametrize("source", CITING, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_repository_file_and_module_a_doc_or_a_comment_names_exists(source: Path) -> None:
+    text = source.read_text()
+    assert missing_paths(text, tracked_top_level()) == []
+    if source.suffix in {".md", ".yml"}:
+        assert missing_modules(text) == []
+
+
+def test_the_reference_check_finds_what_is_not_there() -> None:
+    top_level = tracked_top_level()
+    text = "see tests/test_infrastructure.py and `services/aws/table.py`; services/connect/sync.py is fine"
+    assert missing_paths(text, top_level) == ["tests/test_infrastructure.py", "services/aws/table.py"]
+    assert missing_modules("services.connect.sync.sync_region, services.lookup.answer, services.kinds.NOPE") == [
+        "services.lookup.answer",
+        "services.kinds.NOPE",
+    ]
+
+
 def test_the_readme_lists_every_page_of_docs() -> None:
     readme = (ROOT / "README.md").read_text()
     for page in sorted((ROOT / "docs").glob("*.md")):

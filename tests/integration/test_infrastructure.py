@@ -1,5 +1,6 @@
-"""serverless.yml's least-privilege rules, read from the files themselves (serverless.yml and the resource files it
-includes from infra/, merged as the framework merges them; no packaging, no AWS).
+"""serverless.yml's least-privilege rules, read from the files themselves (serverless.yml, the role's statements in
+infra/iam.yml and the resource files it includes from infra/, merged as the framework merges them; no packaging, no
+AWS).
 
 Every IAM statement of the function's role names this stack's resources; ``Resource: '*'`` only for actions
 that AWS defines on ``*`` alone, each listed with its reason in docs/deploying.md.
@@ -17,7 +18,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.serverless_config import load_serverless, merged_resources, resource_files, where_defined
+from tests.support.serverless_config import (
+    IAM_YML,
+    load_serverless,
+    load_yaml,
+    merged_resources,
+    resource_files,
+    role_statements,
+    where_defined,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +42,7 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # services/ that calls the API, or the resource file (infra/*.yml) where an AWS service acts with the role (the stream
 # mapping reads the stream and sends to its on-failure queue; AppFlow, creating the connector profile, uses the caller's
 # rights on the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a
-# new call adds its line here and its grant in serverless.yml (provider.iam). TransactWriteItems is authorised per
+# new call adds its line here and its grant in infra/iam.yml. TransactWriteItems is authorised per
 # part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
 # write's are Puts.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
@@ -131,11 +140,6 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def role_statements() -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = load_serverless()["provider"]["iam"]["role"]["statements"]
-    return statements
-
-
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -165,10 +169,19 @@ CONCERNS = {
 }
 
 
+def test_the_role_s_statements_are_infra_iam_yml_s_and_only_there() -> None:
+    """serverless.yml includes the statements from infra/iam.yml, which holds nothing else (no resource, so that the
+    role and the resources it names are read apart)."""
+    role = load_yaml(ROOT / "serverless.yml")["provider"]["iam"]["role"]
+    assert role == {"statements": "${file(./infra/iam.yml):statements}"}
+    assert set(load_yaml(IAM_YML)) == {"statements"}
+    assert role_statements()
+
+
 def test_every_resource_file_is_included_and_each_logical_id_defined_once() -> None:
     """A file under infra/ that serverless.yml does not list would never be deployed; a logical id in two files would
     be deep-merged by the framework without a word (merged_resources fails on it)."""
-    assert sorted(resource_files()) == sorted((ROOT / "infra").glob("*.yml"))
+    assert sorted(resource_files()) == sorted(set((ROOT / "infra").glob("*.yml")) - {IAM_YML})
     merged = merged_resources()
     assert set(merged) == {"Parameters", "Conditions", "Resources", "Outputs", "extensions"}
     where = where_defined()
@@ -180,7 +193,7 @@ def test_every_resource_file_is_included_and_each_logical_id_defined_once() -> N
 def test_serverless_yml_keeps_the_function_its_role_params_and_custom() -> None:
     document = load_serverless()
     assert set(document["functions"]) == {"router"}
-    assert document["provider"]["iam"]["role"]["statements"]
+    assert document["provider"]["iam"]["role"]["statements"] == role_statements()
     assert {"default", "local", "dev", "prod"} == set(document["params"])
     assert document["custom"]["configChangeFields"]
 

@@ -56,9 +56,7 @@ class Guard(enum.Enum):
 class DataPut:
     """A holiday or setting item (or its tombstone) to put, under an ordering guard.
 
-    This module's records are plain classes with slots, not named tuples: defining a named tuple costs about a million
-    instructions of every cold start that imports the module (``namedtuple`` compiles its ``__new__``), a plain class
-    a tenth of that (docs/benchmarks.md, "Where the instructions go").
+    This module's records are plain classes with slots (docs/architecture.md, "Plain records").
     """
 
     __slots__ = ("guard", "item")
