@@ -18,6 +18,14 @@ CLOSED_KEY: Final = "Closed"
 CLOSED_VALUES: Final = frozenset({"true", "false"})
 """Exactly these, lower case: a contact flow compares the stored text, so ``True`` would never match."""
 KEY: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
+CONNECT_HOURS_KEY: Final = "ConnectHoursOfOperationId"
+"""The setting that links a region to an hours of operation of the stage's Connect instance (contract section 6)."""
+LINK_ATTRIBUTE: Final = "linkedBy"
+"""The key of the table's sparse index ``LinkedRegions`` (infra/storage.yml): only a live item of a setting in
+:data:`LINKING_KEYS` has it (its key as the value; a Delete's tombstone does not), so that the regions linked to
+Connect are one Query away, without a Scan (``services.aws.table.region_items.linked_regions``)."""
+LINKING_KEYS: Final = frozenset({CONNECT_HOURS_KEY})
+"""The settings that link a region to something outside the table."""
 
 
 class Setting(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
@@ -48,7 +56,9 @@ class SettingKind(Kind):
         return {}
 
     def stored(self, values: Values) -> dict[str, str]:
-        return {**self.identity(values), "value": values.get(VALUE_FIELD, "")}
+        key = self.subject(values)
+        link = {LINK_ATTRIBUTE: key} if key in LINKING_KEYS else {}
+        return {**self.identity(values), "value": values.get(VALUE_FIELD, ""), **link}
 
     def record(self, subject: str, attributes: Attributes) -> Setting:
         return Setting(key=subject, value=attributes.get("value", ""))

@@ -103,7 +103,10 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
     "secretsmanager:CreateSecret": [("services/aws/flows.py", ".create_connector_profile(")],
     "secretsmanager:PutResourcePolicy": [("services/aws/flows.py", ".create_connector_profile(")],
-    "dynamodb:Query": [("services/aws/table/region_items.py", ".query(")],
+    "dynamodb:Query": [
+        ("services/aws/table/region_items.py", ".query("),
+        ("services/aws/table/region_items.py", "IndexName=LINKED_REGIONS_INDEX,"),  # the sparse index's grant
+    ],
     "dynamodb:Scan": [("services/aws/table/region_items.py", ".scan(")],
     "connect:DescribeHoursOfOperation": [("services/aws/connect.py", '"DescribeHoursOfOperation"')],
     "connect:UpdateHoursOfOperation": [("services/aws/connect.py", '"UpdateHoursOfOperation"')],
@@ -111,6 +114,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "connect:CreateHoursOfOperationOverride": [("services/aws/connect.py", '"CreateHoursOfOperationOverride"')],
     "connect:UpdateHoursOfOperationOverride": [("services/aws/connect.py", '"UpdateHoursOfOperationOverride"')],
     "connect:DeleteHoursOfOperationOverride": [("services/aws/connect.py", '"DeleteHoursOfOperationOverride"')],
+    "connect:GetEffectiveHoursOfOperations": [("services/aws/connect.py", '"GetEffectiveHoursOfOperations"')],
     "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
     "appflow:DescribeFlowExecutionRecords": [("services/aws/flows.py", ".describe_flow_execution_records(")],
     "appflow:StartFlow": [("services/aws/flows.py", ".start_flow(")],
