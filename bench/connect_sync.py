@@ -8,10 +8,11 @@ region with 50 dated holidays over the next year is synced three ways:
 - in step: the scheduled check's usual case, nothing to write: two reads of Connect and the read-back;
 - one change: one holiday renamed, so one update, one more pair of reads and the read-back.
 
-For each: the calls to Connect and to DynamoDB, the read-back's calls, and the time (median of ``rounds``), the
-read-back's share of it. The stand-in answers on the same machine, so the time is the function's own work,
-botocore's and the stand-in's; a real call to Connect adds its network round trip (the last column: the calls at
-an assumed 40 ms each, to show the scale).
+For each: the calls to Connect and to DynamoDB, the read-back's calls, the wall time and the process's CPU time
+(medians of ``rounds``), the read-back's time and share. The stand-in and moto answer in this process, so the CPU
+time is the function's work, botocore's, moto's and the stand-in's together, and on a loaded machine the wall time
+waits for a core too; a real call to Connect adds its network round trip instead (the last column: the calls at an
+assumed 40 ms each, to show the scale).
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ def main() -> None:
         adapter.connect_client()  # the client, made before any clock starts
         rows = []
         for case in ("first", "in step", "one change"):
-            timings, shares, report = [], [], None
+            timings: list[float] = []
+            cpu: list[float] = []
+            shares: list[float] = []
+            report = None
             for _ in range(rounds):
                 stand_in.add_hours_of_operation(HOURS_ID, "Oslo")  # as a Connect admin made it: no override
                 if case != "first":
@@ -108,9 +112,10 @@ def main() -> None:
                     )
                 dynamodb_calls.clear()
                 read_back_seconds.clear()
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 report = sync.sync_region("Oslo", read_items=region_items)
                 timings.append(time.perf_counter() - started)
+                cpu.append(time.process_time() - started_cpu)
                 shares.append(sum(read_back_seconds))
                 if case == "one change":
                     table.update_item(
@@ -131,6 +136,7 @@ def main() -> None:
                     report.read_back_calls,
                     len(dynamodb_calls),
                     median * 1000,
+                    statistics.median(cpu) * 1000,
                     share * 1000,
                     100 * share / median,
                     report.connect_calls * ROUND_TRIP_SECONDS * 1000,
@@ -139,14 +145,14 @@ def main() -> None:
         server.shutdown()
         server.server_close()
     print(
-        "| sync | outcome | Connect calls | of which read-back | DynamoDB calls | time (ms, median) "
+        "| sync | outcome | Connect calls | of which read-back | DynamoDB calls | time (ms, median) | CPU (ms) "
         "| read-back (ms) | read-back share | Connect calls x 40 ms |"
     )
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for case, outcome, calls, back, table_calls, median_ms, share_ms, percent, network_ms in rows:
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for case, outcome, calls, back, table_calls, median_ms, cpu_ms, share_ms, percent, network_ms in rows:
         print(
-            f"| {case} | {outcome} | {calls} | {back} | {table_calls} | {median_ms:.0f} | {share_ms:.0f} "
-            f"| {percent:.0f}% | {network_ms:.0f} |"
+            f"| {case} | {outcome} | {calls} | {back} | {table_calls} | {median_ms:.0f} | {cpu_ms:.0f} "
+            f"| {share_ms:.0f} | {percent:.0f}% | {network_ms:.0f} |"
         )
 
 
