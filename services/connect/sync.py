@@ -98,6 +98,8 @@ class SyncReport:
     verification: str = "not-checked"
     """``verified`` (Connect's effective hours are the status lookup's on every date read back), ``differs`` or
     ``not-checked``."""
+    verified_at: str = ""
+    """When this sync found Connect doing what the status lookup answers (UTC); empty otherwise."""
     read_back: list[str] = field(default_factory=list)
     """The ranges read back (``first..last``)."""
     differences: list[str] = field(default_factory=list)
@@ -311,10 +313,15 @@ def _read_back(
     found = differences(expected_days(records, days), effective)
     report.differences = [difference.as_text() for difference in found]
     report.verification = "differs" if found else "verified"
+    report.verified_at = "" if found else _stamp()
     if found:
         logger.warning(
             "connect hours differ from the status lookup", extra={"region": report.region, "dates": len(found)}
         )
+
+
+def _stamp() -> str:
+    return _now().isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _record(report: SyncReport, trigger: str) -> None:
@@ -324,7 +331,7 @@ def _record(report: SyncReport, trigger: str) -> None:
     try:
         record_sync(
             report.region,
-            at=_now().isoformat(timespec="seconds").replace("+00:00", "Z"),
+            at=_stamp(),
             outcome=report.outcome,
             trigger=trigger,
             hours_of_operation=report.hours_of_operation,

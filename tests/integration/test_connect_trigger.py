@@ -505,6 +505,7 @@ def test_a_synced_region_reads_back_verified_and_describe_says_when(
     report = sync_region("Oslo")
 
     assert (report.outcome, report.verification, report.differences) == ("synced", "verified", [])
+    assert report.verified_at == "2026-11-30T15:00:00Z"
     assert report.read_back == [  # the next 15 days, then each touched date beyond them
         f"{day(0)}..{day(14)}",
         f"{day(25)}..{day(55)}",  # 25 December, the yearly one (40 days ahead is within)
