@@ -157,7 +157,14 @@ def _window(holiday: Holiday) -> Slice:
 
 
 def override(
-    name: str, config: Iterable[tuple[str, int, int]], first: date, last: date, description: str, **more: object
+    name: str,
+    config: Iterable[tuple[str, int, int]],
+    first: date,
+    last: date,
+    description: str,
+    *,
+    yearly_on: tuple[int, int] | None = None,
+    override_type: str = "CLOSED",
 ) -> Override:
     """An override as Connect takes it: its name and description cleaned and cut to Connect's limits."""
     return Override(
@@ -166,7 +173,8 @@ def override(
         effective_from=first.isoformat(),
         effective_till=last.isoformat(),
         description=connect_text(description, DESCRIPTION_LIMIT),
-        **more,  # type: ignore[arg-type]
+        yearly_on=yearly_on,
+        override_type=override_type,
     )
 
 
