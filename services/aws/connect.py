@@ -151,7 +151,7 @@ def _python_pattern(pattern: str) -> re.Pattern[str] | None:
         out.append(char)
         position += 1
     try:
-        return re.compile("".join(out))
+        return re.compile("".join(out), re.ASCII)  # Java's \d, \w, \s are ASCII-only, as here
     except re.error:
         return None
 

@@ -135,3 +135,5 @@ def test_the_read_back_request_is_checked_too() -> None:
     assert request_problems("GetEffectiveHoursOfOperations", {**good, "ToDate": "14.12.2026"}) == [
         "GetEffectiveHoursOfOperations.ToDate: must match ^\\d{4}-\\d{2}-\\d{2}$"
     ]
+    arabic_indic = "\u0662\u0660\u0662\u0666-12-14"  # digits to Python's Unicode \d, not to Java's
+    assert request_problems("GetEffectiveHoursOfOperations", {**good, "ToDate": arabic_indic}) != []
