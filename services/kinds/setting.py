@@ -21,6 +21,12 @@ CONNECT_HOURS_ID_KEY: Final = "ConnectHoursOfOperationId"
 """The setting that names the Amazon Connect hours of operation kept in step with the region
 (:mod:`services.connect.sync`)."""
 KEY: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
+LINK_ATTRIBUTE: Final = "linkedBy"
+"""The key of the table's sparse index ``LinkedRegions`` (infra/storage.yml): only a live item of a setting in
+:data:`LINKING_KEYS` has it (its key as the value; a Delete's tombstone does not), so that the regions linked to
+Connect are one Query away, without a Scan (``services.aws.table.region_items.linked_regions``)."""
+LINKING_KEYS: Final = frozenset({CONNECT_HOURS_ID_KEY})
+"""The settings that link a region to something outside the table."""
 
 
 class Setting(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
@@ -51,7 +57,9 @@ class SettingKind(Kind):
         return {}
 
     def stored(self, values: Values) -> dict[str, str]:
-        return {**self.identity(values), "value": values.get(VALUE_FIELD, "")}
+        key = self.subject(values)
+        link = {LINK_ATTRIBUTE: key} if key in LINKING_KEYS else {}
+        return {**self.identity(values), "value": values.get(VALUE_FIELD, ""), **link}
 
     def record(self, subject: str, attributes: Attributes) -> Setting:
         return Setting(key=subject, value=attributes.get("value", ""))

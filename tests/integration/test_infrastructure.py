@@ -119,6 +119,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:Query": [
         ("services/aws/table/region_items.py", ".query("),
         ("services/aws/table/outcomes.py", ".query("),
+        ("services/aws/table/region_items.py", "IndexName=LINKED_REGIONS_INDEX,"),  # the sparse index's grant
     ],
     "dynamodb:Scan": [("services/aws/table/region_items.py", ".scan(")],
     "connect:DescribeHoursOfOperation": [("services/aws/connect.py", '"DescribeHoursOfOperation"')],
@@ -127,6 +128,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "connect:CreateHoursOfOperationOverride": [("services/aws/connect.py", '"CreateHoursOfOperationOverride"')],
     "connect:UpdateHoursOfOperationOverride": [("services/aws/connect.py", '"UpdateHoursOfOperationOverride"')],
     "connect:DeleteHoursOfOperationOverride": [("services/aws/connect.py", '"DeleteHoursOfOperationOverride"')],
+    "connect:GetEffectiveHoursOfOperations": [("services/aws/connect.py", '"GetEffectiveHoursOfOperations"')],
     "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
     "appflow:DescribeFlowExecutionRecords": [
         ("services/aws/flows.py", ".describe_flow_execution_records("),
