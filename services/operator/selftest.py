@@ -629,7 +629,9 @@ def reason(error: BaseException) -> str:
     """AWS's code and message (botocore's ClientError), or the error's own text; one line, at most 300 characters."""
     response = getattr(error, "response", None)
     if isinstance(response, dict) and "Error" in response:
-        code = response["Error"].get("Code", "")
-        message = response["Error"].get("Message", "")
-        return " ".join(f"{code}: {message}".split())[:300]
-    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+        code, message = response["Error"].get("Code", ""), str(response["Error"].get("Message", ""))
+    else:
+        code, message = type(error).__name__, str(error)
+    if message.lstrip().startswith("<"):
+        message = "an HTML error page, not an AWS answer (an emulator's own failure?)"
+    return " ".join(f"{code}: {message}".split())[:300]

@@ -1,7 +1,8 @@
 """The self-test (services/operator/selftest.py) against moto, with botocore Stubbers where moto has no service or
 does not refuse what AWS refuses: AppFlow (no AppFlow in moto), Lambda's event source mappings (moto would run the
 function in Docker once a queue's mapping exists), CloudWatch's alarm history (moto has no DescribeAlarmHistory) and
-KMS refusing a key's use (moto does not enforce key policies). Each test breaks one path and sees its line fail.
+KMS refusing a key's use (moto enforces a key policy only for a Deny of DescribeKey). Each test breaks one path and
+sees its line fail.
 """
 
 from __future__ import annotations
@@ -510,3 +511,13 @@ def test_a_canary_is_left_out_only_by_a_policy_that_requires_an_attribute_it_lac
     policy: str, scope: str, left_out: bool
 ) -> None:
     assert selftest.filtered_out(policy, scope) is left_out
+
+
+def test_a_reason_is_one_line_of_aws_code_and_message_never_an_html_page() -> None:
+    from botocore.exceptions import ClientError
+
+    page = ClientError({"Error": {"Code": "500", "Message": "<!doctype html>\n<title>500</title>"}}, "DescribeKey")
+    assert selftest.reason(page) == "500: an HTML error page, not an AWS answer (an emulator's own failure?)"
+    refused = ClientError({"Error": {"Code": "AccessDenied", "Message": "not\n  allowed"}}, "PutObject")
+    assert selftest.reason(refused) == "AccessDenied: not allowed"
+    assert selftest.reason(ValueError("x" * 400)) == ("ValueError: " + "x" * 400)[:300]
