@@ -275,15 +275,30 @@ def _schedules(run: Run) -> list[Line]:
     from services.aws.rules import rules
 
     lines = []
-    for path, name in (
-        ("schedule/flow-health-check", "flow-health-check"),
-        ("schedule/pending-sweep", "pending-sweep"),
-    ):
-        rule = rules().describe(run.name(name))
+    schedules = {
+        "schedule/flow-health-check": run.name("flow-health-check"),
+        "schedule/pending-sweep": run.name("pending-sweep"),
+    }
+    for path, name in schedules.items():
+        rule = rules().describe(name)
         if rule.state == "ENABLED":
             lines.append(Line(path, OK, f"ENABLED, {rule.schedule}"))
         else:
             lines.append(Line(path, FAILED, f"the rule {rule.name} is {rule.state}", _RULE))
+    # The AppFlow status rule (a name CloudFormation makes): the default bus's rules that target the router, the
+    # function or its SnapStart alias, other than the schedules. The function's ARN: the topic's account and region.
+    partition, _, region, account = run.settings.support_topic_arn.split(":")[1:5]
+    function = f"arn:{partition}:lambda:{region}:{account}:function:{run.name('router')}"
+    names = {name for arn in (function, f"{function}:snapstart") for name in rules().targeting(arn)}
+    appflow = [rules().describe(name) for name in sorted(names - set(schedules.values()))]
+    appflow = [rule for rule in appflow if "aws.appflow" in rule.pattern]
+    if not appflow:
+        lines.append(Line("rule/appflow-status", FAILED, "no rule sends AppFlow's status events to the router", _RULE))
+    for rule in appflow:
+        if rule.state == "ENABLED":
+            lines.append(Line("rule/appflow-status", OK, f"ENABLED ({rule.name}), to the router"))
+        else:
+            lines.append(Line("rule/appflow-status", FAILED, f"the rule {rule.name} is {rule.state}", _RULE))
     return lines
 
 

@@ -28,6 +28,8 @@ ACCOUNT = "123456789012"
 IN_FLOW, OUT_FLOW, SWEEP_FLOW = (f"{PREFIX}-config-change-in", f"{PREFIX}-status-out", f"{PREFIX}-pending-sweep")
 ALARMS = ("inbound-dead-letters", "stream-failures", "router-errors", "flow-healing-alerts")
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
+APPFLOW_RULE = f"{PREFIX}-AppFlowStatusRule-1X2Y3Z4W5V6U"
+"""The AppFlow status rule, named as CloudFormation names a rule without a Name: <stack>-<logical id>-<random>."""
 
 
 def _queue_arn(url: str) -> str:
@@ -46,8 +48,12 @@ def stack(aws: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
         sns.set_topic_attributes(TopicArn=topic, AttributeName="KmsMasterKeyId", AttributeValue=key)
     for url in (aws.inbound_queue_url, aws.inbound_dlq_url, aws.stream_failure_queue_url):
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": key})
+    function = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PREFIX}-router"
     for name in ("flow-health-check", "pending-sweep"):
         events.put_rule(Name=f"{PREFIX}-{name}", ScheduleExpression="rate(15 minutes)")
+        events.put_targets(Rule=f"{PREFIX}-{name}", Targets=[{"Id": "router", "Arn": function}])
+    events.put_rule(Name=APPFLOW_RULE, EventPattern=json.dumps({"source": ["aws.appflow"]}))
+    events.put_targets(Rule=APPFLOW_RULE, Targets=[{"Id": "router", "Arn": function}])
     events.put_targets(
         Rule=f"{PREFIX}-config-change",
         EventBusName=aws.salesforce_bus_name,
@@ -124,7 +130,7 @@ def test_the_local_stage_passes_with_each_absent_part_said_not_tested(stack: Sta
     for path in ("table", "status-bucket", "status-bucket/status-files", "customer-key", "support-topic"):
         assert got[path] == "ok", path
     assert got["notification-topic"] == "ok" and got["inbound-dlq"] == "ok" and got["stream-failures"] == "ok"
-    assert got["schedule/flow-health-check"] == got["schedule/pending-sweep"] == "ok"
+    assert got["schedule/flow-health-check"] == got["schedule/pending-sweep"] == got["rule/appflow-status"] == "ok"
     assert got["salesforce-bus/rule"] == "ok" and got["salesforce-bus/deliveries"] == "not tested"
     for path in ("alarms", "alarm-action", "event-source-mappings"):
         assert got[path] == "not tested" and "this stage has no" in line(report, path).detail
@@ -198,6 +204,12 @@ def test_a_disabled_schedule_fails_its_line(stack: Stack) -> None:
     assert line(report, "schedule/pending-sweep").verdict == "failed"
     assert "DISABLED" in line(report, "schedule/pending-sweep").detail
     assert line(report, "schedule/flow-health-check").verdict == "ok"
+
+
+def test_a_disabled_appflow_status_rule_fails_its_line(stack: Stack) -> None:
+    boto3.session.Session(region_name=REGION).client("events").disable_rule(Name=APPFLOW_RULE)
+    rule = line(run(), "rule/appflow-status")
+    assert rule.verdict == "failed" and rule.detail == f"the rule {APPFLOW_RULE} is DISABLED"
 
 
 def test_a_bus_rule_without_its_dead_letter_queue_fails(stack: Stack) -> None:
