@@ -436,14 +436,30 @@ def _connect(run: Run) -> list[Line]:
         except Exception as error:  # noqa: BLE001 - the line carries Connect's reason
             lines.append(Line(path, FAILED, f"hours of operation unreadable: {reason(error)}", _CONNECT))
             continue
-        verified = sync.get("verified")
-        verification = f"verified {verified}" if verified else "verification not yet recorded"
-        if sync["outcome"] in {"refused", "failed"}:
-            detail = f"hours readable; last sync {sync['at']} {sync['outcome']}: {sync['error']}"
-            lines.append(Line(path, FAILED, detail, _CONNECT))
-        else:
-            lines.append(Line(path, OK, f"hours readable; last sync {sync['at']} {sync['outcome']}; {verification}"))
+        lines.append(synced_line(path, sync))
     return lines
+
+
+def synced_line(path: str, sync: dict[str, Any]) -> Line:
+    """A region whose hours of operation Connect let the function read: how its last sync ended, and its read-back."""
+    if sync["outcome"] in {"refused", "failed"}:
+        return Line(
+            path, FAILED, f"hours readable; last sync {sync['at']} {sync['outcome']}: {sync['error']}", _CONNECT
+        )
+    if sync.get("verification") == "differs":
+        differences = ", ".join(sync.get("differences", [])[:5]) or "no dates named"
+        detail = f"hours readable; the last sync's read-back found Connect differing on {differences}"
+        return Line(path, FAILED, detail, _CONNECT)
+    return Line(path, OK, f"hours readable; last sync {sync['at']} {sync['outcome']}; {_verification(sync)}")
+
+
+def _verification(sync: dict[str, Any]) -> str:
+    """The last sync's read-back (issue 27: ``verification``, ``verifiedAt``), or that none is recorded yet."""
+    if "verification" not in sync:
+        return "verification not yet recorded"
+    if sync["verification"] == "verified":
+        return f"verified {sync.get('verifiedAt', '')}".strip()
+    return f"not checked by the last sync (last verified: {sync.get('verifiedAt') or 'never'})"
 
 
 def _alarms(run: Run) -> list[Line]:
@@ -517,7 +533,10 @@ _DELIVERY = (
 _FLOW = "run check-flows then activate-flows; read the flow's error (docs/operations.md, 'AppFlow flows')"
 _CONNECTION = "put the connected app's credentials in the secret and run connect-salesforce (docs/deploying.md)"
 _SWEEP = "read the sweep flow's last run in the AppFlow console; run check-flows"
-_CONNECT = "give the function's role access to the hours of operation (connectInstanceArn) and run sync-connect"
+_CONNECT = (
+    "give the role access to the hours of operation (statement ConnectHoursOfOperationSync, connectInstanceArn), then "
+    "run sync-connect"
+)
 _ALARMS = "redeploy (infra/alarms.yml); enable the alarm's actions (aws cloudwatch enable-alarm-actions)"
 _ALARM_ACTION = (
     "let cloudwatch.amazonaws.com use the customer key (key policy, ServicesUseForThisAccount) and check the "

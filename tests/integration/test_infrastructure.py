@@ -521,3 +521,45 @@ def test_the_sweep_flow_is_owned_healed_activated_and_checked_on_a_schedule_of_i
         params["sweepThresholdMinutes"] == 30
         and environment["SWEEP_THRESHOLD_MINUTES"] == "${param:sweepThresholdMinutes}"
     )
+
+
+def test_the_self_tests_alarm_is_the_one_its_role_may_set_and_has_no_ok_action() -> None:
+    """The self-test sets one alarm to ALARM and back (services/operator/selftest.py): the role may set that one only,
+    and it has no OK action, so that a run sends support one e-mail, not two."""
+    from services.operator.selftest import ALARM_UNDER_TEST
+
+    document = load_serverless()
+    (statement,) = [statement for statement in role_statements() if "cloudwatch:SetAlarmState" in statement["Action"]]
+    assert statement["Resource"]["Sub"].endswith(f":alarm:${{self:custom.prefix}}-{ALARM_UNDER_TEST}")
+    (alarm,) = [
+        resource["Properties"]
+        for resource in document["resources"]["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        and resource["Properties"]["AlarmName"] == f"${{self:custom.prefix}}-{ALARM_UNDER_TEST}"
+    ]
+    assert alarm["AlarmActions"] == [{"Ref": "SupportTopic"}] and "OKActions" not in alarm
+
+
+def test_the_deploys_self_test_runs_last_on_every_deploy_and_never_fails_it() -> None:
+    resources = load_serverless()["resources"]
+    selftest = resources["Resources"]["SelfTest"]
+    assert selftest["Type"] == "Custom::SelfTest" and selftest["Condition"] == "IsNotLocal"
+    properties = selftest["Properties"]
+    assert properties["FailOnError"] == "false" and properties["Deployment"] == "${sls:instanceId}"
+    waited = set(selftest["DependsOn"]) | {
+        branch["Ref"] for entry in properties["Wait"] for branch in entry["If"][1:] if branch["Ref"] != "AWS::NoValue"
+    }
+    generated = {name for name in waited if name.startswith("Router")}  # the framework's schedules
+    others = set(resources["Resources"]) - {"SelfTest"}
+    assert waited - generated <= others
+    # Every stateful or wiring resource is waited for (the dashboard, the key's alias and policies included).
+    assert {
+        "ConfigTable",
+        "InboundQueueMapping",
+        "StatusStreamMapping",
+        "FlowActivation",
+        "RouterErrorsAlarm",
+    } <= waited
+    outputs = resources["Outputs"]
+    assert outputs["SelfTestSummary"]["Value"] == {"GetAtt": "SelfTest.Summary"}
+    assert outputs["SelfTestFailed"]["Value"] == {"GetAtt": "SelfTest.Failed"}

@@ -533,3 +533,67 @@ def test_a_reason_is_one_line_of_aws_code_and_message_never_an_html_page() -> No
     refused = ClientError({"Error": {"Code": "AccessDenied", "Message": "not\n  allowed"}}, "PutObject")
     assert selftest.reason(refused) == "AccessDenied: not allowed"
     assert selftest.reason(ValueError("x" * 400)) == ("ValueError: " + "x" * 400)[:300]
+
+
+# ---- Connect (botocore Stubber on the Connect client: moto has no hours of operation) ----
+
+
+def _synced(region: str, hours_id: str, **extra: str) -> dict[str, Any]:
+    item = {
+        "PK": {"S": "CONNECT_SYNC"},
+        "SK": {"S": f"REGION#{region}"},
+        "itemType": {"S": "CONNECT_SYNC"},
+        "region": {"S": region},
+        "at": {"S": "2026-12-07T13:00:00Z"},
+        "outcome": {"S": "in-step"},
+        "trigger": {"S": "stream"},
+        "hoursOfOperation": {"S": hours_id},
+        "error": {"S": ""},
+    }
+    item.update({name: {"S": value} for name, value in extra.items()})
+    return item
+
+
+def test_each_synced_region_is_read_in_connect_and_its_read_back_reported(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", instance)
+    get_settings.cache_clear()
+    oslo, denver = "1f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a5b", "2f2e3d4c-5b6a-4798-8a9b-0c1d2e3f4a5b"
+    dynamodb = boto3.session.Session(region_name=REGION).client("dynamodb")
+    dynamodb.put_item(TableName=stack.table_name, Item=_synced("Denver", denver))
+    dynamodb.put_item(TableName=stack.table_name, Item=_synced("Oslo", oslo))
+    connect = aws_clients.session().client("connect", region_name=REGION)
+    aws_clients.set_client("connect", connect, purpose="hours-sync")
+    with Stubber(connect) as stubber:
+        stubber.add_client_error(
+            "describe_hours_of_operation", "AccessDeniedException", "not authorized: connect:DescribeHoursOfOperation"
+        )
+        hours = {"HoursOfOperationId": oslo, "Name": "Oslo", "TimeZone": "Europe/Oslo", "Config": []}
+        stubber.add_response("describe_hours_of_operation", {"HoursOfOperation": hours})
+        report = run()
+    denied = line(report, "connect/Denver")
+    assert denied.verdict == "failed" and "AccessDeniedException" in denied.detail
+    assert "ConnectHoursOfOperationSync" in denied.action
+    readable = line(report, "connect/Oslo")
+    assert readable.verdict == "ok" and readable.detail.endswith("verification not yet recorded")
+
+
+@pytest.mark.parametrize(
+    ("recorded", "verdict", "says"),
+    [
+        ({"verification": "verified", "verifiedAt": "2026-12-07T13:00:01Z"}, "ok", "; verified 2026-12-07T13:00:01Z"),
+        ({"verification": "not-checked", "verifiedAt": ""}, "ok", "(last verified: never)"),
+        ({"verification": "differs", "differences": ["2026-12-24"]}, "failed", "differing on 2026-12-24"),
+        ({"outcome": "refused", "error": "InvalidParameterException"}, "failed", "refused: InvalidParameterException"),
+        ({}, "ok", "; verification not yet recorded"),
+    ],
+)
+def test_a_synced_regions_line_says_how_its_last_sync_ended_and_its_read_back(
+    recorded: dict[str, Any], verdict: str, says: str
+) -> None:
+    """Issue 27's fields of a region's last sync (``verification``, ``verifiedAt``, ``differences``), when recorded."""
+    sync = {"region": "Oslo", "at": "2026-12-07T13:00:00Z", "outcome": "in-step", "error": "", **recorded}
+    synced = selftest.synced_line("connect/Oslo", sync)
+    assert synced.verdict == verdict and says in synced.detail
