@@ -549,7 +549,7 @@ PATHS: tuple[Path, ...] = (
     Path("customer-key", _customer_key, _KEY),
     Path("support-topic", _support_topic, "check the topic's key (KmsMasterKeyId) and the role's sns:Publish"),
     Path("notification-topic", _notification_topic, "check the topic's key and the role's sns:Publish"),
-    Path("queues", _queues, _DEAD_LETTERS),
+    Path("queues", _queues, "check the role's sqs:GetQueueAttributes (InboundQueueRead, DeadLetterQueuesDepth)"),
     Path("event-source-mappings", _event_source_mappings, _MAPPING, needs="event-source-mappings"),
     Path("schedules", _schedules, _RULE),
     Path("salesforce-bus", _salesforce_bus, _BUS),
