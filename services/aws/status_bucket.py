@@ -28,6 +28,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
@@ -172,7 +173,7 @@ class StatusBucket:
     def canary(self, key: str, body: str) -> tuple[str, str]:
         """The self-test's round trip of one canary object under ``key`` (outside the status prefix, which the output
         flow reads): written with a tag, its tag and content read back, then deleted. Returns (tag value, content).
-        The object is deleted whatever happens after its write (the ``selftest/`` lifecycle rule catches the rest).
+        The object is deleted whatever happens after its write.
         Raises botocore's error as it is, for the self-test to name AWS's reason."""
         self._s3.put_object(
             Bucket=self._bucket, Key=key, Body=body.encode(), ContentType="text/plain", Tagging=CANARY_TAGGING
@@ -195,6 +196,21 @@ class StatusBucket:
         except ClientError as error:
             return aws.error_code(error)
         return "200"
+
+    def read_chunks(self, key: str, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
+        """An object's bytes, a chunk at a time (S3's streaming body: the object is never held whole).
+
+        Raises :class:`StatusFileError` when the object cannot be read, at the start or part-way."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"]
+            try:
+                yield from body.iter_chunks(chunk_bytes)
+            finally:
+                body.close()
+        except (ClientError, BotoCoreError) as error:
+            raise StatusFileError(f"could not read {key}: {error}") from error
 
     def _put(self, key: str, status_file: StatusFile, writer: str) -> None:
         self._s3.put_object(
