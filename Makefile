@@ -25,7 +25,7 @@ NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 .PHONY: help setup setup-scan lint format typecheck unit package package-stages cfn-lint security-scan salesforce-check test \
-	demo emulator-start emulator-stop deploy-local invoke stream look-table look-files look-emails clean bench
+	demo emulator-start emulator-stop deploy-local invoke stream selftest look-table look-files look-emails clean bench
 
 # Every target with a `## ` comment on its line, in the order of this file (`make` alone runs this).
 help: ## list every target (this)
@@ -134,6 +134,13 @@ invoke: setup ## EVENT=events/<name>.json or EVENT='{"operation":"describe"}': t
 
 stream: setup ## the table's stream handed to the router once: the status files and e-mails it sent
 	@$(LOCAL_AWS) python scripts/local_stage.py stream
+
+# The self-test of every path (docs/operations.md, "The self-test"): one line each; exits 1 when one failed. The local
+# stage runs against the embedded AWS (deployed first when absent); any other stage through `serverless invoke`.
+STAGE ?= local
+selftest: setup ## the self-test of every path: STAGE=local (default, the embedded AWS) or a deployed stage
+	@if [ "$(STAGE)" = local ]; then scripts/emulator.sh start >&2 && $(LOCAL_AWS) python scripts/selftest.py local; \
+	else python scripts/selftest.py '$(STAGE)'; fi
 
 look-table: setup ## the local table's items
 	@$(LOCAL_AWS) python scripts/local_stage.py look table

@@ -26,6 +26,7 @@ OPERATIONS: dict[str, str] = {
     "redrive-inbound": "services.operator.redrive:redrive_inbound_operation",
     "redrive-stream-failures": "services.operator.redrive:redrive_stream_failures_operation",
     "sync-connect": "services.connect.sync:sync_connect_operation",
+    "selftest": "services.operator.selftest:selftest_operation",
 }
 
 

@@ -54,6 +54,15 @@ class Settings(NamedTuple):
     """Where in the status bucket the sweep flow writes them (stage param ``sweepPrefix``, with its ``/``)."""
     sweep_threshold_minutes: int = 30
     """A record still Pending this long after its ``LastModifiedDate`` is answered by the sweep."""
+    resource_prefix: str = ""
+    """``<service>-<stage>``: the start of the names of the stack's alarms, schedules and function (the self-test)."""
+    inbound_queue_url: str = ""
+    """The queue between the Salesforce bus's rule and the router (the self-test reads its depth and its rule)."""
+    salesforce_connected: bool = False
+    """Stage param ``salesforceConnected``: the connection, the flows and the partner bus exist (not on local)."""
+    stage_without: tuple[str, ...] = ()
+    """Stage param ``stageWithout``: parts of the stack this stage does not have (the local stage: what moto skips),
+    which the self-test reports as not tested rather than failed."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

@@ -24,6 +24,9 @@ NOT_RUN_BY_DEMO_OR_CI = {
     "tests/integration/test_sample_events.py, its answer extraction by test_invoke_prints_only_the_answer",
     "stream": "run by hand against the emulator; its stand-in (local_aws/stream_poller.py) runs in "
     "tests/integration/test_end_to_end.py",
+    "selftest": "run by hand against the emulator (or a deployed stage); every path it checks runs in "
+    "tests/integration/test_selftest.py, the local stage's verdicts in "
+    "test_the_local_stage_passes_with_each_absent_part_said_not_tested",
     "look-table": "read-only look at the emulator, run by hand",
     "look-files": "read-only look at the emulator, run by hand",
     "look-emails": "read-only look at the emulator, run by hand",

@@ -35,6 +35,9 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
     "dynamodb:ListStreams",
     "appflow:CreateConnectorProfile",
     "appflow:DescribeConnectorProfiles",
+    "lambda:ListEventSourceMappings",
+    "sns:GetSubscriptionAttributes",
+    "cloudwatch:GetMetricData",
 }
 
 
@@ -46,14 +49,22 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
 # write's are Puts.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
-    "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
+    "dynamodb:GetItem": [
+        ("services/aws/table/health.py", ".get_item("),
+        ("services/aws/table/jwt.py", ".get_item("),
+        ("services/aws/table/canary.py", ".get_item("),  # the self-test's canary item
+    ],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
         # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).
         ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[{"Put": put} for put in'),
+        ("services/aws/table/canary.py", ".put_item("),
     ],
     "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
-    "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
+    "dynamodb:DeleteItem": [
+        ("services/aws/table/alert_marks.py", ".delete_item("),
+        ("services/aws/table/canary.py", ".delete_item("),
+    ],
     "dynamodb:BatchGetItem": [
         ("services/aws/table/reader.py", ".batch_get_item("),
         ("services/aws/table/answered.py", ".batch_get_item("),  # the sweep's read of the answered marks
@@ -79,13 +90,24 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/status_bucket.py", ".head_object("),  # a missing key is 404, not 403, only with ListBucket
     ],
     # PutObject with Tagging needs s3:PutObjectTagging too (PutObject, Amazon S3 API Reference).
-    "s3:PutObjectTagging": [("services/aws/status_bucket.py", "Tagging=PENDING_TAGGING,")],
+    "s3:PutObjectTagging": [
+        ("services/aws/status_bucket.py", "Tagging=PENDING_TAGGING,"),
+        ("services/aws/status_bucket.py", "Tagging=CANARY_TAGGING"),  # the self-test's canary object
+    ],
+    "s3:DeleteObject": [("services/aws/status_bucket.py", ".delete_object(")],  # the canary object only
     "s3:GetObjectTagging": [("services/aws/status_bucket.py", ".get_object_tagging(")],
     "s3:DeleteObjectTagging": [("services/aws/status_bucket.py", ".delete_object_tagging(")],
     "sns:Publish": [
         ("services/aws/notification_topic.py", ".publish("),
         ("services/aws/support_topic.py", ".publish("),
     ],
+    # The self-test: each topic's key, the notification topic's subscriptions and their filter policies.
+    "sns:GetTopicAttributes": [
+        ("services/aws/notification_topic.py", ".get_topic_attributes("),
+        ("services/aws/support_topic.py", ".get_topic_attributes("),
+    ],
+    "sns:ListSubscriptionsByTopic": [("services/aws/notification_topic.py", ".list_subscriptions_by_topic(")],
+    "sns:GetSubscriptionAttributes": [("services/aws/notification_topic.py", ".get_subscription_attributes(")],
     "sqs:SendMessage": [("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
     "sqs:ReceiveMessage": [
         ("services/aws/dead_letter_queues.py", ".receive_message("),
@@ -95,7 +117,10 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/dead_letter_queues.py", ".delete_message("),
         ("infra/inbound.yml", "InboundQueueMapping:"),
     ],
-    "sqs:GetQueueAttributes": [("infra/inbound.yml", "InboundQueueMapping:")],
+    "sqs:GetQueueAttributes": [
+        ("infra/inbound.yml", "InboundQueueMapping:"),
+        ("services/aws/queues.py", ".get_queue_attributes("),  # the self-test: depth and key of each queue
+    ],
     # The key encrypts the secret, the queues, the topics and both buckets: reading any of them decrypts,
     # writing to them generates a data key.
     "kms:Decrypt": [
@@ -104,13 +129,18 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("infra/inbound.yml", "InboundQueueMapping:"),
         ("services/aws/large_event_bucket.py", ".get_object("),
         ("services/aws/status_bucket.py", ".get_object("),
+        ("services/aws/customer_key.py", ".decrypt("),  # the self-test's data key
     ],
     "kms:GenerateDataKey": [
         ("services/aws/status_bucket.py", ".put_object("),
         ("services/aws/support_topic.py", ".publish("),
         ("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn"),
+        ("services/aws/customer_key.py", ".generate_data_key("),
     ],
-    "kms:DescribeKey": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "kms:DescribeKey": [
+        ("services/aws/flows.py", 'request["kmsArn"]'),
+        ("services/aws/customer_key.py", ".describe_key("),
+    ],
     "kms:CreateGrant": [("services/aws/flows.py", 'request["kmsArn"]')],
     "kms:ListGrants": [("services/aws/flows.py", 'request["kmsArn"]')],
     "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
@@ -139,6 +169,15 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "appflow:CreateConnectorProfile": [("services/aws/flows.py", ".create_connector_profile(")],
     "appflow:UpdateConnectorProfile": [("services/aws/flows.py", ".update_connector_profile(")],
     "appflow:DescribeConnectorProfiles": [("services/aws/flows.py", ".describe_connector_profiles(")],
+    # The self-test (services/operator/selftest.py): read-only describes, and one alarm set to ALARM and back.
+    "lambda:ListEventSourceMappings": [("services/aws/event_source_mappings.py", ".list_event_source_mappings(")],
+    "events:DescribeRule": [("services/aws/rules.py", ".describe_rule(")],
+    "events:ListTargetsByRule": [("services/aws/rules.py", ".list_targets_by_rule(")],
+    "events:ListRuleNamesByTarget": [("services/aws/rules.py", ".list_rule_names_by_target(")],
+    "cloudwatch:DescribeAlarms": [("services/aws/cloudwatch.py", ".describe_alarms(")],
+    "cloudwatch:DescribeAlarmHistory": [("services/aws/cloudwatch.py", ".describe_alarm_history(")],
+    "cloudwatch:SetAlarmState": [("services/aws/cloudwatch.py", ".set_alarm_state(")],
+    "cloudwatch:GetMetricData": [("services/aws/cloudwatch.py", ".get_metric_data(")],
 }
 
 
@@ -332,6 +371,10 @@ _CALLED_SERVICES = {
     "appflow": "appflow",
     "secretsmanager": "secretsmanager",
     "connect": "connect",
+    "lambda": "lambda",
+    "events": "events",
+    "cloudwatch": "cloudwatch",
+    "kms": "kms",
 }
 # Operations authorised under another action's name (the S3 and DynamoDB user guides' permission tables).
 _AUTHORISED_AS = {
@@ -349,21 +392,31 @@ def test_every_aws_call_in_the_code_is_granted() -> None:
     from botocore import xform_name
 
     session = botocore.session.get_session()
-    operations: dict[str, set[str]] = {}
+    operations: dict[str, dict[str, set[str]]] = {}
     for service, prefix in _CALLED_SERVICES.items():
         for name in session.get_service_model(service).operation_names:
             action = f"{prefix}:{name}"
-            operations.setdefault(xform_name(name), set()).add(_AUTHORISED_AS.get(action, action))
+            operations.setdefault(xform_name(name), {}).setdefault(service, set()).add(
+                _AUTHORISED_AS.get(action, action)
+            )
     called: dict[str, set[str]] = {}
     for path in sorted((ROOT / "services").rglob("*.py")):
         text = path.read_text()
+        # The services a module names (its typed client, or the client it asks for): only their operations count
+        # there, so that EventBridge's DescribeRule is not taken for Connect's. A module that names none: any service.
+        named_services = set(re.findall(r"mypy_boto3_([a-z0-9]+)", text)) | set(
+            re.findall(r'client\(\s*"([a-z0-9]+)"', text)
+        )
         # A client's method (``.put_item(``), or an operation named to an adapter's one call helper
         # (services/aws/connect.py: ``self._call("UpdateHoursOfOperation", ...)``).
         methods = re.findall(r"\.([a-z][a-z0-9_]+)\(", text)
         named = [xform_name(name) for name in re.findall(r'_call\(\s*"([A-Z][A-Za-z0-9]+)"', text)]
         for method in methods + named:
-            for action in operations.get(method, set()):
-                called.setdefault(action, set()).add(str(path.relative_to(ROOT)))
+            for service, actions in operations.get(method, {}).items():
+                if named_services & set(_CALLED_SERVICES) and service not in named_services:
+                    continue
+                for action in actions:
+                    called.setdefault(action, set()).add(str(path.relative_to(ROOT)))
     granted = {action for statement in role_statements() for action in as_list(statement["Action"])}
     assert {"dynamodb:PutItem", "s3:PutObject", "sns:Publish"} <= set(called)  # the scan finds calls at all
     assert "connect:UpdateHoursOfOperationOverride" in called  # and the operations named to a call helper
@@ -387,7 +440,7 @@ ROUTER_INVOKERS = {
 }
 # Custom resources keep the unqualified function: CloudFormation refuses to change a custom resource's
 # ServiceToken on update, and a deploy-time call has no caller waiting on its cold start.
-LATEST_ONLY = {"SalesforceConnection", "FlowActivation"}
+LATEST_ONLY = {"SalesforceConnection", "FlowActivation", "SelfTest"}
 
 
 def _found(value: Any, path: tuple[Any, ...]) -> Any:
@@ -498,6 +551,48 @@ def test_the_sweep_flow_is_owned_healed_activated_and_checked_on_a_schedule_of_i
         params["sweepThresholdMinutes"] == 30
         and environment["SWEEP_THRESHOLD_MINUTES"] == "${param:sweepThresholdMinutes}"
     )
+
+
+def test_the_self_tests_alarm_is_the_one_its_role_may_set_and_has_no_ok_action() -> None:
+    """The self-test sets one alarm to ALARM and back (services/operator/selftest.py): the role may set that one only,
+    and it has no OK action, so that a run sends support one e-mail, not two."""
+    from services.operator.selftest import ALARM_UNDER_TEST
+
+    document = load_serverless()
+    (statement,) = [statement for statement in role_statements() if "cloudwatch:SetAlarmState" in statement["Action"]]
+    assert statement["Resource"]["Sub"].endswith(f":alarm:${{self:custom.prefix}}-{ALARM_UNDER_TEST}")
+    (alarm,) = [
+        resource["Properties"]
+        for resource in document["resources"]["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        and resource["Properties"]["AlarmName"] == f"${{self:custom.prefix}}-{ALARM_UNDER_TEST}"
+    ]
+    assert alarm["AlarmActions"] == [{"Ref": "SupportTopic"}] and "OKActions" not in alarm
+
+
+def test_the_deploys_self_test_runs_last_on_every_deploy_and_never_fails_it() -> None:
+    resources = load_serverless()["resources"]
+    selftest = resources["Resources"]["SelfTest"]
+    assert selftest["Type"] == "Custom::SelfTest" and selftest["Condition"] == "IsNotLocal"
+    properties = selftest["Properties"]
+    assert properties["FailOnError"] == "false" and properties["Deployment"] == "${sls:instanceId}"
+    waited = set(selftest["DependsOn"]) | {
+        branch["Ref"] for entry in properties["Wait"] for branch in entry["If"][1:] if branch["Ref"] != "AWS::NoValue"
+    }
+    generated = {name for name in waited if name.startswith("Router")}  # the framework's schedules
+    others = set(resources["Resources"]) - {"SelfTest"}
+    assert waited - generated <= others
+    # Every stateful or wiring resource is waited for (the dashboard, the key's alias and policies included).
+    assert {
+        "ConfigTable",
+        "InboundQueueMapping",
+        "StatusStreamMapping",
+        "FlowActivation",
+        "RouterErrorsAlarm",
+    } <= waited
+    outputs = resources["Outputs"]
+    assert outputs["SelfTestSummary"]["Value"] == {"GetAtt": "SelfTest.Summary"}
+    assert outputs["SelfTestFailed"]["Value"] == {"GetAtt": "SelfTest.Failed"}
 
 
 def test_the_packaged_template_pins_the_sweep_flow_s_folders_and_the_output_flow_s_first_run() -> None:

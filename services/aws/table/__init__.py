@@ -15,6 +15,7 @@ Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services
 | signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
 | JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
 | Connect sync  | ``CONNECT_SYNC``     | ``REGION#<region>``   | the Connect sync  | the operator's describe |
+| canary        | ``SELFTEST``         | ``CANARY#<run>``      | the self-test     | the self-test (deleted) |
 
 Every item carries ``itemType`` (``HOLIDAY``, ``HOURS``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``,
 ``SALESFORCE_JWT``, ``CONNECT_SYNC``, ``ALERT_MARK``) so that the stream's filter criteria let only new outcome items
