@@ -49,14 +49,14 @@ from services.kinds import KINDS, record_of
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
 from services.kinds.hours import OpeningHours
-from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
+from services.kinds.setting import CLOSED_KEY, CONNECT_HOURS_ID_KEY, SETTING, TIME_ZONE_KEY, Setting
 from services.models.report import json_object
 from services.models.utc import utc_now as _now  # the clock, as tests set it
 from services.platform.observability import logger
 from services.platform.settings import get_settings
 from services.platform.timezones import UnknownZoneError, zone
 
-HOURS_ID_KEY = "ConnectHoursOfOperationId"
+HOURS_ID_KEY = CONNECT_HOURS_ID_KEY
 """The region setting that names the hours of operation to keep in step."""
 
 
