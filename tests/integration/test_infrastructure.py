@@ -31,15 +31,21 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # rights on the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a
 # new call adds its line here and its grant in serverless.yml (provider.iam). TransactWriteItems is authorised per
 # part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
-# write's are Puts.
+# write's are Puts and the region mark's Update.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
-        # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).
-        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[{"Put": put} for put in'),
+        # The inbound write's transaction: Puts (the data item, the outcome, the record's answered mark)...
+        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[*({"Put": put} for put in'),
     ],
-    "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
+    "dynamodb:UpdateItem": [
+        ("services/aws/table/jwt.py", ".update_item("),
+        # ...and the Update of the region's mark; after a Delete, the mark settled; the operator's mark-regions.
+        ("services/aws/table/config_items.py", 'marks = [{"Update": region_mark_update(change)}]'),
+        ("services/aws/table/config_items.py", ".update_item("),
+        ("services/aws/table/region_items.py", ".update_item("),
+    ],
     "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
     "dynamodb:BatchGetItem": [
         ("services/aws/table/reader.py", ".batch_get_item("),
