@@ -157,6 +157,7 @@ CONCERNS = {
     },
     "infra/connect.yml": {"ConnectLambdaAssociation", "ConnectInvokePermission"},
     "infra/alarms.yml": {"InboundDeadLetterAlarm", "LookupLatencyAlarm", "Dashboard"},
+    "infra/queries.yml": {"RequestByRecordIdQuery", "ErrorsByRouteQuery", "SlowLookupsQuery"},
 }
 
 
@@ -474,3 +475,20 @@ def test_the_sweep_flow_is_owned_healed_activated_and_checked_on_a_schedule_of_i
         params["sweepThresholdMinutes"] == 30
         and environment["SWEEP_THRESHOLD_MINUTES"] == "${param:sweepThresholdMinutes}"
     )
+
+
+def test_the_runbook_s_saved_log_queries_are_deployed_on_the_router_s_log_group() -> None:
+    """docs/operations.md, "Following a request in the logs": each saved query is in the stack, on the router's log
+    group, named under the stage's prefix, and reads the keys the code logs."""
+    resources = merged_resources()["Resources"]
+    queries = {name: r["Properties"] for name, r in resources.items() if r.get("Type") == "AWS::Logs::QueryDefinition"}
+    names = {props["Name"].removeprefix("${self:custom.prefix}/"): props for props in queries.values()}
+    assert set(names) == {"a request by record id across routes", "errors by route", "slow lookups"}
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    for name, props in names.items():
+        assert props["LogGroupNames"] == [{"Ref": "RouterLogGroup"}], name
+        assert f"`<prefix>/{name}`" in runbook, name
+    assert 'filter record_id = "REPLACE-WITH-RECORD-ID"' in names["a request by record id across routes"]["QueryString"]
+    assert 'route = "connect-lookup" and message = "lookup answered"' in names["slow lookups"]["QueryString"]
+    route_code = (ROOT / "services" / "lookups" / "route.py").read_text()
+    assert '"lookup answered"' in route_code and '"elapsed_ms"' in route_code
