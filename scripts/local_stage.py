@@ -106,7 +106,8 @@ def ensure(session: boto3.session.Session) -> dict[str, str]:
     """Deploy the local stage when the embedded AWS lacks it; write the samples' data when absent."""
     if not deployed(session):
         say(
-            f"== the local stage is not on the embedded AWS at {endpoint()}: deploying it (30 s on a quiet machine, minutes under load)"
+            f"== the local stage is not on the embedded AWS at {endpoint()}: deploying it"
+            " (30 s on a quiet machine, minutes under load)"
         )
         STATE.mkdir(exist_ok=True)
         log = STATE / "deploy.log"
