@@ -30,6 +30,10 @@ NOT_RUN_BY_DEMO_OR_CI = {
     "look-table": "read-only look at the emulator, run by hand",
     "look-files": "read-only look at the emulator, run by hand",
     "look-emails": "read-only look at the emulator, run by hand",
+    "logs": "prints .emulator/function.log; its log-line extraction and its RECORD filter are run by "
+    "test_make_logs_keeps_the_function_s_log_lines_and_finds_one_request_s",
+    "dead-letters": "needs Node and an emulator; its letters are redriven by "
+    "tests/integration/test_redrive.py::test_the_rehearsal_letters_are_redriven_as_the_runbook_says",
     "emulator-stop": "what make demo runs at its end (scripts/emulator.sh stop)",
     "emulator-start": "what make demo runs at its start (scripts/emulator.sh start)",
     "deploy-local": "what make demo runs (serverless deploy --stage local)",
@@ -250,3 +254,64 @@ def test_interfaces_is_the_shared_contract_word_for_word_where_the_workspace_has
     contract = shared.read_text()
     # Everything after the introduction (which says where the choices are recorded) is the same.
     assert ours.split("\n## 1.", 1)[1] == contract.split("\n## 1.", 1)[1]
+
+
+def test_make_logs_keeps_the_function_s_log_lines_and_finds_one_request_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make invoke` and `make stream` keep the function's log lines (not botocore's, not the metrics, not the answer);
+    `make logs RECORD=<id>` shows one request's across routes."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import local_stage
+
+    monkeypatch.setattr(local_stage, "STATE", tmp_path)
+    monkeypatch.setattr(local_stage, "FUNCTION_LOG", tmp_path / "function.log")
+    inbound = '{"level":"INFO","location":"x:1","message":"config change answered","record_id":"a0B5g00000XyZ12AAB"}'
+    fanout = '{"level":"INFO","location":"y:2","message":"outcome sent","record_id":"a0B5g00000XyZ12AAB"}'
+    other = '{"level":"WARNING","location":"z:3","message":"lookup answered","region":"Atlantis"}'
+    printed = (
+        "INFO:botocore.credentials:Found credentials in environment variables.\n"
+        f"{inbound}\n"
+        '{"_aws":{"Timestamp":1},"route":"config-change","Handled":[1.0]}\n'
+        '{\n    "status": "ok"\n}\n'
+        f"{other}\n"
+    )
+    assert local_stage.log_lines(printed) == [inbound, other]
+    local_stage.keep_log_lines(printed, "make invoke EVENT=events/config-change--holiday-add-christmas.json")
+    local_stage.keep_log_lines(fanout + "\n", "make stream")
+    capsys.readouterr()
+
+    local_stage.logs()
+    assert capsys.readouterr().out.splitlines() == [
+        "== make invoke EVENT=events/config-change--holiday-add-christmas.json: 2 log lines",
+        inbound,
+        other,
+        "== make stream: 1 log lines",
+        fanout,
+    ]
+    local_stage.logs("a0B5g00000XyZ12AAB")
+    assert capsys.readouterr().out.splitlines() == [inbound, fanout]
+
+
+@pytest.mark.parametrize("inline", [True, False])
+def test_an_event_that_is_not_json_gets_one_clear_message_inline_or_in_a_file(tmp_path: Path, inline: bool) -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from local_stage import NotReady, event_source
+
+    text = "{operation: describe}"
+    path = tmp_path / "event.json"
+    path.write_text(text)
+    with pytest.raises(NotReady) as refused:
+        event_source(text if inline else str(path))
+    what = "EVENT" if inline else f"the file {path}"
+    assert str(refused.value) == (
+        f"{what} is not JSON (line 1 column 2: Expecting property name enclosed in double quotes): give "
+        """EVENT=events/<name>.json or inline JSON such as EVENT='{"operation": "describe"}'"""
+    )
+    assert event_source('{"operation": "describe"}') == (["-d", '{"operation": "describe"}'], False)
+    sample = ROOT / "events" / "config-change--refused-no-record-id.json"
+    assert event_source(str(sample)) == (["-p", str(sample)], True)

@@ -47,7 +47,7 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # rights on the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a
 # new call adds its line here and its grant in infra/iam.yml. TransactWriteItems is authorised per
 # part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
-# write's are Puts.
+# write's are Puts and the region mark's Update.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [
         ("services/aws/table/health.py", ".get_item("),
@@ -56,11 +56,17 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     ],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
-        # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).
-        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[{"Put": put} for put in'),
+        # The inbound write's transaction: Puts (the data item, the outcome, the record's answered mark)...
+        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[*({"Put": put} for put in'),
         ("services/aws/table/canary.py", ".put_item("),
     ],
-    "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
+    "dynamodb:UpdateItem": [
+        ("services/aws/table/jwt.py", ".update_item("),
+        # ...and the Update of the region's mark; after a Delete, the mark settled; the operator's mark-regions.
+        ("services/aws/table/config_items.py", 'marks = [{"Update": region_mark_update(change)}]'),
+        ("services/aws/table/config_items.py", ".update_item("),
+        ("services/aws/table/region_items.py", ".update_item("),
+    ],
     "dynamodb:DeleteItem": [
         ("services/aws/table/alert_marks.py", ".delete_item("),
         ("services/aws/table/canary.py", ".delete_item("),
@@ -207,6 +213,7 @@ CONCERNS = {
     },
     "infra/connect.yml": {"ConnectLambdaAssociation", "ConnectInvokePermission"},
     "infra/alarms.yml": {"InboundDeadLetterAlarm", "LookupLatencyAlarm", "Dashboard"},
+    "infra/queries.yml": {"RequestByRecordIdQuery", "ErrorsByRouteQuery", "SlowLookupsQuery"},
 }
 
 
@@ -593,6 +600,23 @@ def test_the_deploys_self_test_runs_last_on_every_deploy_and_never_fails_it() ->
     outputs = resources["Outputs"]
     assert outputs["SelfTestSummary"]["Value"] == {"GetAtt": "SelfTest.Summary"}
     assert outputs["SelfTestFailed"]["Value"] == {"GetAtt": "SelfTest.Failed"}
+
+
+def test_the_runbook_s_saved_log_queries_are_deployed_on_the_router_s_log_group() -> None:
+    """docs/operations.md, "Following a request in the logs": each saved query is in the stack, on the router's log
+    group, named under the stage's prefix, and reads the keys the code logs."""
+    resources = merged_resources()["Resources"]
+    queries = {name: r["Properties"] for name, r in resources.items() if r.get("Type") == "AWS::Logs::QueryDefinition"}
+    names = {props["Name"].removeprefix("${self:custom.prefix}/"): props for props in queries.values()}
+    assert set(names) == {"a request by record id across routes", "errors by route", "slow lookups"}
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    for name, props in names.items():
+        assert props["LogGroupNames"] == [{"Ref": "RouterLogGroup"}], name
+        assert f"`<prefix>/{name}`" in runbook, name
+    assert 'filter record_id = "REPLACE-WITH-RECORD-ID"' in names["a request by record id across routes"]["QueryString"]
+    assert 'route = "connect-lookup" and message = "lookup answered"' in names["slow lookups"]["QueryString"]
+    route_code = (ROOT / "services" / "lookups" / "route.py").read_text()
+    assert '"lookup answered"' in route_code and '"elapsed_ms"' in route_code
 
 
 def test_the_packaged_template_pins_the_sweep_flow_s_folders_and_the_output_flow_s_first_run() -> None:

@@ -4,13 +4,15 @@ partition, page by page; and the regions a linking setting links (one Query of t
 The index holds the live items of the linking settings (``services.kinds.setting.LINKING_KEYS``), whose write puts
 the index key ``linkedBy`` on them, and a marker per setting saying that the items written before the index existed
 were given it too (the backfill: a Scan, once per table, by the first check that misses the marker).
+
+The region marks (``REGION_MARK#<region>``) are written from the items by the operator's ``mark-regions`` (a Scan).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.aws.table import dynamodb, region_of, region_pk, table_name
+from services.aws.table import REGION_MARK, REGION_PREFIX, dynamodb, region_mark_key, region_of, region_pk, table_name
 from services.kinds.setting import LINK_ATTRIBUTE, SETTING
 
 LINKED_REGIONS_INDEX = "LinkedRegions"
@@ -119,3 +121,44 @@ def backfill_links(key: str, *, client: Any = None) -> list[str]:
     marker = {"PK": {"S": BACKFILL_PK}, "SK": {"S": f"BACKFILLED#{key}"}, LINK_ATTRIBUTE: {"S": key}}
     table.put_item(TableName=table_name(), Item=marker)
     return regions
+
+
+def live_items_by_region(*, client: Any = None) -> dict[str, list[str]]:
+    """The sort keys of every live config item, by region (a Scan of the whole table, keys only)."""
+    table = client or dynamodb()
+    found: dict[str, list[str]] = {}
+    page: dict[str, Any] = {}
+    while True:
+        answer = table.scan(
+            TableName=table_name(),
+            FilterExpression="begins_with(PK, :prefix) AND (attribute_not_exists(deleted) OR deleted = :no)",
+            ExpressionAttributeValues={":prefix": {"S": REGION_PREFIX}, ":no": {"BOOL": False}},
+            ProjectionExpression="PK, SK",
+            **page,
+        )
+        for item in answer.get("Items", []):
+            found.setdefault(region_of(item["PK"]["S"]), []).append(item["SK"]["S"])
+        if "LastEvaluatedKey" not in answer:
+            return found
+        page = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+
+def mark_region(region: str, sort_keys: list[str], *, client: Any = None) -> None:
+    """Put ``sort_keys`` into the region's mark and mark it known (what the inbound write does for each Add)."""
+    (client or dynamodb()).update_item(
+        TableName=table_name(),
+        Key=region_mark_key(region),
+        UpdateExpression="ADD #live :sks SET #region = :region, #type = :type, #deleted = :no",
+        ExpressionAttributeNames={
+            "#live": "liveItems",
+            "#region": "region",
+            "#type": "itemType",
+            "#deleted": "deleted",
+        },
+        ExpressionAttributeValues={
+            ":sks": {"SS": sort_keys},
+            ":region": {"S": region},
+            ":type": {"S": REGION_MARK},
+            ":no": {"BOOL": False},
+        },
+    )
