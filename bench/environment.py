@@ -215,6 +215,7 @@ def _create_resources(environ: dict[str, str]) -> dict[str, str]:
     settings.update(
         {
             "CUSTOMER_KEY_ID": key["Arn"],
+            "INBOUND_QUEUE_URL": stack.inbound_queue_url,  # serverless.yml's !Ref InboundQueue (the self-test reads it)
             "OWNED_FLOW_NAMES": ",".join(OWNED_FLOWS),
             "SALESFORCE_CONNECTOR_PROFILE": "config-bridge-bench-salesforce",
             # Every run restarts the same flow: the hourly bound of restarts must not be what is measured.

@@ -5,7 +5,7 @@ AppFlow: the sweep flow reads the Pending requests and the sweep check answers t
 region's week, with, when the deployment has a Connect instance, the hours of operation the stream's sync made of
 it in Connect (the stand-in ``local_aws/connect.py`` locally).
 
-Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
+Used by ``scripts/demo_loop.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
 ``tests/integration/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
 that a broken leg shows up as a mismatch.
 """

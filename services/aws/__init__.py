@@ -12,7 +12,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
-SERVICES = ("appflow", "connect", "dynamodb", "dynamodbstreams", "s3", "secretsmanager", "sns", "sqs")
+SERVICES = (
+    "appflow",
+    "cloudwatch",
+    "connect",
+    "dynamodb",
+    "dynamodbstreams",
+    "events",
+    "kms",
+    "lambda",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+)
 """Every AWS service the function's adapters make a client for (tests/integration/test_after_restore.py holds it
 against the adapters' ``client(...)`` calls)."""
 

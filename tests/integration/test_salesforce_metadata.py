@@ -11,12 +11,16 @@ is a separate test.)
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
+from services.kinds import KINDS
+from services.kinds.setting import KEYS_WITH_MEANING, resembled_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SALESFORCE = ROOT / "salesforce"
@@ -68,12 +72,14 @@ REQUEST_FIELDS: dict[str, tuple[str, int | None]] = {
 }
 PICKLISTS = {
     "Action__c": ["Add", "Delete"],
-    "Config_Type__c": ["Holiday", "Hours", "Setting"],
+    "Config_Type__c": list(KINDS),  # the registry's kinds (services.kinds), in its order
     "Recurrence__c": ["None", "Yearly"],
     "Weekday__c": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "Status__c": ["Pending", "Success", "Fail"],
 }
 OUTCOME_FIELDS = {"Status__c", "Status_Message__c", "Processed_At__c"}
+KIND_FIELDS_BY_TYPE = {name: {spec.name for spec in kind.fields} for name, kind in KINDS.items()}
+"""Each kind's request fields, as the registry declares them (services.kinds)."""
 
 
 def parse(path: Path) -> ET.Element:
@@ -172,6 +178,45 @@ def test_the_flow_publishes_every_event_field_when_a_pending_request_is_saved() 
     assert assigned == set(EVENT_FIELDS)
 
 
+def test_an_older_outcome_never_replaces_a_newer_one_before_the_record_is_saved() -> None:
+    """Contract section 2: whatever order the output flow applies files in. The before-save flow's decision is the one
+    the stand-in org makes (local_aws/salesforce.py, is_older_outcome), which the write-back order tests run."""
+    flow = parse(SOURCE / "flows" / "Keep_Newest_Outcome.flow-meta.xml")
+    assert text(flow, "status") == "Active"
+    start = flow.find("md:start", NS)
+    assert start is not None
+    assert (text(start, "object"), text(start, "triggerType"), text(start, "recordTriggerType")) == (
+        "Config_Request__c",
+        "RecordBeforeSave",
+        "Update",
+    )
+    [entry] = start.findall("md:filters", NS)
+    assert (text(entry, "field"), text(entry, "operator")) == ("Processed_At__c", "IsChanged")
+    [decision] = flow.findall("md:decisions", NS)
+    assert start.findtext("md:connector/md:targetReference", namespaces=NS) == text(decision, "name")
+    [rule] = decision.findall("md:rules", NS)
+    assert text(rule, "conditionLogic") == "and"
+    conditions = {
+        (text(c, "leftValueReference"), text(c, "operator")): c.find("md:rightValue", NS)
+        for c in rule.findall("md:conditions", NS)
+    }
+    assert set(conditions) == {("$Record__Prior.Processed_At__c", "IsNull"), ("$Record.Processed_At__c", "LessThan")}
+    assert (
+        conditions[("$Record__Prior.Processed_At__c", "IsNull")].findtext("md:booleanValue", namespaces=NS) == "false"
+    )
+    right = conditions[("$Record.Processed_At__c", "LessThan")]
+    assert right.findtext("md:elementReference", namespaces=NS) == "$Record__Prior.Processed_At__c"
+    [keep] = flow.findall("md:assignments", NS)
+    assert rule.findtext("md:connector/md:targetReference", namespaces=NS) == text(keep, "name")
+    assigned = {
+        text(item, "assignToReference"): item.findtext("md:value/md:elementReference", namespaces=NS)
+        for item in keep.findall("md:assignmentItems", NS)
+    }
+    outcome_fields = ("Status__c", "Status_Message__c", "Processed_At__c")
+    assert assigned == {f"$Record.{name}": f"$Record__Prior.{name}" for name in outcome_fields}
+    assert decision.find("md:defaultConnector", NS) is None, "a newer (or first) outcome is saved as it came"
+
+
 def test_the_integration_permission_set_is_limited_to_the_request_and_the_event() -> None:
     permissions = parse(SOURCE / "permissionsets" / "Config_Bridge_Integration.permissionset-meta.xml")
     objects = {text(o, "object"): o for o in permissions.findall("md:objectPermissions", NS)}
@@ -246,12 +291,9 @@ def test_every_request_field_has_help_text_and_a_description(name: str) -> None:
 
 def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_for_the_user() -> None:
     help_texts = {name: text(field, "inlineHelpText") or "" for name, field in fields_of(REQUEST).items()}
-    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"):
-        assert help_texts[name].startswith("Holiday only"), name
-    for name in ("Weekday__c", "Open_Hours__c"):
-        assert help_texts[name].startswith("Hours only"), name
-    for name in ("Setting_Key__c", "Setting_Value__c"):
-        assert help_texts[name].startswith("Setting only"), name
+    for kind, fields in KIND_FIELDS_BY_TYPE.items():
+        for name in fields:
+            assert help_texts[name].startswith(f"{kind} only"), name
     for name in OUTCOME_FIELDS:
         assert help_texts[name].startswith("Filled in for you"), name
 
@@ -263,9 +305,6 @@ def test_every_event_field_has_a_description() -> None:
 # What a requester fills in; Action__c, Config_Type__c and Region__c are required fields, which every user who can
 # create a request can edit and which a permission set therefore cannot list (a deploy refuses it).
 REQUIRED_FIELDS = {"Action__c", "Config_Type__c", "Region__c"}
-HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"}
-HOURS_FIELDS = {"Weekday__c", "Open_Hours__c"}
-SETTING_FIELDS = {"Setting_Key__c", "Setting_Value__c"}
 REQUESTER = SOURCE / "permissionsets" / "Config_Bridge_Requester.permissionset-meta.xml"
 
 
@@ -374,7 +413,7 @@ def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
 def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
     sections = page_sections()
     by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
-    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Hours": HOURS_FIELDS, "Setting": SETTING_FIELDS}
+    assert by_type == KIND_FIELDS_BY_TYPE
     placed = [name for _, fields in sections.values() for name in fields]
     assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
     behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}
@@ -393,3 +432,111 @@ def test_the_page_layout_for_new_requests_shows_the_outcome_read_only() -> None:
     items = {text(i, "field"): text(i, "behavior") for i in layout.iter(f"{{{NS['md']}}}layoutItems")}
     assert set(REQUEST_FIELDS) <= set(items)
     assert {name for name in REQUEST_FIELDS if items[name] == "Readonly"} == OUTCOME_FIELDS
+
+
+# --- issue 29: the requester's e-mail, the keys with a meaning, the admin, My requests, the report ----------------
+
+ADMIN = SOURCE / "permissionsets" / "Config_Bridge_Admin.permissionset-meta.xml"
+
+
+def test_the_requester_s_e_mail_defaults_to_the_user_s_own_and_stays_editable() -> None:
+    """Salesforce fills a default value in when the record is created; the user can change or clear it (Default
+    Field Values, help.salesforce.com platform.fields_about_default_field_values.htm)."""
+    field = parse(REQUEST / "fields" / "Requester_Email__c.field-meta.xml")
+    assert text(field, "type") == "Email"
+    assert text(field, "defaultValue") == "$User.Email"
+    assert text(field, "required") == "false"
+    grants = {text(f, "field"): text(f, "editable") for f in parse(REQUESTER).findall("md:fieldPermissions", NS)}
+    assert grants["Config_Request__c.Requester_Email__c"] == "true"
+
+
+def near_copy_rule() -> tuple[str, list[tuple[str, str]]]:
+    rule = parse(REQUEST / "validationRules" / "Setting_Key_Not_A_Near_Copy.validationRule-meta.xml")
+    formula = text(rule, "errorConditionFormula") or ""
+    pairs = re.findall(
+        r'\(UPPER\(SUBSTITUTE\(Setting_Key__c, "_", ""\)\) = "([A-Z]+)" && NOT\(EXACT\(Setting_Key__c, "(\w+)"\)\)\)',
+        formula,
+    )
+    return formula, pairs
+
+
+def test_salesforce_refuses_a_near_copy_of_exactly_the_keys_with_a_meaning_the_code_knows() -> None:
+    """The keys come from one place (services/kinds/setting.py); the rule names each, compares it without case or _,
+    and lets the exact key and every other key through."""
+    formula, pairs = near_copy_rule()
+    assert [key for _, key in pairs] == list(KEYS_WITH_MEANING)
+    assert all(folded == key.upper().replace("_", "") for folded, key in pairs)
+    assert formula.count("||") == len(KEYS_WITH_MEANING) - 1  # nothing else refused
+    assert 'ISPICKVAL(Config_Type__c, "Setting")' in formula
+
+
+@pytest.mark.parametrize(
+    ("key", "refused"),
+    [
+        ("Timezone", True),
+        ("TIME_ZONE", True),
+        ("closed", True),
+        ("Emergency_Message", True),
+        ("TimeZone", False),
+        ("Closed", False),
+        ("OpeningMessage", False),
+        ("TimeZones", False),
+    ],
+)
+def test_the_salesforce_rule_refuses_what_the_code_refuses(key: str, refused: bool) -> None:
+    """The formula read as Salesforce evaluates it (UPPER, SUBSTITUTE, EXACT), against the code's own rule."""
+    _, pairs = near_copy_rule()
+    by_formula = any(key.replace("_", "").upper() == folded and key != exact for folded, exact in pairs)
+    assert by_formula == refused == (resembled_key(key) is not None)
+
+
+def test_the_setting_key_s_help_names_every_key_with_a_meaning() -> None:
+    help_text = text(parse(REQUEST / "fields" / "Setting_Key__c.field-meta.xml"), "inlineHelpText") or ""
+    assert all(key in help_text for key in KEYS_WITH_MEANING)
+
+
+def test_the_admin_sees_every_request_and_corrects_it_without_being_a_system_administrator() -> None:
+    permissions = parse(ADMIN)
+    [grant] = permissions.findall("md:objectPermissions", NS)
+    assert text(grant, "object") == "Config_Request__c"
+    assert text(grant, "allowRead") == text(grant, "allowEdit") == text(grant, "viewAllRecords") == "true"
+    assert text(grant, "allowDelete") == text(grant, "modifyAllRecords") == "false"  # the outcome trail stays
+    assert permissions.findall("md:userPermissions", NS) == []  # no system permission at all
+    fields = {
+        str(text(f, "field")).removeprefix("Config_Request__c."): f
+        for f in permissions.findall("md:fieldPermissions", NS)
+    }
+    assert set(fields) == set(REQUEST_FIELDS) - REQUIRED_FIELDS
+    editable = {name for name, grant in fields.items() if text(grant, "editable") == "true"}
+    # Status back to Pending sends the request again; Status and its message can be corrected; Processed At is ours.
+    assert editable == set(REQUEST_FIELDS) - REQUIRED_FIELDS - {"Processed_At__c"}
+    apps = {text(a, "application") for a in permissions.findall("md:applicationVisibilities", NS)}
+    assert apps == {"Config_Bridge"}
+
+
+def test_my_requests_are_mine_in_every_status() -> None:
+    view, columns, filters = list_view("My_Requests")
+    assert text(view, "label") == "My requests"
+    assert text(view, "filterScope") == "Mine"
+    assert filters == []  # Pending, Success and Fail alike
+    assert {"Status__c", "Status_Message__c", "Region__c"} <= set(columns)
+
+
+def test_the_report_counts_the_last_30_days_requests_by_status_then_region() -> None:
+    report = parse(SOURCE / "reports" / "Config_Bridge" / "Requests_By_Status_And_Region.report-meta.xml")
+    assert text(report, "reportType") == "Config_Requests__c"
+    assert text(report, "format") == "Summary"
+    groupings = [text(g, "field") for g in report.findall("md:groupingsDown", NS)]
+    assert groupings == ["Config_Request__c$Status__c", "Config_Request__c$Region__c"]
+    window = report.find("md:timeFrameFilter", NS)
+    assert window is not None
+    assert (text(window, "dateColumn"), text(window, "interval")) == (
+        "Config_Request__c$CreatedDate",
+        "INTERVAL_LAST30",
+    )
+    report_type = parse(SOURCE / "reportTypes" / "Config_Requests.reportType-meta.xml")
+    assert text(report_type, "baseObject") == "Config_Request__c"
+    offered = {text(c, "field") for c in report_type.iter(f"{{{NS['md']}}}columns")}
+    used = {str(field).removeprefix("Config_Request__c$") for field in [*groupings, text(window, "dateColumn")]}
+    used |= {str(text(c, "field")).removeprefix("Config_Request__c$") for c in report.findall("md:columns", NS)}
+    assert used <= offered
