@@ -243,4 +243,16 @@ def lookup_items(table: str) -> list[dict[str, Any]]:
                 **common,
             }
         )
+    # The region's mark, as the inbound write keeps it beside every item (services.aws.table.config_items): a lookup
+    # answers regionKnown from it, in the same read.
+    items.append(
+        {
+            "PK": {"S": f"REGION_MARK#{LOOKUP_REGION}"},
+            "SK": {"S": "REGION_MARK"},
+            "itemType": {"S": "REGION_MARK"},
+            "region": {"S": LOOKUP_REGION},
+            "liveItems": {"SS": [str(item["SK"]["S"]) for item in items]},
+            "deleted": {"BOOL": False},
+        }
+    )
     return items
