@@ -8,17 +8,16 @@ at all does not manage its hours: the lookup counts it open around the clock (:m
 
 from __future__ import annotations
 
-import re
 from typing import Final, NamedTuple
 
-from services.kinds.base import WEEKDAYS, Attributes, Kind, Values, add_field, naming_field
+from services.kinds.base import WEEKDAYS, Attributes, Kind, Pattern, Values, add_field, naming_field
 
 WEEKDAY_FIELD: Final = "Weekday__c"
 OPEN_HOURS_FIELD: Final = "Open_Hours__c"
 MAX_SLICES: Final = 4
 _CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00"
 _SLICE = rf"(?:{_CLOCK})-(?:{_CLOCK})"
-SLICES: Final = re.compile(rf"{_SLICE}(?:,{_SLICE})*")
+SLICES: Final = Pattern(rf"{_SLICE}(?:,{_SLICE})*")
 """The shape alone (the order, overlap and count rules are :func:`slice_problem`'s); no spaces inside."""
 DAY_MINUTES: Final = 24 * 60
 _OPEN_HOURS_RULE: Final = "must be 1 to 4 slices HH:MM-HH:MM separated by commas, e.g. 08:00-12:00,13:00-17:30"

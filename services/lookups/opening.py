@@ -25,7 +25,6 @@ answer rather than the 20,160 minutes of two weeks (a test compares both).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from typing import Final, Literal
@@ -43,29 +42,63 @@ _ONE_MINUTE = timedelta(minutes=1)
 DAY_MINUTES: Final = 24 * 60
 
 
-@dataclass(frozen=True)
 class Schedule:
-    """What a region's records say about its opening."""
+    """What a region's records say about its opening.
 
-    zone: tzinfo
-    hours: Mapping[int, tuple[Slice, ...]] | None
-    """Slices by weekday (0 = Monday); None: the region manages no hours (open around the clock)."""
-    holiday_on: Callable[[date], Holiday | None]
-    closed: bool = False
-    """``Closed`` is ``true``: an emergency closure."""
-    emergency_message: str = ""
+    This and :class:`OpeningStatus` are plain classes, not frozen dataclasses: ``dataclass`` writes and compiles their
+    methods when the module is imported, about 7 million instructions of every Connect status cold start
+    (docs/benchmarks.md, "Where the instructions go"). Read-only by convention; nothing here changes one."""
+
+    __slots__ = ("closed", "emergency_message", "holiday_on", "hours", "zone")
+
+    def __init__(
+        self,
+        zone: tzinfo,
+        hours: Mapping[int, tuple[Slice, ...]] | None,
+        holiday_on: Callable[[date], Holiday | None],
+        closed: bool = False,
+        emergency_message: str = "",
+    ) -> None:
+        self.zone = zone
+        self.hours = hours
+        """Slices by weekday (0 = Monday); None: the region manages no hours (open around the clock)."""
+        self.holiday_on = holiday_on
+        self.closed = closed
+        """``Closed`` is ``true``: an emergency closure."""
+        self.emergency_message = emergency_message
 
 
-@dataclass(frozen=True)
 class OpeningStatus:
-    local_time: str
-    is_open: bool
-    reason: Reason
-    message: str
-    holiday_name: str
-    closes_at: str
-    next_open: str
-    hours_managed: bool
+    """The ``status`` answer's fields (``vars()`` gives them by name)."""
+
+    def __init__(
+        self,
+        local_time: str,
+        is_open: bool,
+        reason: Reason,
+        message: str,
+        holiday_name: str,
+        closes_at: str,
+        next_open: str,
+        hours_managed: bool,
+    ) -> None:
+        self.local_time = local_time
+        self.is_open = is_open
+        self.reason = reason
+        self.message = message
+        self.holiday_name = holiday_name
+        self.closes_at = closes_at
+        self.next_open = next_open
+        self.hours_managed = hours_managed
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OpeningStatus) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(vars(self).values()))
+
+    def __repr__(self) -> str:
+        return f"OpeningStatus({', '.join(f'{name}={value!r}' for name, value in vars(self).items())})"
 
 
 def closure(holiday: Holiday) -> Slice | None:
