@@ -6,9 +6,10 @@ builders and the lookup, so that nothing else branches on a kind's name. No pyda
 records through these modules on its cold path.
 
 Values travel as plain strings by Salesforce API name (``Holiday_Date__c``), trimmed, absent when empty.
-"""
 
-from __future__ import annotations
+The kinds' modules have no postponed annotations: their named tuples' fields are then read as types, where
+strings would each be compiled into a ``ForwardRef`` on every cold start (docs/architecture.md, "Plain records").
+"""
 
 import re
 from collections.abc import Callable, Mapping

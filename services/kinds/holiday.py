@@ -7,8 +7,6 @@ one wins (:func:`holiday_on`). A Delete with ``Recurrence__c`` = ``Yearly`` remo
 dated one. A yearly holiday on 29 February is refused: it would not exist in most years.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import date
 from typing import Final, NamedTuple

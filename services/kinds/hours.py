@@ -6,8 +6,6 @@ Hours Add sets the weekday's hours, Hours Delete removes them (closed all that w
 at all does not manage its hours: the lookup counts it open around the clock (:mod:`services.lookups.opening`).
 """
 
-from __future__ import annotations
-
 from typing import Final, NamedTuple
 
 from services.kinds.base import WEEKDAYS, Attributes, Kind, Pattern, Values, add_field, naming_field

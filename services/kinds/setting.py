@@ -3,8 +3,6 @@ the bundled tzdata), ``Closed`` an emergency closure (``true`` or ``false``), ``
 during one, ``ConnectHoursOfOperationId`` the Connect hours of operation kept in step (contract section 6); any
 other key is stored as is, except a near copy of one of those (:data:`KEYS_WITH_MEANING`), which is a Fail."""
 
-from __future__ import annotations
-
 from typing import Final, NamedTuple
 
 from services.kinds.base import Attributes, Kind, Pattern, Values, add_field, any_text, matching, naming_field
