@@ -20,7 +20,6 @@ A name is a zone when the bundled tzdata's own list (its ``zones`` file) names i
 from __future__ import annotations
 
 import os
-import sys
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -56,35 +55,16 @@ def zone_names() -> frozenset[str]:
         return frozenset(listed.read().split()) - NOT_A_PLACE
 
 
-def _zone_info_class() -> type[ZoneInfo]:
-    """``zoneinfo.ZoneInfo``. Zones are read here from the bundled tzdata's files alone (:func:`zone`), never from a
-    ``TZPATH``, so when nothing has imported ``zoneinfo`` yet it is imported with an empty ``PYTHONTZPATH`` (unless the
-    environment sets one): the module then does not read Python's build configuration to find the host's zone
-    folders (``sysconfig.get_config_var("TZPATH")``, which loads ``_sysconfigdata``: about 5 million instructions of
-    a Connect lookup's cold start, docs/benchmarks.md). ``zoneinfo.TZPATH`` is then empty in this process:
-    ``zoneinfo.ZoneInfo(name)`` elsewhere would read the same bundled tzdata, never the host's files."""
-    if "zoneinfo" not in sys.modules and "PYTHONTZPATH" not in os.environ:
-        os.environ["PYTHONTZPATH"] = ""
-        try:
-            from zoneinfo import ZoneInfo
-        finally:
-            del os.environ["PYTHONTZPATH"]
-        return ZoneInfo
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo
-
-
 @lru_cache(maxsize=128)
 def zone(name: str) -> ZoneInfo:
     """The zone called ``name`` (``Australia/Sydney``); :class:`UnknownZoneError` when there is none."""
     if name not in zone_names():
         raise UnknownZoneError(f"{name[:64]!r} is not an IANA time zone name")
-    zone_info = _zone_info_class()
+    from zoneinfo import ZoneInfo
 
     try:
         # The name is one of the list's, so the path stays inside the package's folder.
         with open(os.path.join(_tzdata_folder(), "zoneinfo", *name.split("/")), "rb") as data:
-            return zone_info.from_file(data, key=name)
+            return ZoneInfo.from_file(data, key=name)
     except (OSError, ValueError) as exc:
         raise UnknownZoneError(f"{name!r} is not an IANA time zone") from exc

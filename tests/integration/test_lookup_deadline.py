@@ -329,49 +329,6 @@ def test_the_zone_names_are_what_zoneinfo_lists_from_tzdata_without_the_hosts_fi
     assert {"UTC", "America/New_York", "Australia/Sydney", "Europe/Kyiv"} <= timezones.zone_names()
 
 
-FIRST_ZONE = """
-import json, os, sys
-from services.platform.timezones import zone
-before = "zoneinfo" in sys.modules
-sydney = zone("Australia/Sydney")
-import zoneinfo
-print(json.dumps({
-    "before": before,
-    "offset": sydney.utcoffset(__import__("datetime").datetime(2026, 1, 26)).total_seconds(),
-    "build_config_read": any(name.startswith("_sysconfigdata") for name in sys.modules),
-    "tzpath": list(zoneinfo.TZPATH),
-    "environ": os.environ.get("PYTHONTZPATH"),
-}))
-"""
-
-
-@pytest.mark.parametrize("tzpath", [None, "/usr/share/zoneinfo"])
-def test_the_first_zone_imports_zoneinfo_without_reading_the_build_configuration(tzpath: str | None) -> None:
-    """A fresh process's first zone (a Connect lookup's cold start): ``zoneinfo`` imported with an empty
-    ``PYTHONTZPATH`` unless the environment sets one, so Python's build configuration is not read, the variable is
-    not left behind, and the zone is the bundled tzdata's either way."""
-    environ = {name: value for name, value in os.environ.items() if name != "PYTHONTZPATH"}
-    if tzpath is not None:
-        environ["PYTHONTZPATH"] = tzpath
-    ran = subprocess.run(
-        [sys.executable, "-c", FIRST_ZONE],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    found = json.loads(ran.stdout)
-    assert found["before"] is False, "nothing imported zoneinfo before the first zone"
-    assert found["offset"] == 11 * 3600
-    assert found["environ"] == tzpath, "the environment is as it was"
-    if tzpath is None:
-        assert found == found | {"build_config_read": False, "tzpath": []}
-    else:
-        assert found["tzpath"] == [tzpath], "a PYTHONTZPATH the environment sets is zoneinfo's"
-
-
 def test_every_zone_name_loads_from_the_bundled_tzdata() -> None:
     for name in timezones.zone_names():
         assert zone(name).key == name
