@@ -6,9 +6,9 @@ Hours Add sets the weekday's hours, Hours Delete removes them (closed all that w
 at all does not manage its hours: the lookup counts it open around the clock (:mod:`services.lookups.opening`).
 """
 
-from typing import Final, NamedTuple
+from typing import Final
 
-from services.kinds.base import WEEKDAYS, Attributes, Kind, Pattern, Values, add_field, naming_field
+from services.kinds.base import WEEKDAYS, Attributes, Kind, Pattern, Record, Values, add_field, naming_field
 
 WEEKDAY_FIELD: Final = "Weekday__c"
 OPEN_HOURS_FIELD: Final = "Open_Hours__c"
@@ -24,12 +24,19 @@ Slice = tuple[int, int]
 """Minutes since local midnight: start (inclusive) to end (exclusive, at most 1440)."""
 
 
-class OpeningHours(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
+class OpeningHours(Record):  # plain records: docs/architecture.md, "Plain records"
     """A live Hours item as the lookup reads it."""
+
+    _fields = ("weekday", "slices")
+    __slots__ = _fields
 
     weekday: str
     slices: tuple[Slice, ...]
     """Empty when the stored text is unusable: the weekday then counts as closed (and is logged by the lookup)."""
+
+    def __init__(self, weekday: str, slices: tuple[Slice, ...]) -> None:
+        self.weekday = weekday
+        self.slices = slices
 
 
 def _minutes(clock: str) -> int:
