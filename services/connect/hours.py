@@ -15,6 +15,11 @@ The desired state:
   ``ByMonth``, ``ByMonthDay``) from its first date, its slice on every weekday (the date's weekday changes from
   year to year). Connect needs an end date: the end of the year two years ahead, renewed when less than a year
   remains (so a sync writes it about once a year, not every day);
+- a season that has not ended (the region's Hours between ``Valid_From__c`` and ``Valid_Until__c``):
+  ``cb-season-<from>..<until>``, one override of type ``STANDARD`` (open times, like the weekly config) effective over
+  its dates, or from today once it has begun (kept, as ``cb-closed``'s start, so a daily sync writes nothing new),
+  carrying the whole week in force during it: the season's slices on the weekdays it names (none for ``closed``), the
+  standard week's on the others;
 - ``Closed`` = ``true``: ``cb-closed``, every weekday closed all day, effective from today to 365 days ahead.
   Connect's recurrences are weekly, monthly or yearly (no daily one), and an override with no recurrence covers
   every day of its effective range, so a long range is the plain choice. Once in force, its start is kept (not
@@ -23,8 +28,12 @@ The desired state:
 Connect allows 50 overrides per hours of operation, and overrides this system does not own count too: the nearest
 candidates (by their next day in force) that fit are kept, the others are reported as left out.
 
-Known difference from the ``status`` lookup: on a date with both a dated and a yearly holiday the lookup reads the
-dated one only; Connect applies both overrides, so the longer closure of the two wins there.
+Known differences from the ``status`` lookup: on a date with both a dated and a yearly holiday the lookup reads the
+dated one only; Connect applies both overrides, so the longer closure of the two wins there. Two seasons of a region
+may share dates on different weekdays (contract section 1 forbids only an overlap on one weekday): their two
+``STANDARD`` overrides then overlap in Connect, each carrying the standard hours for the other's weekday, and which of
+the two Connect applies on a shared date is Connect's choice; the read-back of the sync (contract section 6) reports a
+date where it differs from the lookup.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from typing import Final
 
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
-from services.kinds.hours import Slice
+from services.kinds.hours import Season, Slice
 from services.models.connect_hours import DAY_MINUTES, OWN_PREFIX, Override, WeeklyHours
 
 MAX_OVERRIDES: Final = 50
@@ -75,6 +84,9 @@ class RegionRecords:
     holidays: Sequence[Holiday] = ()
     """Dated and yearly ones; past and far ones are dropped here."""
     closed: bool = False
+    seasons: Sequence[Season] = ()
+    """Every season weekday of the region (one :class:`Season` per weekday a season names); ended ones are dropped
+    here."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,7 @@ def candidates(records: RegionRecords, today: date) -> list[Candidate]:
             description="Emergency closure (Closed = true)",
         )
         found.append(Candidate(closed, today, keeps_start=True, renew_days=CLOSED_RENEW_DAYS))
+    found.extend(_season_candidates(records, today))
     for holiday in records.holidays:
         start, end = _window(holiday)
         if holiday.yearly:
@@ -182,6 +195,31 @@ def candidates(records: RegionRecords, today: date) -> list[Candidate]:
         )
         found.append(Candidate(override, day))
     return sorted(found, key=lambda candidate: (candidate.next_day, candidate.override.name))
+
+
+def _season_candidates(records: RegionRecords, today: date) -> list[Candidate]:
+    """One ``STANDARD`` override per season that has not ended, carrying the whole week in force during it."""
+    by_span: dict[tuple[str, str], dict[int, tuple[Slice, ...]]] = {}
+    for season in records.seasons:
+        if season.valid_until >= today.isoformat() and season.weekday in WEEKDAYS:
+            by_span.setdefault((season.valid_from, season.valid_until), {})[WEEKDAYS.index(season.weekday)] = (
+                season.slices
+            )
+    standard = records.hours or {}
+    found: list[Candidate] = []
+    for (valid_from, valid_until), named in sorted(by_span.items()):
+        week = {weekday: named.get(weekday, standard.get(weekday, ())) for weekday in range(len(WEEKDAYS))}
+        begins = max(date.fromisoformat(valid_from), today)
+        override = Override(
+            name=f"{OWN_PREFIX}season-{valid_from}..{valid_until}",
+            config=frozenset((CONNECT_DAYS[day], start, end) for day, slices in week.items() for start, end in slices),
+            effective_from=begins.isoformat(),
+            effective_till=valid_until,
+            description=f"Season {valid_from} to {valid_until}",
+            override_type="STANDARD",
+        )
+        found.append(Candidate(override, begins, keeps_start=True))
+    return found
 
 
 def desired_state(records: RegionRecords, today: date, *, foreign_overrides: int = 0) -> DesiredState:

@@ -15,13 +15,13 @@ from datetime import date
 from typing import Final, NamedTuple
 
 from services.kinds.base import (
-    DATE,
     TIME_OF_DAY,
     Attributes,
     FieldSpec,
     Kind,
     Values,
     add_field,
+    is_date,
     matching,
     naming_field,
     text_of_at_most,
@@ -61,16 +61,6 @@ class Holiday(NamedTuple):  # not a frozen dataclass: cheaper at cold start (rou
         if not self.yearly:
             return self.date == day.isoformat()
         return self.date[5:] == day.isoformat()[5:] and self.date[:4] <= day.isoformat()[:4]
-
-
-def _is_date(value: str) -> bool:
-    if not DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_yearly(values: Values) -> bool:
@@ -144,7 +134,7 @@ class HolidayKind(Kind):
 
 HOLIDAY: Final = HolidayKind(
     name="Holiday",
-    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", _is_date),
+    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", is_date),
     identity_attribute="date",
     other_fields=(
         add_field(NAME_FIELD, "must be text of at most 255 characters", text_of_at_most(255)),

@@ -33,7 +33,11 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
 # write's are Puts.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
-    "dynamodb:GetItem": [("services/aws/table/health.py", ".get_item("), ("services/aws/table/jwt.py", ".get_item(")],
+    "dynamodb:GetItem": [
+        ("services/aws/table/health.py", ".get_item("),
+        ("services/aws/table/jwt.py", ".get_item("),
+        ("services/aws/table/config_items.py", ".get_item("),  # a season's check against its region's season index
+    ],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
         # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).

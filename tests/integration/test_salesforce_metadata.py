@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from services.kinds import KINDS
+
 ROOT = Path(__file__).resolve().parents[2]
 SALESFORCE = ROOT / "salesforce"
 SOURCE_CHECK = ROOT / "scripts" / "check_salesforce_source.js"
@@ -40,6 +42,8 @@ EVENT_FIELDS: dict[str, tuple[str, int | None, bool]] = {
     "Recurrence__c": ("Text", 10, False),
     "Weekday__c": ("Text", 9, False),
     "Open_Hours__c": ("Text", 47, False),
+    "Valid_From__c": ("Text", 10, False),
+    "Valid_Until__c": ("Text", 10, False),
     "Setting_Key__c": ("Text", 64, False),
     "Setting_Value__c": ("LongTextArea", 4000, False),
     "Requester_Email__c": ("Text", 255, False),
@@ -59,6 +63,8 @@ REQUEST_FIELDS: dict[str, tuple[str, int | None]] = {
     "Recurrence__c": ("Picklist", None),
     "Weekday__c": ("Picklist", None),
     "Open_Hours__c": ("Text", 47),
+    "Valid_From__c": ("Date", None),
+    "Valid_Until__c": ("Date", None),
     "Setting_Key__c": ("Text", 64),
     "Setting_Value__c": ("LongTextArea", 4000),
     "Requester_Email__c": ("Email", None),
@@ -263,9 +269,6 @@ def test_every_event_field_has_a_description() -> None:
 # What a requester fills in; Action__c, Config_Type__c and Region__c are required fields, which every user who can
 # create a request can edit and which a permission set therefore cannot list (a deploy refuses it).
 REQUIRED_FIELDS = {"Action__c", "Config_Type__c", "Region__c"}
-HOLIDAY_FIELDS = {"Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"}
-HOURS_FIELDS = {"Weekday__c", "Open_Hours__c"}
-SETTING_FIELDS = {"Setting_Key__c", "Setting_Value__c"}
 REQUESTER = SOURCE / "permissionsets" / "Config_Bridge_Requester.permissionset-meta.xml"
 
 
@@ -374,7 +377,7 @@ def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
 def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
     sections = page_sections()
     by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
-    assert by_type == {"Holiday": HOLIDAY_FIELDS, "Hours": HOURS_FIELDS, "Setting": SETTING_FIELDS}
+    assert by_type == {name: {spec.name for spec in kind.fields} for name, kind in KINDS.items()}, "each kind's own"
     placed = [name for _, fields in sections.values() for name in fields]
     assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
     behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}

@@ -34,6 +34,8 @@ CONTRACT_FIELDS = [
     "Recurrence__c",
     "Weekday__c",
     "Open_Hours__c",
+    "Valid_From__c",
+    "Valid_Until__c",
     "Setting_Key__c",
     "Setting_Value__c",
     "Requester_Email__c",

@@ -17,6 +17,7 @@ from services.connect.hours import (
     plan_sync,
 )
 from services.kinds.holiday import Holiday
+from services.kinds.hours import Season
 
 TODAY = date(2026, 11, 30)
 
@@ -163,3 +164,55 @@ def test_two_own_overrides_of_one_name_keep_the_first() -> None:
     twin = replace(made, override_id="twin")
     _, plan = plan_overrides(records, TODAY, [made, twin])
     assert [o.override_id for o in plan.delete] == ["twin"] and plan.create == plan.update == ()
+
+
+# --- seasons: one STANDARD override each, carrying the whole week in force ---------------------------------------
+
+STANDARD_WEEK = dict.fromkeys(range(5), ((480, 720), (780, 1050))) | {5: ((540, 720),)}
+"""Mon-Fri 08:00-12:00,13:00-17:30, Sat 09:00-12:00, Sunday closed."""
+DECEMBER = (
+    Season("Monday", "2026-12-01", "2026-12-23", ((480, 1200),), "08:00-20:00"),
+    Season("Saturday", "2026-12-01", "2026-12-23", ((600, 960),), "10:00-16:00"),
+    Season("Sunday", "2026-12-01", "2026-12-23", (), "closed"),
+)
+
+
+def test_a_season_is_one_standard_override_carrying_the_season_s_weekdays_and_the_standard_others() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER)
+    _, plan = plan_overrides(records, TODAY, [])
+    (season,) = plan.create
+    assert (season.name, season.override_type) == ("cb-season-2026-12-01..2026-12-23", "STANDARD")
+    assert (season.effective_from, season.effective_till) == ("2026-12-01", "2026-12-23")
+    assert season.config == {
+        ("MONDAY", 480, 1200),
+        *(
+            (day, start, end)
+            for day in ("TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
+            for start, end in STANDARD_WEEK[0]
+        ),
+        ("SATURDAY", 600, 960),
+    }, "Sunday closed for the season (it was closed anyway), Tuesday to Friday standard"
+    assert desired_state(records, TODAY).weekly == desired_state(RegionRecords(hours=STANDARD_WEEK), TODAY).weekly
+
+
+def test_a_season_that_has_begun_runs_from_today_and_is_not_rewritten_each_day_an_ended_one_is_deleted() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER)
+    begun = date(2026, 12, 10)
+    held = _applied([], records, begun)
+    assert [(o.effective_from, o.effective_till) for o in held] == [("2026-12-10", "2026-12-23")]
+    _, next_day = plan_overrides(records, begun + timedelta(days=1), held)
+    assert next_day.writes == 0, "its start is kept"
+    _, after = plan_overrides(records, date(2026, 12, 24), held)
+    assert (_names(after.delete), after.create) == (["cb-season-2026-12-01..2026-12-23"], ())
+
+
+def test_a_region_with_only_seasons_is_closed_outside_them_and_the_nearest_fit_the_limit() -> None:
+    summer = tuple(
+        Season("Saturday", f"2027-{month:02d}-01", f"2027-{month:02d}-07", ((600, 840),), "10:00-14:00")
+        for month in range(1, 13)
+    )
+    records = RegionRecords(hours={}, seasons=summer)
+    desired = desired_state(records, TODAY, foreign_overrides=MAX_OVERRIDES - 10)
+    assert desired.weekly.config == frozenset(), "no standard Hours: closed outside the seasons"
+    assert _names(tuple(c.override for c in desired.overrides))[0] == "cb-season-2027-01-01..2027-01-07"
+    assert desired.left_out == ("cb-season-2027-11-01..2027-11-07", "cb-season-2027-12-01..2027-12-07")

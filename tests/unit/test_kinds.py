@@ -32,6 +32,8 @@ def test_the_registry_lists_each_kind_once_by_its_config_type() -> None:
         "Recurrence__c",
         "Weekday__c",
         "Open_Hours__c",
+        "Valid_From__c",
+        "Valid_Until__c",
         "Setting_Key__c",
         "Setting_Value__c",
     )
@@ -66,7 +68,7 @@ def test_each_kind_reads_back_its_own_records() -> None:
         "Monday", ((480, 720), (780, 1440))
     )
     assert record_of("HOURS#Monday", {"openHours": "garbage"}) == OpeningHours("Monday", ())
-    assert kinds.read_attributes() == ("name", "startTime", "endTime", "date", "openHours", "value")
+    assert kinds.read_attributes() == ("name", "startTime", "endTime", "date", "openHours", "seasons", "value")
 
 
 def test_each_kind_names_its_item_and_what_it_stores() -> None:
