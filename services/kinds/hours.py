@@ -100,14 +100,21 @@ class Seasons:
     """The region's season index as the lookup reads it: every season weekday of the region. A plain class, not a
     named tuple: defining one costs every cold start that imports the kinds (services/aws/table/config_items.py)."""
 
-    __slots__ = ("entries",)
+    __slots__ = ("_by_weekday", "entries")
 
     def __init__(self, entries: tuple[Season, ...] = ()) -> None:
         self.entries = entries
+        self._by_weekday: dict[str, list[Season]] = {}
+        for season in entries:
+            self._by_weekday.setdefault(season.weekday, []).append(season)
 
     def on(self, day: date) -> Season | None:
         """The season whose hours are ``day``'s (at most one: seasons of one region never overlap on a weekday)."""
-        return next((season for season in self.entries if season.covers(day)), None)
+        text = day.isoformat()
+        for season in self._by_weekday.get(WEEKDAYS[day.weekday()], ()):
+            if season.valid_from <= text <= season.valid_until:
+                return season
+        return None
 
     @property
     def spans(self) -> frozenset[str]:

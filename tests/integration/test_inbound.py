@@ -843,6 +843,36 @@ def test_a_season_is_its_own_item_kept_in_the_region_s_season_index_by_the_same_
     assert send(retried, lambda_context)["status"] == "Success", "the season it overlapped is gone"
 
 
+def test_a_season_checked_against_a_stale_index_is_cancelled_by_dynamodb_read_again_and_refused(
+    aws: Stack, aws_calls: Any, lambda_context: Any
+) -> None:
+    """The race, played against moto's transactions: another season of the region was written between this request's
+    read of the index and its write. The index's condition cancels the write (nothing of it is kept), the request
+    reads the index again, and the overlap it now sees is its Fail."""
+    from services.inbound.request import answer_request
+    from services.models.config_change import ConfigChange, parse_config_change
+
+    assert send(load_event(SEASON), lambda_context)["status"] == "Success"
+    reads: list[str] = []
+
+    def stale_then_real(region: str, sort_key: str) -> config_items.RegionIndex:
+        reads.append(sort_key)
+        return config_items.RegionIndex(None, 0) if len(reads) == 1 else config_items.read_index(region, sort_key)
+
+    request = parse_config_change(load_event("config-change--hours-add-season-overlapping-fail")["detail"])
+    assert isinstance(request, ConfigChange)
+    answer = answer_request(request, read_index=stale_then_real)
+
+    assert (answer.result, answer.message) == (
+        "refused",
+        "Valid_From__c: overlaps the season 2026-12-01..2026-12-31 on Saturday",
+    )
+    assert reads == ["HOURS#SEASONS", "HOURS#SEASONS"]
+    overlapping_key = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOURS#Saturday#2026-12-19..2027-01-09"}}
+    assert item(aws, overlapping_key) is None, "the cancelled transaction left nothing"
+    assert (item(aws, SEASONS_KEY) or {})["revision"] == {"N": "1"}
+
+
 def test_a_region_has_at_most_twenty_seasons_and_a_standard_delete_leaves_the_seasons_alone(
     aws: Stack, lambda_context: Any
 ) -> None:
