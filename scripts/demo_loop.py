@@ -260,7 +260,7 @@ def print_week(week: WeekReport) -> None:
     for hours in week.connect:
         print(f"   after {hours.step}:")
         _table(
-            ["override", "type", "effective", "slices (CLOSED: closed; STANDARD: open)", "recurrence"],
+            ["override", "type", "effective", "recurrence", "slices (CLOSED: closed; STANDARD: open)"],
             [_override_row(override) for override in sorted(hours.overrides, key=lambda o: o["Name"])],
         )
 
@@ -280,8 +280,8 @@ def _slice(entry: dict[str, Any]) -> str:
 
 
 def _override_row(override: dict[str, Any]) -> list[str]:
-    """One override as a person reads it: name, type, dates, its slices (closed ones, or for a STANDARD override the
-    open ones of each day), the recurrence."""
+    """One override as a person reads it: name, type, dates, the recurrence, its slices (closed ones, or for a
+    STANDARD override the open ones of each day; last, so that the table never cuts them)."""
     slices = override.get("Config", [])
     times = {_slice(entry) for entry in slices}
     closed = f"{len(slices)} days {', '.join(sorted(times))}" if len(slices) > 1 else ""
@@ -297,7 +297,7 @@ def _override_row(override: dict[str, Any]) -> list[str]:
         f"{pattern['Frequency'].lower()} on {pattern['ByMonthDay'][0]}/{pattern['ByMonth'][0]}" if pattern else ""
     )
     effective = f"{override.get('EffectiveFrom')} to {override.get('EffectiveTill')}"
-    return [override["Name"], override.get("OverrideType", ""), effective, closed, recurrence]
+    return [override["Name"], override.get("OverrideType", ""), effective, recurrence, closed]
 
 
 def _answer(answer: dict[str, str]) -> str:
