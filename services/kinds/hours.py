@@ -248,7 +248,7 @@ class HoursKind(Kind):
         return OpeningHours(weekday=weekday, slices=slices_of(text))
 
     def index_key(self, values: Values) -> str | None:
-        return f"{self.item_type}#{SEASONS_ITEM_KEY}" if _season_of(values) else None
+        return self.sort_key_of(SEASONS_ITEM_KEY) if _season_of(values) else None
 
     def indexed(self, action: str, values: Values, index: Attributes | None) -> tuple[dict[str, str], dict[str, str]]:
         weekday, (start, end) = values.get(WEEKDAY_FIELD, ""), _season_of(values) or ("", "")
