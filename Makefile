@@ -66,8 +66,12 @@ format: setup ## rewrite the Python code to what lint checks (ruff check --fix, 
 typecheck: setup ## mypy on the package code
 	mypy
 
-unit: setup ## every test (unit, integration, reliability) with branch coverage
-	pytest --cov --cov-report=term
+# pytest in worker processes (pytest-xdist): one per CPU, at most 4 (each builds its own moto stacks; ports are the
+# kernel's free ones, files each test's tmp_path), handed tests as they free up (worksteal: the bulk import is one
+# long test). PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= auto
+unit: setup ## every test (unit, integration, reliability) with branch coverage, in worker processes
+	pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal --cov --cov-report=term
 
 package: setup ## serverless package --stage prod, offline; says where the zip is and how big
 	@$(NO_AWS) serverless package --stage prod >.serverless-package.log 2>&1 || { cat .serverless-package.log; exit 1; }
@@ -103,7 +107,12 @@ security-scan: package-stages setup-scan ## checkov on every packaged template: 
 salesforce-check: node_modules/.installed ## the Salesforce source read by Salesforce's own library, offline
 	node scripts/check_salesforce_source.js
 
-test: setup-scan lint typecheck unit salesforce-check cfn-lint security-scan ## everything CI checks
+# The checks side by side (make -j; each one's output in one piece when it ends, so a failure reads whole): pytest's
+# workers take most of the CPUs, the others fill in around them and packaging waits for nothing. TEST_JOBS=1: one after
+# the other.
+TEST_JOBS ?= 4
+test: setup setup-scan ## everything CI checks
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target lint typecheck unit salesforce-check cfn-lint security-scan
 
 emulator-start: setup ## start the embedded AWS (moto server on 127.0.0.1:4566)
 	@scripts/emulator.sh start

@@ -4,9 +4,17 @@ Salesforce as UPDATE ``Config_Request__c`` by ``Id``.
 As deployed (infra/salesforce.yml, ``OutputFlow``), the flow does not stop at the first error
 (``ErrorHandlingConfig.FailOnFirstError: false``): a record Salesforce refuses is kept in the status bucket under
 the failure prefix, and the run goes on with the next record and file. The run's execution record counts the
-refused records (``putFailuresCount``), as DescribeFlowExecutionRecords reports it. AWS does not document the
-layout of the failed-records files; this stand-in keeps one JSON line per refused record: the record as mapped,
-and Salesforce's errors in the REST API's shape (``statusCode``, ``message``, ``fields``).
+refused records (``putFailuresCount``), as DescribeFlowExecutionRecords reports it.
+
+What is documented, and followed: an incremental run transfers what was added since the last successful run; the
+first run reaches back to ``FirstExecutionFrom`` (``first_execution_from``), or 30 days without it (AppFlow user
+guide, "Flow triggers"; AppFlow API reference, ``ScheduledTriggerProperties``).
+
+What is not documented, and can be switched: the order the files of one run are applied in (``order``: oldest
+first, or newest first as after an errored run read again), and the layout of the failed-records files: this
+stand-in keeps the refused records as JSON (``failed_records``: one object per line by default, ``concatenated``
+objects with no line break, one ``json-array``, or ``csv``), in ``parts`` part files, each record as mapped with
+Salesforce's errors in the REST API's shape (``statusCode``, ``message``, ``fields``).
 """
 
 from __future__ import annotations
@@ -16,12 +24,14 @@ import io
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 from local_aws.salesforce import SalesforceOrg
 
 COLUMNS = ["Id", "Status__c", "Status_Message__c", "Processed_At__c"]
+FIRST_RUN_REACH = timedelta(days=30)
+"""How far back a first incremental run reaches without ``FirstExecutionFrom`` (AppFlow user guide, flow triggers)."""
 
 
 @dataclass
@@ -76,6 +86,13 @@ class OutputFlow:
     refused: list[RefusedRecord] = field(default_factory=list)
     """Every record Salesforce refused, in every run."""
     runs: list[Run] = field(default_factory=list)
+    first_execution_from: datetime | None = None
+    """``FirstExecutionFrom``: the first run transfers only files written from then on (30 days back without it)."""
+    order: Literal["oldest-first", "newest-first"] = "oldest-first"
+    """The order the files of one run are applied in (not documented)."""
+    failed_records: Literal["json-lines", "concatenated", "json-array", "csv"] = "json-lines"
+    parts: int = 1
+    """Failed-records files per run."""
     _seen: set[str] = field(default_factory=set)
     """Keys already transferred: the flow's incremental pull (new files since the last run)."""
 
@@ -89,7 +106,8 @@ class OutputFlow:
         started = datetime.now(UTC)
         files: list[StatusFile] = []
         refused: list[tuple[dict[str, str], RefusedRecord]] = []
-        for key in self._new_keys():
+        keys = self._new_keys(since=self._first_run_from(started) if not self.runs else None)
+        for key in reversed(keys) if self.order == "newest-first" else keys:
             text = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode("utf-8")
             reader = csv.DictReader(io.StringIO(text, newline=""))
             if reader.fieldnames != COLUMNS:
@@ -113,13 +131,32 @@ class OutputFlow:
         return files
 
     def _keep(self, execution_id: str, refused: list[tuple[dict[str, str], RefusedRecord]]) -> None:
-        lines = [
-            json.dumps({"record": row, "errors": [{"statusCode": r.status_code, "message": r.message, "fields": []}]})
+        size = -(-len(refused) // max(self.parts, 1))
+        for part, start in enumerate(range(0, len(refused), size)):
+            rows = refused[start : start + size]
+            key = f"{self.failure_prefix}{self.flow_name}/{execution_id}/failed-records-{part}.json"
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=self._failed_file(rows))
+        self.refused.extend(record for _, record in refused)
+
+    def _failed_file(self, refused: list[tuple[dict[str, str], RefusedRecord]]) -> bytes:
+        documents = [
+            {"record": row, "errors": [{"statusCode": r.status_code, "message": r.message, "fields": []}]}
             for row, r in refused
         ]
-        key = f"{self.failure_prefix}{self.flow_name}/{execution_id}/failed-records.json"
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body="\n".join(lines).encode())
-        self.refused.extend(record for _, record in refused)
+        if self.failed_records == "concatenated":
+            return "".join(json.dumps(document) for document in documents).encode()
+        if self.failed_records == "json-array":
+            return json.dumps(documents).encode()
+        if self.failed_records == "csv":
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow([*COLUMNS, "errorCode", "errorMessage"])
+            writer.writerows([*(row[c] for c in COLUMNS), r.status_code, r.message] for row, r in refused)
+            return buffer.getvalue().encode()
+        return "\n".join(json.dumps(document) for document in documents).encode()
+
+    def _first_run_from(self, started: datetime) -> datetime:
+        return self.first_execution_from or started - FIRST_RUN_REACH
 
     def _record(
         self,
@@ -133,11 +170,11 @@ class OutputFlow:
         processed = sum(len(file.rows) for file in files)
         self.runs.append(Run(execution_id, status, started, processed, len(refused), message))
 
-    def _new_keys(self) -> list[str]:
+    def _new_keys(self, since: datetime | None = None) -> list[str]:
         keys: list[tuple[Any, str]] = []
         paginator = self.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
-                if item["Key"] not in self._seen:
+                if item["Key"] not in self._seen and (since is None or item["LastModified"] >= since):
                     keys.append((item["LastModified"], item["Key"]))
         return [key for _, key in sorted(keys)]

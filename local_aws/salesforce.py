@@ -78,10 +78,12 @@ class SalesforceOrg:
         record = self.records.get(row["Id"])
         if record is None:
             return Refusal("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id")
+        record.last_modified = max(datetime.now(UTC), record.last_modified)
+        if is_older_outcome(row["Processed_At__c"], record.processed_at):
+            return None  # the before-save flow Keep_Newest_Outcome keeps the record as it was; the update succeeds
         record.status = row["Status__c"]
         record.status_message = row["Status_Message__c"]
         record.processed_at = row["Processed_At__c"]
-        record.last_modified = max(datetime.now(UTC), record.last_modified)
         return None
 
     def pending(self) -> list[ConfigRequest]:
@@ -101,3 +103,16 @@ class SalesforceOrg:
 
     def _new_id(self) -> str:
         return f"a0B5g0000{next(self._serial):06d}DMO"
+
+
+def is_older_outcome(incoming: str, shown: str) -> bool:
+    """The decision of the before-save flow ``Keep_Newest_Outcome`` (salesforce/force-app/main/default/flows): the
+    record already shows an outcome (``$Record__Prior.Processed_At__c`` is not null) and the incoming
+    ``Processed_At__c`` is less than it. DateTime fields: compared as instants."""
+    if not shown:
+        return False
+    return _instant(incoming) < _instant(shown)
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))

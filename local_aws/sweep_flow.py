@@ -2,31 +2,66 @@
 
 As deployed (infra/salesforce.yml, ``SweepFlow``): a complete pull (``DataPullMode: Complete``) of the records whose
 ``Status__c`` is Pending, their request fields, ``Id``, ``LastModifiedDate`` and ``Status__c``, to an S3
-destination with ``FileType: JSON`` and ``AggregationType: SingleFile``. AWS does not document the layout of what
-AppFlow writes; this stand-in writes what the router assumes and reads tolerantly (services/inbound/sweep.py): one
-object per run at ``<prefix><flow name>/<execution id>/<part>``, one JSON object per line, an empty field left out,
-``LastModifiedDate`` as Salesforce's REST API gives it (``2026-11-27T10:00:00.000+0000``). A run with no Pending
-record writes nothing.
+destination with ``FileType: JSON``, ``AggregationType: SingleFile`` and ``PrefixConfig`` ``PrefixType: PATH``,
+``PathPrefixHierarchy: [EXECUTION_ID]``.
+
+What is documented, and what this stand-in writes by default (docs/routes.md, "The sweep"):
+- the execution id is a folder of the path (AppFlow API reference, ``PrefixConfig``): ``<prefix><flow name>/
+  <execution id>/<part>`` (the flow name's folder is what AppFlow writes in practice, not documented; the router
+  finds the id wherever it stands in the key);
+- each run is an execution record, listed by DescribeFlowExecutionRecords with its ``recordsProcessed``
+  (:meth:`SweepRun.as_execution_record`); a run with no Pending record writes no file.
+
+What is not documented, and can be switched to each plausible alternative, so that the tests read every one:
+- ``layout``: ``execution-folders`` (as documented), or ``one-folder`` (every run's files in the flow's folder,
+  named without the execution id: what AppFlow might do without ``PrefixConfig``);
+- ``records``: ``json-lines`` (one object per line), ``concatenated`` (``{...}{...}``, no line break), ``json-array``
+  or ``csv`` (a header row);
+- ``parts``: the run's records split into this many part files.
+
+A record: an empty field left out, ``LastModifiedDate`` as Salesforce's REST API gives it
+(``2026-11-27T10:00:00.000+0000``).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
+
+Layout = Literal["execution-folders", "one-folder"]
+RecordFormat = Literal["json-lines", "concatenated", "json-array", "csv"]
+LAYOUTS: tuple[Layout, ...] = ("execution-folders", "one-folder")
+RECORD_FORMATS: tuple[RecordFormat, ...] = ("json-lines", "concatenated", "json-array", "csv")
 
 
 @dataclass(frozen=True)
 class SweepRun:
     execution_id: str
     key: str
-    """The object written ("" when there was no Pending record)."""
+    """The first object written ("" when there was no Pending record)."""
     records: list[str]
     """The ids of the records it holds."""
+    keys: tuple[str, ...] = ()
+    """Every object written (its part files)."""
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    status: str = "Successful"
+
+    def as_execution_record(self) -> dict[str, Any]:
+        """The run as DescribeFlowExecutionRecords lists it (``ExecutionRecord``, AppFlow API reference)."""
+        return {
+            "executionId": self.execution_id,
+            "executionStatus": self.status,
+            "executionResult": {"recordsProcessed": len(self.records), "bytesWritten": 0},
+            "startedAt": self.started_at,
+            "lastUpdatedAt": self.started_at,
+        }
 
 
 @dataclass
@@ -36,19 +71,48 @@ class SweepFlow:
     prefix: str = "pending-sweep/"
     flow_name: str = "config-bridge-local-pending-sweep"
     runs: list[SweepRun] = field(default_factory=list)
+    layout: Layout = "execution-folders"
+    records: RecordFormat = "json-lines"
+    parts: int = 1
 
     def run(self, org: SalesforceOrg) -> SweepRun:
         """One scheduled run: a snapshot of the Pending requests as they are now."""
         execution_id = str(uuid.uuid4())
         pending = org.pending()
-        key = ""
+        keys: list[str] = []
         if pending:
-            key = f"{self.prefix}{self.flow_name}/{execution_id}/{uuid.uuid4().hex}"
-            lines = [json.dumps(as_written(record)) for record in pending]
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body="\n".join(lines).encode())
-        run = SweepRun(execution_id, key, [record.id for record in pending])
+            folder = f"{self.prefix}{self.flow_name}/"
+            if self.layout == "execution-folders":
+                folder += f"{execution_id}/"
+            size = -(-len(pending) // max(self.parts, 1))
+            for start in range(0, len(pending), size):
+                key = folder + uuid.uuid4().hex
+                body = render([as_written(record) for record in pending[start : start + size]], self.records)
+                self.s3.put_object(Bucket=self.bucket, Key=key, Body=body)
+                keys.append(key)
+        run = SweepRun(execution_id, keys[0] if keys else "", [record.id for record in pending], tuple(keys))
         self.runs.append(run)
         return run
+
+    def execution_records(self) -> dict[str, Any]:
+        """DescribeFlowExecutionRecords' answer for this flow: its runs, newest first."""
+        return {"flowExecutions": [run.as_execution_record() for run in reversed(self.runs)]}
+
+
+def render(rows: list[dict[str, str]], records: RecordFormat) -> bytes:
+    """The rows as one file of the given record format."""
+    if records == "json-lines":
+        return "\n".join(json.dumps(row) for row in rows).encode()
+    if records == "concatenated":
+        return "".join(json.dumps(row) for row in rows).encode()
+    if records == "json-array":
+        return json.dumps(rows).encode()
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
 
 
 def as_written(record: ConfigRequest) -> dict[str, str]:

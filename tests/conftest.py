@@ -28,8 +28,12 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
+import threading
+
 import botocore.session
+from hypothesis import HealthCheck, settings
 from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
 
 from services import aws as aws_clients
 from services.platform.settings import get_settings
@@ -40,6 +44,38 @@ from tests.support.aws_stack import Stack, create_stack
 # keeps its parsed models; nothing else is shared between tests.
 _shared_loader = botocore.session.create_loader()
 botocore.session.create_loader = lambda *args, **kwargs: _shared_loader  # type: ignore[assignment]
+
+# moto's in-process backends are not thread-safe: a cancelled TransactWriteItems puts back the whole table as it was
+# when it began (another thread's committed write vanishes), and two writes at once can both pass one condition or
+# break a dict being iterated. The real services apply each request atomically (DynamoDB's transactions are
+# serializable, S3's conditional put is atomic), and the fan-out's pool and the tests' threads send requests at once.
+# So every request moto answers in-process goes through this one lock: moto acts on one request at a time, in the
+# order the requests reach it, and nothing more is serialised (hooks, back-offs and the function's own work still run
+# at once). What a test proves of concurrency it proves with interleavings it orders itself (events, barriers), never
+# with moto's races. The reliability harness calls moto through the same method, so through the lock too.
+MOTO_LOCK = threading.RLock()
+"""Held while moto answers a request; re-entrant, for a backend that answers through another."""
+_moto_process_request = BotocoreStubber.process_request
+
+
+def _one_request_at_a_time(self: BotocoreStubber, request: Any) -> Any:
+    with MOTO_LOCK:
+        return _moto_process_request(self, request)
+
+
+BotocoreStubber.process_request = _one_request_at_a_time  # type: ignore[method-assign]
+
+# hypothesis judges examples by wall time too (a deadline per example, a health check on slow data generation): on a
+# loaded machine a correct test would fail. Neither is what any test here proves, so both are off, on top of the
+# profile hypothesis chose (its "ci" one where CI is set: derandomized, no example database). A test's own
+# ``@settings(suppress_health_check=...)`` replaces this list: it names ``HealthCheck.too_slow`` again.
+settings.register_profile(
+    "load-tolerant",
+    parent=settings.default,
+    deadline=None,
+    suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.too_slow],
+)
+settings.load_profile("load-tolerant")
 
 
 @dataclass
@@ -155,3 +191,49 @@ def appflow(aws: Stack) -> Iterator[Any]:
     with Stubber(appflow_client) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+# --- the reliability suites' counts (tests/reliability/ledger.py), printed once at the end of the run ---------------
+# Under pytest-xdist (`make unit` runs the tests in several worker processes) each worker counts what it ran; it hands
+# its counts over when it ends, and the controller, which prints the summary, adds them up.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from dataclasses import asdict
+
+    from tests.reliability.ledger import LEDGER, SEEDS
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker
+        workeroutput["reliability"] = {
+            "ledger": {suite: asdict(counted) for suite, counted in LEDGER.items()},
+            "seeds": dict(SEEDS),
+        }
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: a worker ended; its counts join the ledger."""
+    from tests.reliability.ledger import LEDGER, SEEDS, Tally
+
+    handed = getattr(node, "workeroutput", {}).get("reliability")
+    if not handed:
+        return
+    for suite, counted in handed["ledger"].items():
+        LEDGER.setdefault(suite, Tally()).add(Tally(**counted))
+    SEEDS.update(handed["seeds"])
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.reliability.ledger import LEDGER, SEEDS, Tally
+
+    if not LEDGER:
+        return
+    terminalreporter.section("reliability counts")
+    total = Tally()
+    for suite, counted in sorted(LEDGER.items()):
+        terminalreporter.write_line(f"{suite}: {counted.line()}")
+        total.add(counted)
+    terminalreporter.write_line(f"ALL: {total.line()}")
+    for suite, seed in sorted(SEEDS.items()):
+        terminalreporter.write_line(f"seed {suite}: {seed}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote
@@ -164,6 +165,21 @@ class StatusBucket:
         try:
             answer = self._s3.get_object(Bucket=self._bucket, Key=key, Range=f"bytes=0-{limit - 1}")
             return answer["Body"].read(limit).decode("utf-8", errors="replace")
+        except (ClientError, BotoCoreError) as error:
+            raise StatusFileError(f"could not read {key}: {error}") from error
+
+    def read_chunks(self, key: str, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
+        """An object's bytes, a chunk at a time (S3's streaming body: the object is never held whole).
+
+        Raises :class:`StatusFileError` when the object cannot be read, at the start or part-way."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            body = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"]
+            try:
+                yield from body.iter_chunks(chunk_bytes)
+            finally:
+                body.close()
         except (ClientError, BotoCoreError) as error:
             raise StatusFileError(f"could not read {key}: {error}") from error
 

@@ -13,12 +13,16 @@ never holds back the files after it; what remains is to tell a person. The sched
 - **A stalled write-back.** AppFlow's execution records (DescribeFlowExecutionRecords) give the last successful
   run. When none succeeded for two flow periods, the status files written since then that have waited longer
   than two periods are counted; if there are any, the support topic is alerted (once an hour), whatever the
-  flow's status says: a flow can stay Active and still fail every run.
+  flow's status says: a flow can stay Active and still fail every run. They are counted from the table, not the
+  bucket: each outcome is one status file, and the table's ``outcomes-by-time`` index gives those processed since
+  the last success in one Query a day, however many files the bucket holds (the bucket lists in key order, which
+  begins with the record id, so the newest files can lie past any number of pages).
 
-AWS does not document the layout of the failed-records files. The reader takes JSON (one document or one per
-line) and CSV, finds each record's ``Id`` and the texts under error or message fields, and names a file it cannot
-read by its key, so that nothing refused goes unmentioned. AppFlow's ``putFailuresCount`` of each run (documented
-in the AppFlow API reference, ``ErrorInfo``) is reported beside it.
+AWS does not document the layout of the failed-records files. The reader takes JSON (one object per line, objects
+one after another, an array: services.models.appflow_records) and CSV, finds each record's ``Id`` and the texts under
+error or message fields, and names a file it cannot read by its key, so that nothing refused goes unmentioned.
+AppFlow's ``putFailuresCount`` of each run (documented in the AppFlow API reference, ``ErrorInfo``) is reported
+beside it.
 
 Delivery: an AppFlow or S3 call that fails is reported in the answer (the next check tries again), never raised;
 a failure of the table or the support topic raises, as in :mod:`services.flows.health`.
@@ -28,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +43,8 @@ from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, st
 from services.aws.table.health import read_flow_health
 from services.flows.alerts import Alert, send_alert_once
 from services.flows.state import record_failures_reported
+from services.models.appflow_records import read_records
+from services.models.flow_schedule import flow_period
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.platform.observability import logger
@@ -51,9 +56,10 @@ FILES_PER_CHECK = 50
 """Failed-records files read by one check (the rest, oldest first, in the next hour's)."""
 RECORDS_NAMED = 50
 """Records named in one alert; more are counted."""
+WINDOW_DAYS = 7
+"""How far back the stall check looks for waiting files at most (seven Queries of the index)."""
 _STATUS_COLUMNS = frozenset({"id", "status__c", "status_message__c", "processed_at__c"})
 _REASON_KEY = re.compile(r"error|message|statuscode|reason", re.IGNORECASE)
-_RATE = re.compile(r"^rate\(\s*(\d+)\s*(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class Stall:
     last_success: datetime | None
     latest_run: FlowRun | None
     complete: bool
+    oldest_record: str = ""
 
 
 @dataclass
@@ -83,6 +90,8 @@ class WritebackReport:
     refused_alerted: bool = False
     stall: Stall | None = None
     stall_alerted: bool = False
+    waiting_calls: int = 0
+    """Queries of the outcomes-by-time index the stall check made."""
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -175,32 +184,37 @@ def _check_refused(
 def find_stall(
     settings: Settings, now: datetime, runs: list[FlowRun], bucket: StatusBucket, report: WritebackReport
 ) -> Stall | None:
-    """Status files waiting longer than two flow periods with no successful run since they were written."""
+    """Status files waiting longer than two flow periods with no successful run since they were written.
+
+    Each outcome is one status file: the outcomes processed since the last successful run (the table's
+    ``outcomes-by-time`` index, one Query a day of the window) are the files it did not take, however many files the
+    bucket holds. ``bucket`` is not listed."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from services.aws.table.outcomes import waiting_since
+
     period = flow_period(settings.status_flow_schedule)
     successes = [run for run in runs if run.status == "Successful" and run.started_at]
     last_success = successes[0].started_at if successes else None
     if last_success is not None and now - last_success <= 2 * period:
         return None
-    # Without a success among the runs AppFlow lists, none happened since the oldest of them at least.
+    # Without a success among the runs AppFlow lists, none happened since the oldest of them at least; with no run
+    # listed at all, since the outcomes' expiry could reach (bounded: the index is read a day at a time).
     since = last_success or min((run.started_at for run in runs if run.started_at), default=None)
+    since = since or now - timedelta(days=WINDOW_DAYS)
+    since = max(since, now - timedelta(days=WINDOW_DAYS))
     try:
-        files, complete = bucket.listed(settings.status_prefix, modified_after=since)
-    except StatusFileError as error:
-        report.notes.append(f"the status files could not be listed: {error}")
+        waiting = waiting_since(since, now - 2 * period)
+    except (BotoCoreError, ClientError) as error:
+        report.notes.append(f"the waiting outcomes could not be read: {error}")
         return None
-    waiting = [listed for listed in files if listed.modified <= now - 2 * period]
-    if not waiting:
+    report.waiting_calls = waiting.calls
+    if not waiting.outcomes:
         return None
-    return Stall(len(waiting), waiting[0].modified, last_success, runs[0] if runs else None, complete)
-
-
-def flow_period(schedule: str) -> timedelta:
-    """The period of an AppFlow ``rate(...)`` schedule; one hour for anything else (a cron expression)."""
-    match = _RATE.match(schedule.strip())
-    if not match:
-        return timedelta(hours=1)
-    amount, unit = int(match.group(1)), match.group(2).lower().rstrip("s")
-    return timedelta(**{f"{unit}s": amount})
+    oldest = as_utc(waiting.oldest_at)
+    return Stall(
+        waiting.outcomes, oldest, last_success, runs[0] if runs else None, waiting.complete, waiting.oldest_record
+    )
 
 
 # --- the failed-records files -------------------------------------------------------------------------------------
@@ -213,22 +227,16 @@ def refused_records(text: str, key: str) -> list[RefusedRecord]:
 
 
 def _from_json(text: str) -> list[tuple[str, str]]:
-    documents: list[Any] = []
-    try:
-        documents.append(json.loads(text))
-    except ValueError:
-        for line in text.splitlines():
-            try:
-                documents.append(json.loads(line))
-            except ValueError:
-                continue
+    """Each record of a JSON file, in any of the layouts AppFlow might write (services.models.appflow_records):
+    one object per line, objects one after another, an array; a record that cannot be read is passed over."""
+    if text.lstrip()[:1] not in {"{", "["}:
+        return []
     found = []
-    for document in documents:
-        for entry in document if isinstance(document, list) else [document]:
-            if isinstance(entry, dict):
-                record_id = next(_ids(entry), "")
-                if record_id:
-                    found.append((record_id, _reason(list(_reasons(entry)))))
+    for record in read_records([text.encode("utf-8")]):
+        if record.fields is not None:
+            record_id = next(_ids(record.fields), "")
+            if record_id:
+                found.append((record_id, _reason(list(_reasons(record.fields)))))
     return found
 
 
@@ -294,7 +302,8 @@ def _stall_alert(settings: Settings, now: datetime, stall: Stall) -> Alert:
     latest = stall.latest_run
     lines = [
         f"{waiting} status file(s) have waited longer than two flow periods ({settings.status_flow_schedule}); "
-        f"the oldest since {_iso(stall.oldest)}.",
+        f"the oldest since {_iso(stall.oldest)}"
+        + (f" (record {stall.oldest_record})." if stall.oldest_record else "."),
         "Last successful run: " + (_iso(stall.last_success) if stall.last_success else "none among the recent runs"),
     ]
     if latest is not None:

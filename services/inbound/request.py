@@ -218,6 +218,7 @@ def _mark(outcome: Outcome, changed_at: str, arrival: Arrival) -> dict[str, Any]
         changed_until=max(until, changed_at),
         request_key=outcome.request_key,
         expires_at=outcome.expires_at,
+        answered_at=outcome.processed_at,
     )
     return answered_put(mark)
 

@@ -4,22 +4,37 @@ AppFlow's event intake can drop ``Config_Change__e`` events in a burst, and an o
 72-hour retention loses them. So a scheduled AppFlow flow (the sweep flow, infra/salesforce.yml) reads every
 ``Config_Request__c`` that is ``Pending`` (its request fields, ``Id``, ``LastModifiedDate``) into the status bucket
 under ``sweep_prefix``, a complete snapshot each run. The ``pending-sweep`` route (a schedule of its own) reads the
-newest run's files; each record still Pending ``sweep_threshold_minutes`` after its ``LastModifiedDate`` (as of
-the file's time, when AppFlow saw it so) goes through the same inbound write as an event
+latest successful run's files; each record still Pending ``sweep_threshold_minutes`` after its ``LastModifiedDate``
+(as of the file's time, when AppFlow saw it so) goes through the same inbound write as an event
 (:func:`services.inbound.request.answer_request`), with ``Id`` as ``Record_Id__c``, ``LastModifiedDate`` as
 ``CreatedDate`` and no ``EventUuid``. The record's answered mark (services.aws.table.answered), written with every
 outcome, keeps a request answered once, whichever way it came and whichever came first.
 
-Only the newest run is read: each run is a complete snapshot, so a record left out of an older run's reading is in
-the newer one if it is still Pending. A run still being written is read in part; the rest is in the next run. With
-no Pending record AppFlow may write no file at all; the newest run is then an older snapshot, read again at no
-cost but the marks' refusals.
+Which run (docs/routes.md, "The sweep", says which AppFlow behaviour each step relies on and its source):
 
-AWS does not document the layout of the files AppFlow writes to S3. Assumed (as the local stand-in writes them,
-local_aws/sweep_flow.py): ``<sweep_prefix><flow name>/<execution id>/<file>``, JSON with one record per line (the
-flow's ``FileType: JSON``). Read tolerantly: one JSON document, a list, or one per line, or CSV with a header; field
-names in any case; ``LastModifiedDate`` as ISO 8601 (Salesforce's ``+0000`` too) or epoch milliseconds. A run
-is the folder of the newest file (a file at the prefix itself is a run of its own).
+- AppFlow names it. DescribeFlowExecutionRecords (services.aws.flows) gives the sweep flow's latest ``Successful``
+  execution, its id and ``recordsProcessed``. The flow writes each run under a folder named by its execution id
+  (``PrefixConfig``: ``PrefixType: PATH``, ``PathPrefixHierarchy: [EXECUTION_ID]``, documented in the AppFlow API
+  reference, ``PrefixConfig``); the run's files are the objects under the sweep prefix whose key holds that id,
+  wherever AppFlow puts the id in the path. A run that processed no record wrote nothing, and nothing is read.
+- When AppFlow cannot be asked (a refused or failed call; no successful run among its latest), the files of the
+  newest folder are read instead (the folder of the newest file), and the report says so.
+- When that run processed records and none of them can be found or read, the support topic is told, once an hour:
+  AppFlow's output is not where or what the system expects (services.inbound.sweep_alerts). The newest folder is
+  then read all the same.
+
+Only the latest run is read: each run is a complete snapshot, so a record left out of an older run's reading is in
+the newer one if it is still Pending.
+
+The files are read record by record in bounded memory, whatever their size and whichever plausible layout AppFlow
+writes (services.models.appflow_records): one record that cannot be read is named in the report and the log, and the
+others are read on. The check keeps only the :data:`MARKS_READ_PER_CHECK` oldest due records, so its memory does not
+grow with the run either. Field names in any case; ``LastModifiedDate`` as ISO 8601 (Salesforce's ``+0000`` too) or
+epoch milliseconds.
+
+A request answered (its mark says so) that the run still shows Pending two output-flow periods after it was answered
+has not reached Salesforce: its status file was skipped, refused or never written. The support topic is told, once an
+hour, naming the record ids (contract section 2); the operator's ``pending-writeback`` says what is known of each.
 
 Delivery: the schedule invokes the function asynchronously. A table error raises (Lambda retries, then the inbound
 dead-letter queue; the next check reads the same run again: the marks make that harmless). A file or record that
@@ -29,22 +44,27 @@ router-errors alarm and the dead-letter queue tell a person that a request may b
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
+from services.models.appflow_records import read_records
+from services.models.flow_schedule import flow_period
 from services.models.report import json_object
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.platform.observability import logger, metrics
 from services.platform.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from services.aws.flows import FlowRun
+    from services.aws.table.answered import AnsweredMark
 
 EVENT_ONLY_FIELDS: Final = ("Record_Id__c", "EventUuid", "CreatedDate", "CreatedById")
 """Fields of the event that the record does not hold: the sweep gives ``Id`` and ``LastModifiedDate`` instead."""
@@ -53,8 +73,11 @@ RECORDS_PER_CHECK: Final = 500
 MARKS_READ_PER_CHECK: Final = 5_000
 """Due records whose answered marks one check reads at most (50 BatchGetItem calls), oldest first: a record answered
 but still Pending in Salesforce (its write-back waiting) is skipped without a write, so that it does not take the
-place of a request nobody answered yet."""
+place of a request nobody answered yet. Also the most records one check holds in memory."""
 FILES_PER_CHECK: Final = 20
+"""Files read by one check, the newest (a run of a few thousand Pending records is one file; the rest is named)."""
+NAMED: Final = 50
+"""Unreadable records and still-Pending requests named in one report or alert; more are counted."""
 
 
 # The request model (pydantic) and the inbound write are imported when a sweep file is first read: most checks find
@@ -93,21 +116,52 @@ class PendingRecord:
         return {**self.fields, "Record_Id__c": self.record_id, "CreatedDate": _changed_at(self)}
 
 
+@dataclass(frozen=True)
+class StillPending:
+    """A request the system answered that the sweep flow's run still shows Pending two flow periods later."""
+
+    record_id: str
+    answered_at: str
+    request_key: str
+    seen_pending_at: str
+
+
 @dataclass
 class SweepReport:
     flow: str
     run: str = ""
+    execution: str = ""
+    """The execution AppFlow named as the latest successful run ("" when the newest folder was read instead)."""
+    records_processed: int = 0
+    """What AppFlow says that execution processed (``recordsProcessed``)."""
+    found_by: str = ""
+    """``appflow`` (the execution AppFlow named) or ``newest-folder`` (AppFlow could not say)."""
     files: int = 0
+    records_read: int = 0
     pending: int = 0
     not_yet_due: int = 0
     answered: list[str] = field(default_factory=list)
     already_answered: int = 0
     left_for_next_check: int = 0
     unreadable: list[str] = field(default_factory=list)
+    """The first :data:`NAMED` files or records that could not be read (``<key>#<record number>``)."""
+    unreadable_count: int = 0
+    still_pending: list[StillPending] = field(default_factory=list)
+    """Answered requests still Pending two output-flow periods after their answer (the first :data:`NAMED`)."""
+    still_pending_count: int = 0
+    alerted: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_object(self)
+        answer = json_object(self)
+        answer["stillPending"] = [item.record_id for item in self.still_pending]
+        return answer
+
+    def unreadable_one(self, what: str, why: str) -> None:
+        self.unreadable_count += 1
+        if len(self.unreadable) < NAMED:
+            self.unreadable.append(what)
+        logger.error("a sweep file or record could not be read", extra={"what": what, "error": why[:300]})
 
 
 # --- edges --------------------------------------------------------------------------------------------------------
@@ -117,62 +171,153 @@ def on_schedule(event: Any, context: Any) -> dict[str, Any]:
     """The ``pending-sweep`` route: the sweep check, on its own schedule."""
     report = sweep(get_settings(), utc_now())
     if report.unreadable:
-        raise SweepReadError(f"{len(report.unreadable)} sweep file(s) or record(s) unreadable: {report.unreadable[:5]}")
+        raise SweepReadError(
+            f"{report.unreadable_count} sweep file(s) or record(s) unreadable: {report.unreadable[:5]}"
+        )
     return report.to_dict()
 
 
 # --- logic --------------------------------------------------------------------------------------------------------
 
 
-def sweep(settings: Settings, now: datetime, bucket: StatusBucket | None = None) -> SweepReport:
-    """Answers each record of the newest sweep run that is still Pending past the threshold, once."""
+def sweep(settings: Settings, now: datetime, bucket: StatusBucket | None = None, *, answer: bool = True) -> SweepReport:
+    """Answers each record of the latest sweep run that is still Pending past the threshold, once; tells the support
+    topic what the run shows is wrong. ``answer=False`` reads and reports only, and tells no one (the operator's
+    view)."""
     report = SweepReport(flow=settings.sweep_flow_name)
     bucket = bucket or status_bucket()
+    run = _latest_run(settings, report)
     try:
         listed, _ = bucket.listed(settings.sweep_prefix)
     except StatusFileError as error:
         raise SweepReadError(str(error)) from error
-    files = newest_run(listed)
+    listed = [item for item in listed if not item.key.endswith("/")]
+    files = _files_of_run(run, listed, settings.sweep_prefix, report)
+    if files is None:  # AppFlow named a run that wrote nothing: no Pending record
+        return _logged(report)
+    from_run = bool(files)
+    if not files:
+        files = newest_run(listed)
+        report.found_by = "newest-folder"
     if not files:
         report.notes.append("no sweep file yet")
-        return _logged(report)
-    report.run, report.files = _run_of(files[0].key), len(files)
+    else:
+        report.run, report.files = _run_of(files[0].key), len(files)
     due = timedelta(minutes=settings.sweep_threshold_minutes)
-    records: list[PendingRecord] = []
-    for listed_file in files[:FILES_PER_CHECK]:
-        try:
-            text = bucket.read_text(listed_file.key, limit=20_000_000)
-        except StatusFileError as error:
-            report.unreadable.append(listed_file.key)
-            logger.error("a sweep file could not be read", extra={"s3Key": listed_file.key, "error": str(error)})
-            continue
-        records.extend(pending_records(text, listed_file, report))
-    report.pending = len(records)
-    ready = sorted((r for r in records if r.last_modified + due <= r.seen_at), key=lambda r: r.last_modified)
-    report.not_yet_due = len(records) - len(ready)
-    unanswered = _not_yet_answered(ready[:MARKS_READ_PER_CHECK], report)
-    report.left_for_next_check = max(len(unanswered) - RECORDS_PER_CHECK, 0) + len(ready[MARKS_READ_PER_CHECK:])
-    for record in unanswered[:RECORDS_PER_CHECK]:
-        _answer(record, report)
+    oldest_due = heapq.nsmallest(
+        MARKS_READ_PER_CHECK, _due_records(files, bucket, due, report), key=lambda record: record.last_modified
+    )
+    if run is not None and run.records_processed and (not from_run or report.records_read == 0):
+        report.notes.append(
+            f"AppFlow's run {run.execution_id} processed {run.records_processed} record(s), and no readable file of "
+            f"it was found under {settings.sweep_prefix}"
+        )
+        if answer:
+            _alert(settings, now, report, "output-not-found")
+    unanswered = _not_yet_answered(oldest_due, report, flow_period(settings.status_flow_schedule))
+    ready = report.pending - report.not_yet_due
+    report.left_for_next_check = max(len(unanswered) - RECORDS_PER_CHECK, 0) + ready - len(oldest_due)
+    if report.still_pending_count and answer:
+        _alert(settings, now, report, "answered-still-pending")
+    if answer:
+        for record in unanswered[:RECORDS_PER_CHECK]:
+            _answer(record, report)
     return _logged(report)
 
 
-def _not_yet_answered(records: list[PendingRecord], report: SweepReport) -> list[PendingRecord]:
+def _latest_run(settings: Settings, report: SweepReport) -> FlowRun | None:
+    """The sweep flow's latest successful run, as AppFlow names it; None (and a note) when AppFlow cannot say."""
+    from services.aws.flows import AppFlowCallError, flows
+
+    if not settings.sweep_flow_name:
+        report.notes.append("no sweep flow in this deployment: the newest folder is read")
+        return None
+    try:
+        runs = flows().flow_runs(settings.sweep_flow_name)
+    except AppFlowCallError as error:
+        report.notes.append(
+            f"AppFlow could not be asked for the sweep flow's runs ({error.code}): the newest folder is read"
+        )
+        return None
+    latest = next((run for run in runs if run.status == "Successful"), None)
+    if latest is None:
+        report.notes.append(f"no successful run among the sweep flow's {len(runs)} latest: the newest folder is read")
+        return None
+    report.execution, report.records_processed, report.found_by = (
+        latest.execution_id,
+        latest.records_processed,
+        "appflow",
+    )
+    return latest
+
+
+def _files_of_run(run: FlowRun | None, listed: list[Listed], prefix: str, report: SweepReport) -> list[Listed] | None:
+    """The run's files (oldest first); None when AppFlow says the run wrote no record; [] when they are not found."""
+    if run is None:
+        return []
+    files = [item for item in listed if run.execution_id and run.execution_id in item.key[len(prefix) :]]
+    if not files and not run.records_processed:
+        report.notes.append(f"AppFlow's latest successful run {run.execution_id} found no Pending record")
+        return None
+    return files
+
+
+def _due_records(
+    files: list[Listed], bucket: StatusBucket, due: timedelta, report: SweepReport
+) -> Iterator[PendingRecord]:
+    """Each readable Pending record of the files that is past the threshold; counts the others in ``report``."""
+    if len(files) > FILES_PER_CHECK:  # the newest are read: in one folder of every run, the latest snapshot's
+        left = len(files) - FILES_PER_CHECK
+        report.notes.append(f"{left} older file(s) left unread, the newest of them {files[left - 1].key}")
+    for listed in files[-FILES_PER_CHECK:]:
+        try:
+            for record in pending_records(bucket.read_chunks(listed.key), listed, report):
+                report.pending += 1
+                if record.last_modified + due <= record.seen_at:
+                    yield record
+                else:
+                    report.not_yet_due += 1
+        except StatusFileError as error:
+            report.unreadable_one(listed.key, str(error))
+
+
+def _not_yet_answered(records: list[PendingRecord], report: SweepReport, period: timedelta) -> list[PendingRecord]:
     """The records whose save no answered mark covers yet (the condition the write itself holds: a mark's
-    ``changedUntil`` at or after the save's ``LastModifiedDate``); the others count as already answered. If the
-    marks cannot be read, every record goes on to its write, which decides."""
+    ``changedUntil`` at or after the save's ``LastModifiedDate``); the others count as already answered, and those
+    answered two output-flow periods before the run saw them still Pending are reported. If the marks cannot be read,
+    every record goes on to its write, which decides."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from services.aws.table.answered import answered_until
+    from services.aws.table.answered import answered_marks
 
     try:
-        until = answered_until([record.record_id for record in records])
+        marks = answered_marks([record.record_id for record in records])
     except (BotoCoreError, ClientError) as error:
         logger.warning("the answered marks could not be read: each record's write decides", extra={"error": str(error)})
         return records
-    unanswered = [record for record in records if until.get(record.record_id, "") < _changed_at(record)]
+    unanswered = []
+    for record in records:
+        mark = marks.get(record.record_id)
+        if mark is None or mark.changed_until < _changed_at(record):
+            unanswered.append(record)
+        else:
+            _still_pending(record, mark, period, report)
     report.already_answered += len(records) - len(unanswered)
     return unanswered
+
+
+def _still_pending(record: PendingRecord, mark: AnsweredMark, period: timedelta, report: SweepReport) -> None:
+    """Reports the request when it was answered two flow periods before the run saw it Pending."""
+    try:
+        answered_at = as_utc(mark.answered_at) if mark.answered_at else None
+    except ValueError:
+        answered_at = None
+    if answered_at is None or answered_at + 2 * period > record.seen_at:
+        return
+    report.still_pending_count += 1
+    if len(report.still_pending) < NAMED:
+        seen = utc_iso(record.seen_at)
+        report.still_pending.append(StillPending(record.record_id, mark.answered_at, mark.request_key, seen))
 
 
 def _changed_at(record: PendingRecord) -> str:
@@ -181,11 +326,11 @@ def _changed_at(record: PendingRecord) -> str:
 
 
 def newest_run(listed: list[Listed]) -> list[Listed]:
-    """The files of the newest run: those in the folder of the newest file, oldest first."""
+    """The files of the newest run when AppFlow cannot name it: those in the folder of the newest file, oldest first."""
     if not listed:
         return []
     run = _run_of(listed[-1].key)
-    return [item for item in listed if _run_of(item.key) == run and not item.key.endswith("/")]
+    return [item for item in listed if _run_of(item.key) == run]
 
 
 def _answer(record: PendingRecord, report: SweepReport) -> None:
@@ -203,19 +348,34 @@ def _answer(record: PendingRecord, report: SweepReport) -> None:
         metrics.add_metric(name="SweptRequestAnswered", unit=MetricUnit.Count, value=1)
 
 
+def _alert(settings: Settings, now: datetime, report: SweepReport, kind: str) -> None:
+    from services.inbound.sweep_alerts import alert_once
+
+    if alert_once(settings, now, report, kind):
+        report.alerted.append(kind)
+
+
 def _logged(report: SweepReport) -> SweepReport:
-    log = logger.warning if report.answered or report.unreadable else logger.info
+    log = logger.warning if report.answered or report.unreadable or report.alerted else logger.info
     log(
         "sweep of the Pending requests",
         extra={
             "run": report.run,
+            "execution": report.execution,
+            "records_processed": report.records_processed,
+            "found_by": report.found_by,
             "files": report.files,
+            "records_read": report.records_read,
             "pending": report.pending,
             "not_yet_due": report.not_yet_due,
-            "answered": report.answered[:50],
+            "answered": report.answered[:NAMED],
             "already_answered": report.already_answered,
             "left_for_next_check": report.left_for_next_check,
-            "unreadable": report.unreadable[:20],
+            "unreadable": report.unreadable,
+            "unreadable_count": report.unreadable_count,
+            "still_pending": [item.record_id for item in report.still_pending],
+            "alerted": report.alerted,
+            "notes": report.notes,
         },
     )
     return report
@@ -228,29 +388,27 @@ def _run_of(key: str) -> str:
 # --- the sweep files ------------------------------------------------------------------------------------------------
 
 
-def pending_records(text: str, listed: Listed, report: SweepReport) -> list[PendingRecord]:
-    """Each Pending record of one file; what cannot be read is named in ``report.unreadable``."""
-    rows = _json_rows(text)
-    if rows is None:
-        rows = _csv_rows(text)
-    if rows is None:
-        if text.strip():
-            report.unreadable.append(listed.key)
-            logger.error("a sweep file is neither JSON nor CSV", extra={"s3Key": listed.key})
-        return []
-    found = []
-    for number, row in enumerate(rows, start=1):
+def pending_records(chunks: Any, listed: Listed, report: SweepReport) -> Iterator[PendingRecord]:
+    """Each Pending record of one file, one at a time; what cannot be read is named in ``report.unreadable``.
+
+    ``chunks``: the file's bytes, in pieces (an iterable of ``bytes``), or the whole text."""
+    if isinstance(chunks, str):
+        chunks = [chunks.encode("utf-8")]
+    for found in read_records(chunks):
+        if found.fields is None:
+            report.unreadable_one(f"{listed.key}#{found.number}", found.error)
+            continue
         looked_up = _looked_up()
+        row = found.fields
         named = {looked_up[str(k).strip().lower()]: v for k, v in row.items() if str(k).strip().lower() in looked_up}
-        if _text(named.get("Status__c")) not in {"", "Pending"}:
-            continue  # the flow's filter keeps these out; one that slips through is not the sweep's
         record = _record(named, listed.modified)
         if record is None:
-            report.unreadable.append(f"{listed.key}#{number}")
-            logger.error("a swept record has no usable Id or LastModifiedDate", extra={"s3Key": listed.key})
-        else:
-            found.append(record)
-    return found
+            report.unreadable_one(f"{listed.key}#{found.number}", "no usable Id or LastModifiedDate")
+            continue
+        report.records_read += 1
+        if _text(named.get("Status__c")) not in {"", "Pending"}:
+            continue  # the flow's filter keeps these out; one that slips through is not the sweep's
+        yield record
 
 
 def _record(named: dict[str, Any], seen_at: datetime) -> PendingRecord | None:
@@ -259,29 +417,6 @@ def _record(named: dict[str, Any], seen_at: datetime) -> PendingRecord | None:
         return None
     fields = {name: _text(named.get(name)) for name in request_fields() if _text(named.get(name))}
     return PendingRecord(record_id, last_modified, fields, seen_at)
-
-
-def _json_rows(text: str) -> list[dict[str, Any]] | None:
-    """The records of a JSON file (one document, a list, or one per line); None when it is not JSON."""
-    try:
-        documents: list[Any] = [json.loads(text)]
-    except ValueError:
-        try:
-            documents = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError:
-            return None
-    if not documents:
-        return None
-    entries = [entry for document in documents for entry in (document if isinstance(document, list) else [document])]
-    return [entry if isinstance(entry, dict) else {} for entry in entries]
-
-
-def _csv_rows(text: str) -> list[dict[str, Any]] | None:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [str(name).strip().lower() for name in reader.fieldnames or []]
-    if "id" not in header or "lastmodifieddate" not in header:
-        return None
-    return [dict(row) for row in reader]
 
 
 def _text(value: Any) -> str:

@@ -22,6 +22,7 @@ OPERATIONS: dict[str, str] = {
     "check-flows": "services.flows.health:check_flows_operation",
     "activate-flows": "services.flows.health:activate_flows_operation",
     "check-writeback": "services.flows.writeback:check_writeback_operation",
+    "pending-writeback": "services.operator.pending_writeback:pending_writeback_operation",
     "redrive-inbound": "services.operator.redrive:redrive_inbound_operation",
     "redrive-stream-failures": "services.operator.redrive:redrive_stream_failures_operation",
     "sync-connect": "services.connect.sync:sync_connect_operation",

@@ -205,7 +205,7 @@ def test_without_an_instance_a_batch_of_config_changes_makes_no_connect_call_and
 
 def _held_at_first_read(stand_in: ConnectStandIn, syncs: int = 2) -> None:
     """Both syncs' first read of the overrides waits for the other's: both plan from the same state of Connect."""
-    barrier = threading.Barrier(syncs, timeout=10)
+    barrier = threading.Barrier(syncs, timeout=60)  # a timeout only breaks a broken run
     seen: list[str] = []
     lock = threading.Lock()
 
@@ -229,7 +229,7 @@ def _run_at_once(*syncs: Callable[[], Any]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
     return results
 
 
@@ -286,7 +286,7 @@ def test_two_syncs_of_two_states_of_the_table_end_in_the_newest(
         create = hours.create_override
 
         def create_after_the_other(*args: Any) -> str:
-            other_done.wait(10)
+            assert other_done.wait(60), "the other sync never ended"
             return create(*args)
 
         hours.create_override = create_after_the_other  # type: ignore[method-assign]

@@ -295,37 +295,30 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
 ) -> None:
     """Forced interleaving: both events read the state before either writes it, and the winner's restart waits
     until the other event is done. The conditional write lets exactly one through; the other sees the lease."""
-    both_read = threading.Barrier(2, timeout=10)
+    both_read = threading.Barrier(2, timeout=60)  # a timeout only breaks a broken run
     one_done = threading.Event()
     reads = {"count": 0}
     real_read, real_start = flow_health.read_flow_health, Flows.start_flow
 
+    counting = threading.Lock()
+
     def read_then_wait_for_the_other(flow_name: str) -> FlowHealth:
         state = real_read(flow_name)
-        reads["count"] += 1
-        if reads["count"] <= 2:
+        with counting:
+            reads["count"] += 1
+            first_two = reads["count"] <= 2
+        if first_two:
             both_read.wait()
         return state
 
     def start_once_the_other_is_done(self: Flows, flow_name: str, token: str) -> str:
-        one_done.wait(timeout=10)
+        assert one_done.wait(timeout=60), "the other event never ended"
         return real_start(self, flow_name, token)
 
     monkeypatch.setattr(flow_health, "read_flow_health", read_then_wait_for_the_other)
     monkeypatch.setattr(Flows, "start_flow", start_once_the_other_is_done)
-    # DynamoDB applies a conditional write atomically; moto's in-process backend does not lock, so two threads
-    # can both pass one condition. Give moto the atomicity of the real service (and nothing more).
-    from moto.dynamodb.models import DynamoDBBackend
-
-    atomic = threading.Lock()
-    for name in ("put_item", "update_item"):
-        real = getattr(DynamoDBBackend, name)
-
-        def one_at_a_time(self: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
-            with atomic:
-                return _real(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, one_at_a_time)
+    # DynamoDB applies a conditional write atomically; moto's in-process backend does not lock, so two threads could
+    # both pass one condition. tests/conftest.py gives moto the atomicity of the real service: one request at a time.
     for _ in range(2):
         expect_describe(appflow, IN_FLOW, "Suspended")
     expect_start(appflow, IN_FLOW)
@@ -342,7 +335,7 @@ def test_two_concurrent_events_for_one_flow_restart_it_once(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=120)
 
     assert sorted(answer["outcome"] for answer in answers) == ["healed", "in-progress"]
     assert aws_calls.counts()["appflow.StartFlow"] == 1

@@ -7,7 +7,11 @@ that AWS defines on ``*`` alone, each listed with its reason in docs/deploying.m
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +111,10 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
     "secretsmanager:CreateSecret": [("services/aws/flows.py", ".create_connector_profile(")],
     "secretsmanager:PutResourcePolicy": [("services/aws/flows.py", ".create_connector_profile(")],
-    "dynamodb:Query": [("services/aws/table/region_items.py", ".query(")],
+    "dynamodb:Query": [
+        ("services/aws/table/region_items.py", ".query("),
+        ("services/aws/table/outcomes.py", ".query("),
+    ],
     "dynamodb:Scan": [("services/aws/table/region_items.py", ".scan(")],
     "connect:DescribeHoursOfOperation": [("services/aws/connect.py", '"DescribeHoursOfOperation"')],
     "connect:UpdateHoursOfOperation": [("services/aws/connect.py", '"UpdateHoursOfOperation"')],
@@ -116,7 +123,11 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "connect:UpdateHoursOfOperationOverride": [("services/aws/connect.py", '"UpdateHoursOfOperationOverride"')],
     "connect:DeleteHoursOfOperationOverride": [("services/aws/connect.py", '"DeleteHoursOfOperationOverride"')],
     "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
-    "appflow:DescribeFlowExecutionRecords": [("services/aws/flows.py", ".describe_flow_execution_records(")],
+    "appflow:DescribeFlowExecutionRecords": [
+        ("services/aws/flows.py", ".describe_flow_execution_records("),
+        ("services/flows/writeback.py", "flows().flow_runs(flow_name)"),
+        ("services/inbound/sweep.py", "flows().flow_runs(settings.sweep_flow_name)"),
+    ],
     "appflow:StartFlow": [("services/aws/flows.py", ".start_flow(")],
     "appflow:CreateConnectorProfile": [("services/aws/flows.py", ".create_connector_profile(")],
     "appflow:UpdateConnectorProfile": [("services/aws/flows.py", ".update_connector_profile(")],
@@ -438,7 +449,11 @@ def test_the_sweep_flow_writes_a_snapshot_of_the_pending_requests_into_its_own_e
     (destination,) = flow["DestinationFlowConfigList"]
     s3 = destination["DestinationConnectorProperties"]["S3"]
     assert (s3["BucketName"], s3["BucketPrefix"]) == ({"Ref": "StatusBucket"}, "${param:sweepPrefix}")
-    assert s3["S3OutputFormatConfig"] == {"FileType": "JSON", "AggregationConfig": {"AggregationType": "SingleFile"}}
+    assert s3["S3OutputFormatConfig"] == {
+        "FileType": "JSON",
+        "PrefixConfig": {"PrefixType": "PATH", "PathPrefixHierarchy": ["EXECUTION_ID"]},
+        "AggregationConfig": {"AggregationType": "SingleFile"},
+    }
     assert flow["Tasks"] == "${file(./infra/appflow-tasks.js):sweepFlowTasks}"
     assert environment["SWEEP_PREFIX"] == "${param:sweepPrefix}/"
     rules = resources["StatusBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
@@ -471,4 +486,49 @@ def test_the_sweep_flow_is_owned_healed_activated_and_checked_on_a_schedule_of_i
     assert (
         params["sweepThresholdMinutes"] == 30
         and environment["SWEEP_THRESHOLD_MINUTES"] == "${param:sweepThresholdMinutes}"
+    )
+
+
+def test_the_packaged_template_pins_the_sweep_flow_s_folders_and_the_output_flow_s_first_run() -> None:
+    """Issue 26, point 1, as the Serverless CLI resolves the template (offline, no AWS account): each sweep run in a
+    folder named by its execution id, and the output flow's FirstExecutionFrom the packaging's own time in epoch
+    seconds (CloudFormation's AWS::AppFlow::Flow takes a Number), the same second for the flows' activation."""
+    no_aws = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    no_aws |= {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "NODE_NO_WARNINGS": "1"}
+    no_aws["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{no_aws.get('PATH', '')}"
+    before = int(time.time())
+    printed = subprocess.run(
+        [str(ROOT / "node_modules" / ".bin" / "serverless"), "print", "--stage", "prod", "--format", "json"],
+        cwd=ROOT,
+        env=no_aws,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    after = int(time.time())
+    resources = json.loads(printed.stdout)["resources"]["Resources"]
+    trigger = resources["OutputFlow"]["Properties"]["TriggerConfig"]["TriggerProperties"]
+    first = trigger["FirstExecutionFrom"]
+    assert isinstance(first, int) and before <= first <= after
+    assert trigger["DataPullMode"] == "Incremental"
+    assert resources["FlowActivation"]["Properties"]["StatusFlowFirstExecutionFrom"] == first
+    (destination,) = resources["SweepFlow"]["Properties"]["DestinationFlowConfigList"]
+    prefix = destination["DestinationConnectorProperties"]["S3"]["S3OutputFormatConfig"]["PrefixConfig"]
+    assert prefix == {"PrefixType": "PATH", "PathPrefixHierarchy": ["EXECUTION_ID"]}
+
+
+def test_the_outcomes_by_time_index_is_the_one_the_write_back_check_queries() -> None:
+    from services.aws.table.outcomes import OUTCOMES_BY_TIME
+
+    document = load_serverless()
+    assert document["custom"]["outcomesByTimeIndex"] == OUTCOMES_BY_TIME
+    table = document["resources"]["Resources"]["ConfigTable"]["Properties"]
+    (index,) = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "${self:custom.outcomesByTimeIndex}"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["writebackDay", "processedAt"]
+    (query,) = [statement for statement in role_statements() if statement["Sid"] == "OutcomesByTimeRead"]
+    assert (query["Action"], query["Resource"]) == (
+        ["dynamodb:Query"],
+        {"Sub": "${ConfigTable.Arn}/index/${self:custom.outcomesByTimeIndex}"},
     )

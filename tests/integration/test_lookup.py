@@ -536,7 +536,11 @@ JSON_VALUES = st.recursive(
 PARAMETER_VALUES = st.sampled_from(["holiday", "setting", "Sydney", "US-East", "2026-01-26", "TimeZone", ""])
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],  # see tests/conftest.py
+)
 @given(
     parameters=st.dictionaries(
         st.sampled_from(["lookup", "region", "date", "key", "other"]), PARAMETER_VALUES | JSON_VALUES, max_size=5

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 import zoneinfo
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -379,14 +381,64 @@ imported = set(sys.modules)
 event = json.loads(sys.argv[1])
 answer = handler.handler(event, Context())
 modules = sorted(m for m in sys.modules if m.startswith(("services", "pydantic", "boto3", "botocore")))
-print(json.dumps({"answer": answer, "modules": modules, "new": sorted(set(sys.modules) - imported)}))
+new = sorted(set(sys.modules) - imported)
+clients = []
+if "botocore.client" in sys.modules:  # the clients made, found without importing anything more
+    import gc
+    client_class = sys.modules["botocore.client"].BaseClient
+    clients = sorted(o.meta.service_model.service_name for o in gc.get_objects() if isinstance(o, client_class))
+print(json.dumps({"answer": answer, "modules": modules, "new": new, "clients": clients}))
 """
 
-# What a Connect lookup may load of the package: its own capability and the layers below it, and of the AWS adapters
-# only the table's read-only reader (services/aws/table/reader.py). No other capability (inbound, fan-out, Connect
-# sync, flows, operator) and no other adapter.
-CONNECT_PATH_LAYERS = ("services.lookups", "services.kinds", "services.models", "services.platform")
-CONNECT_PATH_ADAPTERS = {"services.aws", "services.aws.table", "services.aws.table.reader"}
+
+def layers() -> list[list[str]]:
+    """The import contract's layers (pyproject.toml, ``make lint``), top first: each a list of containers."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    layered = next(contract for contract in contracts if contract["type"] == "layers")
+    return [[name.strip() for name in layer.split(":")] for layer in layered["layers"]]
+
+
+def within(module: str, container: str) -> bool:
+    return module == container or module.startswith(container + ".")
+
+
+def lookup_route_module() -> str:
+    """The module the route table hands a Connect lookup to."""
+    from router.routes import ROUTES
+
+    (route,) = [route for route in ROUTES.routes if route.name == "connect-lookup"]
+    return route.target.partition(":")[0]
+
+
+def connect_path() -> tuple[str, list[str], set[str]]:
+    """What a Connect lookup may load of the package, from the code itself: its own capability (the container of the
+    import contract that holds the route's module), every layer below it, and of the AWS adapters (``services.aws``)
+    only those its own modules import by name. Everything else (another capability, another route's adapter) is
+    someone else's cold start."""
+    route_module = lookup_route_module()
+    stack = layers()
+    (level, own), *_ = [(n, c) for n, layer in enumerate(stack) for c in layer if within(route_module, c)]
+    below = [container for layer in stack[level + 1 :] for container in layer]
+    source = ROOT.joinpath(*own.split("."))
+    files = sorted(source.rglob("*.py")) if source.is_dir() else [source.with_suffix(".py")]
+    named = set()
+    for file in files:
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                named |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+            elif isinstance(node, ast.Import):
+                named |= {alias.name for alias in node.names}
+    adapters = {name for name in named if within(name, "services.aws")}
+    return own, below, adapters
+
+
+def outside_the_connect_path(modules: list[str]) -> list[str]:
+    own, below, adapters = connect_path()
+    allowed = [module for module in modules if within(module, own) or any(within(module, c) for c in below)]
+    allowed = [m for m in allowed if not within(m, "services.aws") or m in adapters]
+    # A package is imported with any module of it.
+    parents = {module.rsplit(".", n)[0] for module in allowed for n in range(1, module.count(".") + 1)}
+    return sorted(set(modules) - set(allowed) - parents)
 
 
 def cold_start(event: dict[str, Any]) -> dict[str, Any]:
@@ -410,9 +462,9 @@ def test_a_cold_lookup_imports_its_own_modules_and_boto3_but_no_pydantic_and_no_
     assert outcome["answer"]["status"] == "ok"
     assert (outcome["answer"]["isHoliday"], outcome["answer"]["holidayName"]) == ("true", "Stub Day")
     services = [m for m in outcome["modules"] if m.startswith("services")]
-    assert "services.lookups.route" in services
-    elsewhere = [m for m in services if m != "services" and not m.startswith(CONNECT_PATH_LAYERS)]
-    assert set(elsewhere) == CONNECT_PATH_ADAPTERS
+    assert lookup_route_module() in services
+    assert outside_the_connect_path(services) == []
+    assert outcome["clients"] == ["dynamodb"], "one client: the table's read-only reader"
     assert not [m for m in outcome["modules"] if m.startswith("pydantic")]
     assert "boto3" in outcome["modules"]
 
@@ -420,5 +472,6 @@ def test_a_cold_lookup_imports_its_own_modules_and_boto3_but_no_pydantic_and_no_
 def test_a_bad_request_loads_nothing_of_the_aws_sdk_beyond_what_the_handler_has() -> None:
     outcome = cold_start(contact_flow_event(lookup="weather", region="Sydney"))
     assert outcome["answer"]["errorCode"] == "BadRequest"
-    assert "services.lookups.route" in outcome["new"]
+    assert lookup_route_module() in outcome["new"]
+    assert outcome["clients"] == []
     assert not [m for m in outcome["new"] if m.startswith(("boto3", "botocore", "pydantic"))]

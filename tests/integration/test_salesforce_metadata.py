@@ -74,12 +74,14 @@ REQUEST_FIELDS: dict[str, tuple[str, int | None]] = {
 }
 PICKLISTS = {
     "Action__c": ["Add", "Delete"],
-    "Config_Type__c": ["Holiday", "Hours", "Setting"],
+    "Config_Type__c": list(KINDS),  # the registry's kinds (services.kinds), in its order
     "Recurrence__c": ["None", "Yearly"],
     "Weekday__c": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
     "Status__c": ["Pending", "Success", "Fail"],
 }
 OUTCOME_FIELDS = {"Status__c", "Status_Message__c", "Processed_At__c"}
+KIND_FIELDS_BY_TYPE = {name: {spec.name for spec in kind.fields} for name, kind in KINDS.items()}
+"""Each kind's request fields, as the registry declares them (services.kinds)."""
 
 
 def parse(path: Path) -> ET.Element:
@@ -178,6 +180,45 @@ def test_the_flow_publishes_every_event_field_when_a_pending_request_is_saved() 
     assert assigned == set(EVENT_FIELDS)
 
 
+def test_an_older_outcome_never_replaces_a_newer_one_before_the_record_is_saved() -> None:
+    """Contract section 2: whatever order the output flow applies files in. The before-save flow's decision is the one
+    the stand-in org makes (local_aws/salesforce.py, is_older_outcome), which the write-back order tests run."""
+    flow = parse(SOURCE / "flows" / "Keep_Newest_Outcome.flow-meta.xml")
+    assert text(flow, "status") == "Active"
+    start = flow.find("md:start", NS)
+    assert start is not None
+    assert (text(start, "object"), text(start, "triggerType"), text(start, "recordTriggerType")) == (
+        "Config_Request__c",
+        "RecordBeforeSave",
+        "Update",
+    )
+    [entry] = start.findall("md:filters", NS)
+    assert (text(entry, "field"), text(entry, "operator")) == ("Processed_At__c", "IsChanged")
+    [decision] = flow.findall("md:decisions", NS)
+    assert start.findtext("md:connector/md:targetReference", namespaces=NS) == text(decision, "name")
+    [rule] = decision.findall("md:rules", NS)
+    assert text(rule, "conditionLogic") == "and"
+    conditions = {
+        (text(c, "leftValueReference"), text(c, "operator")): c.find("md:rightValue", NS)
+        for c in rule.findall("md:conditions", NS)
+    }
+    assert set(conditions) == {("$Record__Prior.Processed_At__c", "IsNull"), ("$Record.Processed_At__c", "LessThan")}
+    assert (
+        conditions[("$Record__Prior.Processed_At__c", "IsNull")].findtext("md:booleanValue", namespaces=NS) == "false"
+    )
+    right = conditions[("$Record.Processed_At__c", "LessThan")]
+    assert right.findtext("md:elementReference", namespaces=NS) == "$Record__Prior.Processed_At__c"
+    [keep] = flow.findall("md:assignments", NS)
+    assert rule.findtext("md:connector/md:targetReference", namespaces=NS) == text(keep, "name")
+    assigned = {
+        text(item, "assignToReference"): item.findtext("md:value/md:elementReference", namespaces=NS)
+        for item in keep.findall("md:assignmentItems", NS)
+    }
+    outcome_fields = ("Status__c", "Status_Message__c", "Processed_At__c")
+    assert assigned == {f"$Record.{name}": f"$Record__Prior.{name}" for name in outcome_fields}
+    assert decision.find("md:defaultConnector", NS) is None, "a newer (or first) outcome is saved as it came"
+
+
 def test_the_integration_permission_set_is_limited_to_the_request_and_the_event() -> None:
     permissions = parse(SOURCE / "permissionsets" / "Config_Bridge_Integration.permissionset-meta.xml")
     objects = {text(o, "object"): o for o in permissions.findall("md:objectPermissions", NS)}
@@ -252,12 +293,9 @@ def test_every_request_field_has_help_text_and_a_description(name: str) -> None:
 
 def test_help_text_says_which_type_uses_a_field_and_that_outcomes_are_filled_in_for_the_user() -> None:
     help_texts = {name: text(field, "inlineHelpText") or "" for name, field in fields_of(REQUEST).items()}
-    for name in ("Holiday_Date__c", "Holiday_Name__c", "Start_Time__c", "End_Time__c", "Recurrence__c"):
-        assert help_texts[name].startswith("Holiday only"), name
-    for name in ("Weekday__c", "Open_Hours__c"):
-        assert help_texts[name].startswith("Hours only"), name
-    for name in ("Setting_Key__c", "Setting_Value__c"):
-        assert help_texts[name].startswith("Setting only"), name
+    for kind, fields in KIND_FIELDS_BY_TYPE.items():
+        for name in fields:
+            assert help_texts[name].startswith(f"{kind} only"), name
     for name in OUTCOME_FIELDS:
         assert help_texts[name].startswith("Filled in for you"), name
 
@@ -377,7 +415,7 @@ def page_sections() -> dict[str, tuple[str | None, dict[str, str]]]:
 def test_the_record_page_shows_only_the_chosen_type_s_fields_and_the_outcome_read_only() -> None:
     sections = page_sections()
     by_type = {shown_for: set(fields) for shown_for, fields in sections.values() if shown_for}
-    assert by_type == {name: {spec.name for spec in kind.fields} for name, kind in KINDS.items()}, "each kind's own"
+    assert by_type == KIND_FIELDS_BY_TYPE
     placed = [name for _, fields in sections.values() for name in fields]
     assert sorted(placed) == sorted(REQUEST_FIELDS)  # every field once
     behaviours = {name: b for _, fields in sections.values() for name, b in fields.items()}

@@ -425,20 +425,10 @@ def test_an_outcome_whose_e_mail_no_longer_fits_in_the_time_left_stays_owed(
 # -- Keys: never shared, never rewritten -----------------------------------------------------------------------
 
 
-def test_two_outcomes_of_one_record_in_one_second_get_two_files(
-    aws: Stack, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # S3 applies If-None-Match atomically; moto checks, then writes, unlocked: under load both concurrent puts of
-    # the key could pass (one file, two e-mails). Give moto the atomicity of the real service, nothing more.
-    from moto.s3.responses import S3Response
-
-    atomic, real_put = threading.Lock(), S3Response.put_object
-
-    def one_at_a_time(self: Any) -> Any:
-        with atomic:
-            return real_put(self)
-
-    monkeypatch.setattr(S3Response, "put_object", one_at_a_time)
+def test_two_outcomes_of_one_record_in_one_second_get_two_files(aws: Stack, lambda_context: Any) -> None:
+    # S3 applies If-None-Match atomically; moto checks, then writes, unlocked: two concurrent puts of the key could
+    # both pass (one file, two e-mails). tests/conftest.py gives moto the atomicity of the real service: one request
+    # at a time.
     first = outcome(9)
     second = outcome(9, request_key="uuid:request-9-again", message="Holiday Day 9 replaced", action="Add")
     event = outcome_batch(aws, first, second)
@@ -533,67 +523,51 @@ def test_a_batch_whose_every_record_failed_raises_so_the_mapping_bisects_it(
 
 
 def test_a_batch_runs_its_calls_concurrently_in_a_bounded_pool(aws: Stack, lambda_context: Any) -> None:
-    """With a delay on every call, 16 outcomes (32 calls) take about two calls' time more, not 32.
+    """16 outcomes, a pool of 16: all 16 puts are under way at once. Each put waits, before it is sent, until all
+    16 wait: run one after the other they never would, and the barrier breaks (the records fail). No clock: the
+    proof is the meeting, not a time. moto then answers the puts one at a time (tests/conftest.py's lock)."""
+    size = 16
+    every_put = threading.Barrier(size, timeout=60)
+    threads: set[str] = set()
 
-    Measured against the same batch size without the delay (moto's own work and the machine's load are the
-    same in both), after a first batch has created the clients.
-    """
-    delay, size = 0.25, 16
-    in_flight, peak, delaying, lock = 0, 0, False, threading.Lock()
+    def wait_for_the_others(**_: Any) -> None:
+        threads.add(threading.current_thread().name)
+        every_put.wait()
 
-    def slow(**_: Any) -> None:
-        nonlocal in_flight, peak
-        if not delaying:
-            return
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(delay)
-        with lock:
-            in_flight -= 1
+    on_call("s3.PutObject", wait_for_the_others)
+    answer = handler.handler(batch([insert_record(outcome(n), n) for n in range(10, 10 + size)]), lambda_context)
 
-    on_call("*.*", slow)
-    handler.handler(batch([insert_record(outcome(99), 1)]), lambda_context)
-    started = time.perf_counter()
-    handler.handler(batch([insert_record(outcome(n), n) for n in range(10, 10 + size)]), lambda_context)
-    baseline = time.perf_counter() - started
-
-    delaying = True
-    started = time.perf_counter()
-    answer = handler.handler(batch([insert_record(outcome(n), n) for n in range(40, 40 + size)]), lambda_context)
-    elapsed = time.perf_counter() - started
-
-    assert answer == {"batchItemFailures": []}
-    serial = 2 * size * delay
-    assert elapsed - baseline < serial / 4, (
-        f"{elapsed:.2f}s with delays, {baseline:.2f}s without, {serial:.1f}s of delays"
-    )
-    assert peak == size
-    assert len(status_files(aws)) == 2 * size + 1 and len(emails(aws)) == 2 * size + 1
+    assert answer == {"batchItemFailures": []}, "the puts did not all meet: not run at once"
+    assert len(threads) == size
+    assert len(status_files(aws)) == size and len(emails(aws)) == size
 
 
 def test_the_pool_size_bounds_the_calls_in_flight(
     aws: Stack, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A pool of 3: the first three puts meet (three at once), and every call of the batch comes from one of three
+    threads, each making one call at a time: never more than three in flight."""
     from services.platform.settings import get_settings
 
     monkeypatch.setenv("FANOUT_POOL_SIZE", "3")
     get_settings.cache_clear()
     event = outcome_batch(aws, *[outcome(n) for n in range(40, 50)])
-    in_flight, peak, lock = 0, 0, threading.Lock()
+    first_puts = threading.Barrier(3, timeout=60)
+    puts, threads, lock = 0, set(), threading.Lock()
 
-    def count(**_: Any) -> None:
-        nonlocal in_flight, peak
+    def meet_then_count(**_: Any) -> None:
+        nonlocal puts
         with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        time.sleep(0.01)
-        with lock:
-            in_flight -= 1
+            puts += 1
+            waits = puts <= 3
+        if waits:
+            first_puts.wait()
 
-    on_call("*.*", count)
+    on_call("s3.PutObject", meet_then_count)
+    on_call("*.*", lambda **_: threads.add(threading.current_thread().name))
     assert handler.handler(event, lambda_context) == {"batchItemFailures": []}
-    assert peak == 3
+    assert len(threads) == 3 and threading.current_thread().name not in threads
+    assert len(status_files(aws)) == 10
 
 
 def test_a_batch_of_one_outcome_is_sent_from_the_calling_thread(aws: Stack, lambda_context: Any) -> None:
@@ -671,12 +645,22 @@ def test_failures_are_reported_in_the_batch_s_order_whatever_order_they_finish_i
     event = outcome_batch(aws, *items)
     first, last = items[0].record_id, items[-1].record_id
 
-    def slow_first(params: dict[str, Any], **_: Any) -> None:
-        if first in str(params.get("url_path", "")):
-            time.sleep(0.3)  # the first record finishes failing long after the last
+    last_failed, last_thread = threading.Event(), []
 
-    on_call("s3.PutObject", slow_first)
+    def first_after_the_last(params: dict[str, Any], **_: Any) -> None:
+        request = str(params.get("url_path", ""))
+        if last in request:
+            last_thread.append(threading.current_thread())
+        if first in request:
+            assert last_failed.wait(60), "the last record's put was never answered"  # the first fails after it
+
+    def last_answered(**_: Any) -> None:
+        if threading.current_thread() in last_thread:
+            last_failed.set()
+
+    on_call("s3.PutObject", first_after_the_last)
     fail("s3.PutObject", lambda request: first in request or last in request)
+    on_call("s3.PutObject", last_answered, stage="after-call")
 
     answer = handler.handler(event, lambda_context)
 

@@ -11,7 +11,10 @@ import boto3
 import pytest
 
 import handler
+from services.aws.table.outcomes import outcome_item
 from services.flows.writeback import check_writeback, flow_period, refused_records
+from services.models.outcome import Outcome
+from services.models.utc import utc_iso
 from services.platform.settings import get_settings
 from tests.support.appflow_stubs import flow_execution_records, flow_run
 from tests.support.aws_stack import Stack, drain
@@ -35,9 +38,16 @@ def put_refused(stack: Stack, key: str, *lines: str) -> None:
     boto3.client("s3").put_object(Bucket=stack.status_bucket, Key=f"writeback-failures/{key}", Body="\n".join(lines))
 
 
-def put_status_file(stack: Stack, record_id: str) -> None:
-    key = f"status/{record_id}-event-created-2026-11-27-10_00_00.csv"
-    boto3.client("s3").put_object(Bucket=stack.status_bucket, Key=key, Body=b"Id,Status__c\r\n")
+def outcome(record_id: str, processed_at: datetime) -> Outcome:
+    at = utc_iso(processed_at)
+    return Outcome(f"{record_id}|{at}", record_id, "Success", "Holiday added", at, at)
+
+
+def put_status_file(stack: Stack, record_id: str, processed_at: datetime | None = None) -> None:
+    """An outcome, as the inbound write records it: its status file is written from the table's stream, and the
+    stall check counts the outcomes (the table's outcomes-by-time index), not the bucket's keys."""
+    item = outcome_item(outcome(record_id, processed_at or datetime.now(UTC)))
+    boto3.client("dynamodb").put_item(TableName=stack.table_name, Item=item)
 
 
 def alerts(stack: Stack) -> list[dict[str, Any]]:
@@ -202,6 +212,7 @@ def test_a_recent_successful_run_means_no_stall_and_no_listing(aws: Stack, appfl
 
     assert report.stall is None and alerts(aws) == []
     assert aws_calls.counts()["s3.ListObjectsV2"] == 1  # the failed records only, not the status files
+    assert "dynamodb.Query" not in aws_calls.counts()
 
 
 def test_files_that_have_not_yet_waited_two_periods_are_no_stall(aws: Stack, appflow: Any) -> None:
@@ -237,3 +248,31 @@ def test_the_operator_can_run_the_check_now(aws: Stack, appflow: Any, lambda_con
     assert answer["refusedRecords"] == ["a0B5g00000XyZ12AAB"] and answer["refusedAlerted"] is True
     assert answer["stalled"] is False
     assert answer["flow"] == OUT_FLOW
+
+
+def test_the_stall_check_finds_every_waiting_file_among_25000_in_one_query(
+    aws: Stack, appflow: Any, aws_calls: Any
+) -> None:
+    """25,000 outcomes (one status file each): 24,990 written back by the last successful run, 10 after it. The
+    bucket would list them by record id, the waiting ones last; the index finds them in one Query of its day."""
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    success = now - timedelta(hours=2)
+    client = boto3.client("dynamodb")
+    items = [
+        outcome_item(outcome(f"a0B5g{n:010d}AAB", success - timedelta(seconds=n % 3600 + 1))) for n in range(24_990)
+    ]
+    items += [outcome_item(outcome(f"a0B5g{n:010d}AAB", success + timedelta(minutes=n))) for n in range(1, 11)]
+    for start in range(0, len(items), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        assert not client.batch_write_item(RequestItems={aws.table_name: batch}).get("UnprocessedItems")
+    aws_calls.calls.clear()
+    expect_runs(appflow, flow_run(now - timedelta(minutes=5), "Error"), flow_run(success))
+
+    report = check_writeback(get_settings(), now)
+
+    assert report.stall is not None and (report.stall.waiting, report.stall.complete) == (10, True)
+    assert report.stall.oldest == success + timedelta(minutes=1)
+    assert report.stall.oldest_record == "a0B5g0000000001AAB"
+    assert report.waiting_calls == 1 and aws_calls.counts()["dynamodb.Query"] == 1
+    (alert,) = alerts(aws)
+    assert "10 status file(s) have waited longer than two flow periods" in alert["Message"]

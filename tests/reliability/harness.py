@@ -163,6 +163,15 @@ def error_answer(service: str, status: int, code: str, url: str, message: str = 
 # --- AppFlow (moto has none) ----------------------------------------------------------------------------------------
 
 
+def _json_times(value: Any) -> Any:
+    """Timestamps as AppFlow's REST-JSON protocol sends them: epoch seconds."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {name: _json_times(inner) for name, inner in value.items()}
+    return value
+
+
 class FakeAppFlow:
     """Just enough AppFlow for flow healing and the connection: flows with a status, idempotent StartFlow tokens,
     connector profiles. Answers in the REST-JSON shapes botocore parses."""
@@ -176,6 +185,8 @@ class FakeAppFlow:
         self.activations: Counter[str] = Counter()
         """Flows actually brought to Active, per flow."""
         self.profiles: dict[str, dict[str, Any]] = {}
+        self.executions: dict[str, Callable[[], dict[str, Any]]] = {}
+        """DescribeFlowExecutionRecords' answer per flow, from a flow's stand-in (the sweep flow's runs)."""
 
     def answer(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if operation == "DescribeFlow":
@@ -197,6 +208,9 @@ class FakeAppFlow:
                 self.flows[name] = "Active"
                 self.activations[name] += 1
             return 200, {"flowArn": f"arn:aws:appflow:{REGION}:123456789012:flow/{name}", "flowStatus": "Active"}
+        if operation == "DescribeFlowExecutionRecords" and body["flowName"] in self.executions:
+            runs = self.executions[body["flowName"]]()["flowExecutions"]
+            return 200, {"flowExecutions": [_json_times(run) for run in runs]}
         if operation == "DescribeFlowExecutionRecords":
             if body["flowName"] not in self.flows:
                 return 404, {"__error": "ResourceNotFoundException"}
@@ -591,8 +605,11 @@ class World:
         """Salesforce and the sweep flow, on this stack: saves made long enough ago for the sweep's threshold."""
         from local_aws.salesforce import SalesforceOrg
         from local_aws.sweep_flow import SweepFlow
+        from services.platform.settings import get_settings
 
-        return SalesforceOrg.saving_since(minutes_ago=31), SweepFlow(self.s3, self.stack.status_bucket)
+        flow = SweepFlow(self.s3, self.stack.status_bucket, flow_name=get_settings().sweep_flow_name)
+        self.http.appflow.executions[flow.flow_name] = flow.execution_records  # the sweep asks AppFlow for its run
+        return SalesforceOrg.saving_since(minutes_ago=31), flow
 
     def clock(self, start: datetime) -> Callable[[], datetime]:
         """A clock that starts at ``start`` and moves on with the event sources' retry delays."""

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 
 from local_aws.input_flow import MAX_RECEIVES
+from services.aws.table.outcomes import OUTCOMES_BY_TIME
 
 REGION = "us-east-1"
 PREFIX = "config-bridge-test"
@@ -76,10 +77,22 @@ def create_stack() -> Stack:
         AttributeDefinitions=[
             {"AttributeName": "PK", "AttributeType": "S"},
             {"AttributeName": "SK", "AttributeType": "S"},
+            {"AttributeName": "writebackDay", "AttributeType": "S"},
+            {"AttributeName": "processedAt", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "PK", "KeyType": "HASH"},
             {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[  # as infra/storage.yml declares it
+            {
+                "IndexName": OUTCOMES_BY_TIME,
+                "KeySchema": [
+                    {"AttributeName": "writebackDay", "KeyType": "HASH"},
+                    {"AttributeName": "processedAt", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["recordId"]},
+            }
         ],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )

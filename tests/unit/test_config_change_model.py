@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from local_aws import builders
+from services.kinds import KIND_FIELDS, KINDS
 from services.models.config_change import (
     FIELD_ORDER,
     MESSAGE_LIMIT,
@@ -27,22 +28,15 @@ CONTRACT_FIELDS = [
     "Action__c",
     "Config_Type__c",
     "Region__c",
-    "Holiday_Date__c",
-    "Holiday_Name__c",
-    "Start_Time__c",
-    "End_Time__c",
-    "Recurrence__c",
-    "Weekday__c",
-    "Open_Hours__c",
-    "Valid_From__c",
-    "Valid_Until__c",
-    "Setting_Key__c",
-    "Setting_Value__c",
+    *KIND_FIELDS,  # the kinds' fields are the registry's (services.kinds): a new kind brings its own
     "Requester_Email__c",
     "EventUuid",
     "CreatedDate",
     "CreatedById",
 ]
+"""Contract section 1: the fields every request has, with the kinds' fields between them."""
+TYPE_RULE = "must be " + " or ".join(KINDS)
+"""What ``Config_Type__c`` allows: one of the registry's kinds."""
 
 HOLIDAY: dict[str, Any] = builders.change_event(builders.holiday("Add", "US-East", "2026-12-25", "Christmas Day"))
 SETTING: dict[str, Any] = builders.change_event(builders.setting("Add", "US-East", "TimeZone", "America/New_York"))
@@ -177,7 +171,7 @@ def test_created_date_is_normalised_to_utc_with_milliseconds(created_date: str, 
     [
         ({"Action__c": "add"}, "Action__c: must be Add or Delete"),
         ({"Action__c": ...}, "Action__c: required"),
-        ({"Config_Type__c": "Closure"}, "Config_Type__c: must be Holiday or Hours or Setting"),
+        ({"Config_Type__c": "Closure"}, f"Config_Type__c: {TYPE_RULE}"),
         ({"Region__c": "US/East"}, "Region__c: must be 1 to 64 letters, digits, spaces, _ or -"),
         ({"Region__c": "R" * 65}, "Region__c: must be 1 to 64 letters, digits, spaces, _ or -"),
         ({"Region__c": ""}, "Region__c: required"),
@@ -332,7 +326,7 @@ def test_a_fail_message_fits_salesforce_and_says_how_many_more_fields_are_bad() 
     everything_wrong = {name: 12345 for name in CONTRACT_FIELDS if name != "Record_Id__c"}
     message = problems({**everything_wrong, "Record_Id__c": "a0B5g00000XyZ12AAB"})
     assert len(message) <= MESSAGE_LIMIT
-    assert message.startswith("Action__c: must be Add or Delete; Config_Type__c: must be Holiday or Hours or Setting; ")
+    assert message.startswith(f"Action__c: must be Add or Delete; Config_Type__c: {TYPE_RULE}; ")
     assert message.endswith(" more)")
 
 

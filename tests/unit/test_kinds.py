@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -21,29 +23,32 @@ CHANGE = {
 }
 
 
+def kind_modules() -> list[str]:
+    """The registry's package, listed as it is on disk: every module but ``base`` is a kind."""
+    folder = Path(kinds.__file__).parent
+    return sorted(path.stem for path in folder.glob("*.py") if path.stem not in {"__init__", "base"})
+
+
 def test_the_registry_lists_each_kind_once_by_its_config_type() -> None:
-    assert list(KINDS) == ["Holiday", "Hours", "Setting"]
-    assert [kind.item_type for kind in KINDS.values()] == ["HOLIDAY", "HOURS", "SETTING"]
-    assert KIND_FIELDS == (
-        "Holiday_Date__c",
-        "Holiday_Name__c",
-        "Start_Time__c",
-        "End_Time__c",
-        "Recurrence__c",
-        "Weekday__c",
-        "Open_Hours__c",
-        "Valid_From__c",
-        "Valid_Until__c",
-        "Setting_Key__c",
-        "Setting_Value__c",
-    )
+    """Each module of the package is one kind, in the order of the modules' names; nothing is left out or added."""
+    declared = [importlib.import_module(f"services.kinds.{module}").KIND for module in kind_modules()]
+    assert declared, "the package holds no kind"
+    assert list(KINDS.values()) == declared
+    assert [kind.name for kind in declared] == list(KINDS)
+    assert len({kind.item_type for kind in declared}) == len(declared), "two kinds share an item type"
+    assert all(kind.item_type == kind.name.upper() for kind in declared)
+    assert tuple(dict.fromkeys(spec.name for kind in declared for spec in kind.fields)) == KIND_FIELDS
+    assert all(name.endswith("__c") for name in KIND_FIELDS), "Salesforce custom fields, by API name"
 
 
 def test_the_request_model_takes_its_type_list_from_the_registry() -> None:
-    assert RULES["Config_Type__c"] == "must be Holiday or Hours or Setting"
-    refused = parse_config_change({**CHANGE, "Config_Type__c": "Opening"})
+    every_kind = " or ".join(KINDS)
+    assert RULES["Config_Type__c"] == f"must be {every_kind}"
+    unknown = "Opening"
+    assert unknown not in KINDS
+    refused = parse_config_change({**CHANGE, "Config_Type__c": unknown})
     assert isinstance(refused, InvalidConfigChange)
-    assert refused.problems == "Config_Type__c: must be Holiday or Hours or Setting"
+    assert refused.problems == f"Config_Type__c: must be {every_kind}"
 
 
 @pytest.mark.parametrize("name", ["Opening", "holiday", "", "HOLIDAY", "hours"])
@@ -68,7 +73,9 @@ def test_each_kind_reads_back_its_own_records() -> None:
         "Monday", ((480, 720), (780, 1440))
     )
     assert record_of("HOURS#Monday", {"openHours": "garbage"}) == OpeningHours("Monday", ())
-    assert kinds.read_attributes() == ("name", "startTime", "endTime", "date", "openHours", "seasons", "value")
+    every = [name for kind in KINDS.values() for name in kind.read_attributes]
+    assert kinds.read_attributes() == tuple(dict.fromkeys(every)), "each kind's, once, in the registry's order"
+    assert {"name", "startTime", "endTime", "date", "openHours", "value"} <= set(kinds.read_attributes())
 
 
 def test_each_kind_names_its_item_and_what_it_stores() -> None:

@@ -19,6 +19,8 @@ finds the mark (``ReturnValuesOnConditionCheckFailure``). It expires (TTL) with 
 | ``via``        | ``event`` or ``sweep``                                                |
 | ``changedFrom``, ``changedUntil`` | ISO 8601 UTC with milliseconds and ``Z`` (string order is time order) |
 | ``requestKey`` | the outcome it stands for                                             |
+| ``answeredAt`` | the outcome's ``processedAt``: when the request was answered (the sweep tells a request still |
+|                | Pending long after it, services.inbound.sweep); absent on marks written before it was kept |
 | ``expiresAt``  | the outcome's expiry                                                  |
 """
 
@@ -31,6 +33,8 @@ from services.aws.table import dynamodb, table_name, typed_item
 
 ANSWERED: Final = "ANSWERED"
 Via = Literal["event", "sweep"]
+MARK_PROJECTION: Final = "recordId, changedUntil, answeredAt, requestKey"
+"""What the sweep reads of a mark: the newest save answered, when, and the outcome (services.inbound.sweep)."""
 KEYS_PER_READ: Final = 100
 """BatchGetItem's limit of keys per call (Amazon DynamoDB API Reference, BatchGetItem)."""
 READ_ROUNDS: Final = 4
@@ -49,10 +53,17 @@ class AnsweredMark:
     """Which save of a record an outcome answers (see the module docstring). A plain class with slots, not a named
     tuple: cheaper to define at every cold start of the inbound route (services.aws.table.config_items.DataPut)."""
 
-    __slots__ = ("changed_from", "changed_until", "expires_at", "record_id", "request_key", "via")
+    __slots__ = ("answered_at", "changed_from", "changed_until", "expires_at", "record_id", "request_key", "via")
 
     def __init__(
-        self, record_id: str, via: Via, changed_from: str, changed_until: str, request_key: str, expires_at: int = 0
+        self,
+        record_id: str,
+        via: Via,
+        changed_from: str,
+        changed_until: str,
+        request_key: str,
+        expires_at: int = 0,
+        answered_at: str = "",
     ) -> None:
         self.record_id = record_id
         self.via = via
@@ -60,6 +71,7 @@ class AnsweredMark:
         self.changed_until = changed_until
         self.request_key = request_key
         self.expires_at = expires_at
+        self.answered_at = answered_at
 
     def covers_event(self, created_at: str) -> bool:
         """Whether an event published at ``created_at`` is of the save this sweep mark answered."""
@@ -75,6 +87,7 @@ class AnsweredMark:
             changed_until=str(item.get("changedUntil", {}).get("S", "")),
             request_key=str(item.get("requestKey", {}).get("S", "")),
             expires_at=int(item.get("expiresAt", {}).get("N", "0")),
+            answered_at=str(item.get("answeredAt", {}).get("S", "")),
         )
 
 
@@ -87,6 +100,8 @@ def answered_put(mark: AnsweredMark) -> dict[str, Any]:
         "changedUntil": mark.changed_until,
         "requestKey": mark.request_key,
     }
+    if mark.answered_at:
+        strings["answeredAt"] = mark.answered_at
     item = typed_item(answered_key(mark.record_id), ANSWERED, strings, expires_at=mark.expires_at)
     return {
         "TableName": table_name(),
@@ -99,26 +114,32 @@ def answered_put(mark: AnsweredMark) -> dict[str, Any]:
 
 
 def answered_until(record_ids: Sequence[str]) -> dict[str, str]:
-    """``changedUntil`` of each record's mark, for the records that have one: the newest save answered.
+    """``changedUntil`` of each record's mark, for the records that have one: the newest save answered."""
+    return {record_id: mark.changed_until for record_id, mark in answered_marks(record_ids).items()}
+
+
+def answered_marks(record_ids: Sequence[str]) -> dict[str, AnsweredMark]:
+    """The mark of each record that has one (its ``changedUntil``, ``answeredAt`` and ``requestKey``).
 
     A read ahead of the sweep's writes, so that a check spends its writes on requests not yet answered; the write's
     condition stays the judge (a mark written after this read still refuses the write). BatchGetItem, 100 keys a
     call, eventually consistent; keys DynamoDB leaves unprocessed are asked again a few times, and a record whose
     mark could not be read is absent (the write then decides). Raises botocore's errors.
     """
-    found: dict[str, str] = {}
+    found: dict[str, AnsweredMark] = {}
     ids = list(dict.fromkeys(record_ids))
     for start in range(0, len(ids), KEYS_PER_READ):
         request: dict[str, Any] = {
             table_name(): {
                 "Keys": [_typed_key(record_id) for record_id in ids[start : start + KEYS_PER_READ]],
-                "ProjectionExpression": "recordId, changedUntil",
+                "ProjectionExpression": MARK_PROJECTION,
             }
         }
         for _ in range(READ_ROUNDS):
             answer = dynamodb().batch_get_item(RequestItems=request)
             for item in answer.get("Responses", {}).get(table_name(), []):
-                found[item["recordId"]["S"]] = item["changedUntil"]["S"]
+                mark = AnsweredMark.from_item(item)
+                found[mark.record_id] = mark
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
