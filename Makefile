@@ -18,14 +18,20 @@ export NODE_NO_WARNINGS := 1
 export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 # The embedded AWS (moto server) for the local stage.
 EMULATOR_URL := http://127.0.0.1:$(or $(EMULATOR_PORT),4566)
-LOCAL_AWS := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-	AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled
+# ...and the stand-in Amazon Connect beside it (local_aws/connect.py), which the local stage's Connect hours sync calls.
+CONNECT_URL := http://127.0.0.1:$(or $(CONNECT_PORT),4567)
+LOCAL_AWS := AWS_ENDPOINT_URL=$(EMULATOR_URL) AWS_ENDPOINT_URL_CONNECT=$(CONNECT_URL) AWS_ACCESS_KEY_ID=test \
+	AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_ACCOUNT_ID_ENDPOINT_MODE=disabled \
+	LOG='$(LOG)' RECORD='$(RECORD)'
+# The local stage's Connect instance: the stand-in's.
+LOCAL_CONNECT := --param connectInstanceArn=arn:aws:connect:us-east-1:000000000000:instance/00000000-0000-4000-8000-00000000c0de
 # Packaging must need no AWS account: no credentials, no profile, no config.
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 .PHONY: help setup setup-scan lint format typecheck unit package package-stages cfn-lint security-scan salesforce-check test \
-	demo emulator-start emulator-stop deploy-local invoke stream look-table look-files look-emails clean bench
+	demo emulator-start emulator-stop deploy-local invoke stream selftest look-table look-files look-emails logs dead-letters \
+	clean bench
 
 # Every target with a `## ` comment on its line, in the order of this file (`make` alone runs this).
 help: ## list every target (this)
@@ -78,10 +84,20 @@ package: setup ## serverless package --stage prod, offline; says where the zip i
 	@rm -f .serverless-package.log
 	@python -c 'import os; z=".serverless/config-bridge.zip"; print(f"packaged: {os.path.abspath(z)}, {os.path.getsize(z)/2**20:.2f} MB ({os.path.getsize(z)} bytes; the package check allows under 8 MB)")'
 
-# Every stage into .package/<stage>, offline (`package` alone is prod into .serverless).
+# Every stage into .package/<stage>, offline (`package` alone is prod into .serverless). The framework packages in
+# `.serverless` beside serverless.yml and deletes it afterwards, whatever --package says; so these run in a copy of
+# what the package is made of (.package/src), and `make test` can run while `make invoke` or `make deploy-local`
+# deploys the local stage from the checkout's own `.serverless`.
+PACKAGE_SOURCES := serverless.yml handler.py router services infra requirements.txt package.json
 package-stages: setup ## every stage into .package/<stage>, offline, and the package check
-	for stage in $(STAGES); do $(NO_AWS) serverless package --stage $$stage --package .package/$$stage || exit 1; done
-	$(NO_AWS) serverless package --stage dev --param=snapStart=true --package .package/dev-snapstart
+	rm -rf .package/src && mkdir -p .package/src/scripts
+	cp -R $(PACKAGE_SOURCES) .package/src/ && cp scripts/compile_package.py .package/src/scripts/
+	find .package/src -name __pycache__ -prune -exec rm -rf {} +
+	ln -s $(CURDIR)/node_modules .package/src/node_modules
+	for stage in $(STAGES); do (cd .package/src && $(NO_AWS) serverless package --stage $$stage \
+		--package $(CURDIR)/.package/$$stage) || exit 1; done
+	cd .package/src && $(NO_AWS) serverless package --stage dev --param=snapStart=true \
+		--package $(CURDIR)/.package/dev-snapstart
 	python scripts/check_package.py $(foreach package,$(PACKAGES),.package/$(package)/config-bridge.zip)
 
 cfn-lint: package-stages ## cfn-lint on every packaged template
@@ -114,26 +130,33 @@ TEST_JOBS ?= 4
 test: setup setup-scan ## everything CI checks
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target lint typecheck unit salesforce-check cfn-lint security-scan
 
-emulator-start: setup ## start the embedded AWS (moto server on 127.0.0.1:4566)
+emulator-start: setup ## start the embedded AWS (moto server on 127.0.0.1:4566) and the stand-in Connect (4567)
 	@scripts/emulator.sh start
 
 emulator-stop: ## stop the embedded AWS: everything deployed or written to it is gone
 	@scripts/emulator.sh stop
 
-deploy-local: emulator-start ## serverless deploy --stage local to the embedded AWS
-	$(LOCAL_AWS) serverless deploy --stage local
+deploy-local: emulator-start ## serverless deploy --stage local to the embedded AWS (with the stand-in Connect)
+	$(LOCAL_AWS) serverless deploy --stage local $(LOCAL_CONNECT)
 
 demo: setup ## the whole system on the embedded AWS: the loop, then every sample event; ends PASS or FAIL
-	@$(LOCAL_AWS) scripts/demo.sh
+	@$(LOCAL_AWS) CONNECT_PORT=$(or $(CONNECT_PORT),4567) scripts/demo.sh
 
 # Working by hand on the local stage (docs/local.md). Only the answer goes to stdout.
-invoke: setup ## EVENT=events/<name>.json or EVENT='{"operation":"describe"}': the answer as JSON (deploys first)
+invoke: setup ## EVENT=events/<name>.json or EVENT='{"operation":"describe"}': the answer as JSON (deploys first; LOG=1: its log lines too)
 	@test -n '$(EVENT)' || { echo "usage: make invoke EVENT=events/<name>.json  or  EVENT='{\"operation\":\"describe\"}'" >&2; exit 2; }
 	@scripts/emulator.sh start >&2
 	@$(LOCAL_AWS) python scripts/local_stage.py invoke '$(EVENT)'
 
-stream: setup ## the table's stream handed to the router once: the status files and e-mails it sent
+stream: setup ## the table's stream handed to the router once: the status files and e-mails it sent (LOG=1: its log lines too)
 	@$(LOCAL_AWS) python scripts/local_stage.py stream
+
+# The self-test of every path (docs/operations.md, "The self-test"): one line each; exits 1 when one failed. The local
+# stage runs against the embedded AWS (deployed first when absent); any other stage through `serverless invoke`.
+STAGE ?= local
+selftest: setup ## the self-test of every path: STAGE=local (default, the embedded AWS) or a deployed stage
+	@if [ "$(STAGE)" = local ]; then scripts/emulator.sh start >&2 && $(LOCAL_AWS) python scripts/selftest.py local; \
+	else python scripts/selftest.py '$(STAGE)'; fi
 
 look-table: setup ## the local table's items
 	@$(LOCAL_AWS) python scripts/local_stage.py look table
@@ -144,11 +167,20 @@ look-files: setup ## the local status files, with their content
 look-emails: setup ## the e-mails sent so far (by `make stream`)
 	@$(LOCAL_AWS) python scripts/local_stage.py look emails
 
+logs: setup ## the function's log lines of every `make invoke` and `make stream` since the demo (RECORD=<id>: one request's)
+	@$(LOCAL_AWS) python scripts/local_stage.py logs
+
+dead-letters: setup ## realistic letters into the local dead-letter queues, to rehearse a redrive (docs/operations.md)
+	@scripts/emulator.sh start >&2
+	@$(LOCAL_AWS) python scripts/local_stage.py dead-letters
+
 # The benchmarks (bench/, docs/benchmarks.md): a moto server of their own on EMULATOR_PORT (default 4606), started
 # and stopped by bench/run.py; the deployment zip in .serverless is reused when fresh, packaged otherwise. The
 # targets are judged on instruction counts (valgrind's callgrind, apt-get install valgrind).
 bench: setup ## benchmarks against the floor, one table; not part of make test
 	EMULATOR_PORT=$(or $(EMULATOR_PORT),4606) $(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
-clean: emulator-stop ## stop the embedded AWS, remove every build and cache
+# The stop's failure (a port another process holds) is said, not fatal: the builds go all the same.
+clean: ## stop the embedded AWS, remove every build and cache
+	-@scripts/emulator.sh stop
 	rm -rf .serverless .package .emulator .pytest_cache .coverage .mypy_cache .ruff_cache

@@ -4,8 +4,10 @@ operations the sync calls (``services/aws/connect.py``). moto has no hours of op
 Plugged in without code: botocore sends every Connect call to ``AWS_ENDPOINT_URL_CONNECT`` when it is set
 (``make demo`` sets it; the tests give a client ``endpoint_url``). The paths, methods and request members come from
 botocore's own service model (``botocore/data/connect/2017-08-08/service-2.json``), and every request is checked
-against that model's input shape: required members (nested ones included), enums, string lengths and number ranges,
-the date pattern; a request that breaks one is answered ``InvalidParameterException`` (400), naming each problem.
+against that model's input shape by the adapter's own check (``services.aws.connect.request_problems``: required
+members, nested ones included, enums, string lengths, list sizes, number ranges and patterns, the ``\\P{C}`` of
+names and descriptions included); a request that breaks one is answered ``InvalidParameterException`` (400),
+naming each problem.
 What the real service does and the model cannot say, as the API reference says it:
 
 - an unknown instance, hours of operation or override: ``ResourceNotFoundException`` (404);
@@ -14,10 +16,18 @@ What the real service does and the model cannot say, as the API reference says i
 - past 50 overrides per hours of operation: ``LimitExceededException`` (429; Connect's service quota);
 - ``EffectiveFrom`` after ``EffectiveTill``: ``InvalidParameterException``.
 
-Not modelled: authentication (any signature is accepted), tags, parent hours of operation, and the patterns written
-with Unicode classes (``\\P{C}``), which Python's ``re`` cannot read. Errors are answered as rest-json errors are
-(the code in ``x-amzn-ErrorType``, ``{"Message": ...}``), so botocore raises the same ``ClientError`` as for
-Connect. ``python -m local_aws.connect --port 4567`` serves the demo's instance and hours of operation.
+``GetEffectiveHoursOfOperations`` answers as the API reference describes it ("the hours of operations with the
+effective override applied"), day by day: the weekday's weekly slices; an override counts on a date within its
+``EffectiveFrom``..``EffectiveTill`` that its recurrence (``WEEKLY``, ``MONTHLY``, ``YEARLY``, every ``Interval``)
+falls on, or on every such date without one; of the overrides in force on a date, a ``STANDARD`` one replaces the
+day's hours with its slices for that weekday (the admin guide, "Set overrides": temporary hours "must supersede all
+other settings for that date/range"), else ``OPEN`` slices are added and ``CLOSED`` slices taken out (closed wins).
+A slice ``00:00``-``00:00`` is the whole day. ``FromDate`` after ``ToDate``: ``InvalidParameterException``.
+
+Not modelled: authentication (any signature is accepted), tags and parent hours of operation. Errors are answered
+as rest-json errors are (the code in ``x-amzn-ErrorType``, ``{"Message": ...}``), so botocore raises the same
+``ClientError`` as for Connect. ``python -m local_aws.connect --port 4567`` serves the demo's instance and hours of
+operation.
 """
 
 from __future__ import annotations
@@ -30,9 +40,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from services.aws.connect import request_problems, service_model
 
 DEMO_INSTANCE_ARN: Final = "arn:aws:connect:us-east-1:000000000000:instance/00000000-0000-4000-8000-00000000c0de"
 """The local stage's Connect instance (``make demo`` deploys with ``connectInstanceArn`` set to it)."""
@@ -45,6 +58,7 @@ OPERATIONS: Final = (
     "CreateHoursOfOperationOverride",
     "UpdateHoursOfOperationOverride",
     "DeleteHoursOfOperationOverride",
+    "GetEffectiveHoursOfOperations",
 )
 MAX_OVERRIDES: Final = 50
 _FULL_WEEK: Final = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -78,9 +92,7 @@ class HoursOfOperationRecord:
 
 
 def _service_model() -> Any:
-    import botocore.session
-
-    return botocore.session.get_session().get_service_model("connect")
+    return service_model()
 
 
 class ConnectStandIn:
@@ -158,8 +170,7 @@ class ConnectStandIn:
             elif location == "querystring" and wire in queries:
                 raw = queries[wire][0]
                 request[member] = int(raw) if member_shape.type_name == "integer" and raw.lstrip("-").isdigit() else raw
-        problems: list[str] = []
-        _check(shape, request, name, problems)
+        problems = request_problems(name, request, self._model)
         if problems:
             raise _invalid("; ".join(problems))
         return request
@@ -257,6 +268,25 @@ class ConnectStandIn:
             raise _invalid("EffectiveFrom must not be after EffectiveTill")
         return override
 
+    def _get_effective_hours_of_operations(self, request: dict[str, Any]) -> dict[str, Any]:
+        hours = self._hours(request)
+        first, last = date.fromisoformat(request["FromDate"]), date.fromisoformat(request["ToDate"])
+        if first > last:
+            raise _invalid("FromDate must not be after ToDate")
+        effective, by_override = [], []
+        day = first
+        while day <= last:
+            slices, applied = _effective_day(hours, day)
+            effective.append({"Date": day.isoformat(), "OperationalHours": [_hour(s, e) for s, e in slices]})
+            if applied:
+                by_override.append({"Date": day.isoformat(), "OverrideHours": applied})
+            day += timedelta(days=1)
+        return {
+            "EffectiveHoursOfOperationList": effective,
+            "EffectiveOverrideHoursList": by_override,
+            "TimeZone": hours.time_zone,
+        }
+
     # --- serving ----------------------------------------------------------------------------------------------
 
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
@@ -286,51 +316,100 @@ class ConnectStandIn:
         return server
 
 
-def _check(shape: Any, value: Any, where: str, problems: list[str]) -> None:
-    """``value`` against the model's ``shape``: what botocore's own parameter check looks at, on the server side."""
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            problems.append(f"{where}: must be an object")
-            return
-        for member in shape.required_members:
-            if value.get(member) is None:
-                problems.append(f"{where}.{member}: required")
-        for member, member_value in value.items():
-            if member not in shape.members:
-                problems.append(f"{where}.{member}: not a member of {shape.name}")
-            elif member_value is not None:
-                _check(shape.members[member], member_value, f"{where}.{member}", problems)
-    elif kind == "list":
-        if not isinstance(value, list):
-            problems.append(f"{where}: must be a list")
-            return
-        _bounds(shape, len(value), f"{where} (items)", problems)
-        for n, item in enumerate(value):
-            _check(shape.member, item, f"{where}[{n}]", problems)
-    elif kind == "string":
-        if not isinstance(value, str):
-            problems.append(f"{where}: must be a string")
-            return
-        if shape.enum and value not in shape.enum:
-            problems.append(f"{where}: must be one of {', '.join(shape.enum)}")
-        _bounds(shape, len(value), f"{where} (length)", problems)
-        pattern = shape.metadata.get("pattern", "")
-        if pattern and "\\p{" not in pattern and "\\P{" not in pattern and not re.search(pattern, value):
-            problems.append(f"{where}: must match {pattern}")
-    elif kind in {"integer", "long"}:
-        if not isinstance(value, int) or isinstance(value, bool):
-            problems.append(f"{where}: must be a whole number")
-            return
-        _bounds(shape, value, where, problems)
+_DAY_MINUTES: Final = 24 * 60
 
 
-def _bounds(shape: Any, size: int, where: str, problems: list[str]) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and size < low:
-        problems.append(f"{where}: at least {low}")
-    if high is not None and size > high:
-        problems.append(f"{where}: at most {high}")
+def _minute(clock: dict[str, Any], *, end: bool) -> int:
+    value = int(clock.get("Hours", 0)) * 60 + int(clock.get("Minutes", 0))
+    return _DAY_MINUTES if end and value == 0 else value
+
+
+def _hour(start: int, end: int) -> dict[str, Any]:
+    def clock(minutes: int) -> dict[str, int]:
+        minutes %= _DAY_MINUTES
+        return {"Hours": minutes // 60, "Minutes": minutes % 60}
+
+    return {"Start": clock(start), "End": clock(end)}
+
+
+def _day_slices(config: list[dict[str, Any]], day: date) -> list[tuple[int, int]]:
+    weekday = _FULL_WEEK[day.weekday()]
+    return [
+        (_minute(entry["StartTime"], end=False), _minute(entry["EndTime"], end=True))
+        for entry in config
+        if entry.get("Day") == weekday and "StartTime" in entry and "EndTime" in entry
+    ]
+
+
+def _merged(slices: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(piece for piece in slices if piece[0] < piece[1]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _without(slices: list[tuple[int, int]], closed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    left = _merged(slices)
+    for cut_start, cut_end in _merged(closed):
+        left = [
+            piece
+            for start, end in left
+            for piece in ((start, min(end, cut_start)), (max(start, cut_end), end))
+            if piece[0] < piece[1]
+        ]
+    return left
+
+
+def _in_force(override: dict[str, Any], day: date) -> bool:
+    """Whether ``override`` counts on ``day``: within its effective dates, and on a date its recurrence falls on."""
+    if not override["EffectiveFrom"] <= day.isoformat() <= override["EffectiveTill"]:
+        return False
+    pattern = (override.get("RecurrenceConfig") or {}).get("RecurrencePattern")
+    if not pattern:
+        return True
+    start, interval = date.fromisoformat(override["EffectiveFrom"]), int(pattern.get("Interval", 1))
+    months, month_days = pattern.get("ByMonth") or [], pattern.get("ByMonthDay") or []
+    occurrences = pattern.get("ByWeekdayOccurrence") or []
+    frequency = pattern["Frequency"]
+    if frequency == "WEEKLY":
+        return ((day - start).days // 7) % interval == 0
+    if frequency == "YEARLY" and (day.year - start.year) % interval:
+        return False
+    if frequency == "MONTHLY" and ((day.year - start.year) * 12 + day.month - start.month) % interval:
+        return False
+    if months and day.month not in months:
+        return False
+    if month_days:
+        last = (date(day.year + day.month // 12, day.month % 12 + 1, 1) - timedelta(days=1)).day
+        return any(day.day == (last if wanted == -1 else wanted) for wanted in month_days)
+    if occurrences:  # the weekday of the config, its n-th (or last: -1) occurrence in the month
+        nth = (day.day - 1) // 7 + 1
+        is_last = (day + timedelta(days=7)).month != day.month
+        return any(wanted == nth or (wanted == -1 and is_last) for wanted in occurrences)
+    return True
+
+
+def _effective_day(hours: HoursOfOperationRecord, day: date) -> tuple[list[tuple[int, int]], list[dict[str, Any]]]:
+    """The open slices of ``day`` and the override hours applied (see the module's docstring)."""
+    in_force = [override for override in hours.overrides.values() if _in_force(override, day)]
+    applied: list[dict[str, Any]] = []
+    by_type: dict[str, list[tuple[int, int]]] = {"STANDARD": [], "OPEN": [], "CLOSED": []}
+    standard = False
+    for override in in_force:
+        slices = _day_slices(override.get("Config", []), day)
+        kind = override.get("OverrideType", "STANDARD")
+        standard = standard or kind == "STANDARD"
+        by_type[kind].extend(slices)
+        status = "CLOSED" if kind == "CLOSED" else "OPEN"
+        applied.extend(
+            {**_hour(s, e), "OverrideName": override["Name"], "OperationalStatus": status} for s, e in slices
+        )
+    if standard:
+        return _merged(by_type["STANDARD"]), applied
+    return _without(_day_slices(hours.config, day) + by_type["OPEN"], by_type["CLOSED"]), applied
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ AppFlow: the sweep flow reads the Pending requests and the sweep check answers t
 region's week, with, when the deployment has a Connect instance, the hours of operation the stream's sync made of
 it in Connect (the stand-in ``local_aws/connect.py`` locally).
 
-Used by ``scripts/demo.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
+Used by ``scripts/demo_loop.py`` (against the embedded AWS server, after ``serverless deploy --stage local``) and by
 ``tests/integration/test_end_to_end.py`` (against moto in-process). Each request carries the status it must end with, so
 that a broken leg shows up as a mismatch.
 """
@@ -400,15 +400,12 @@ class ConnectHours:
 
 def connect_steps(today: date) -> list[tuple[str, frozenset[str]]]:
     """Each step of the week and the overrides it leaves in Connect (Christmas Eve and the season only while they
-    have not passed)."""
-    own = {
-        "cb-yearly-12-25",
-        *(["cb-holiday-2026-12-24"] if today <= date(2026, 12, 24) else []),
-        *([f"cb-season-{SEASON[0]}..{SEASON[1]}"] if today.isoformat() <= SEASON[1] else []),
-    }
+    have not passed; the season not during the emergency closure, which its STANDARD override would overrule)."""
+    holidays = {"cb-yearly-12-25", *(["cb-holiday-2026-12-24"] if today <= date(2026, 12, 24) else [])}
+    own = {*holidays, *([f"cb-season-{SEASON[0]}..{SEASON[1]}"] if today.isoformat() <= SEASON[1] else [])}
     return [
         ("the week's requests", frozenset(own)),
-        ("Closed = true", frozenset({*own, "cb-closed"})),
+        ("Closed = true", frozenset({*holidays, "cb-closed"})),
         ("Closed = false", frozenset(own)),
     ]
 

@@ -3,7 +3,8 @@ up (``StatusStreamMapping``): one implementation, used by the stand-in poller (`
 and by the reliability harness, so that the two cannot disagree on retries.
 
 - **Filter criteria**: ``INSERT`` records of outcome items reach the function and, when the deployment has a
-  Connect instance (``connectInstanceArn``), every record of a config item (partition ``REGION#``).
+  Connect instance (``connectInstanceArn``), every record of a config item that shapes Connect's hours (partition
+  ``REGION#``, a sort key its kind declares: ``services.kinds.connect_hours_sort_keys``).
 - **Partial batch responses** (``ReportBatchItemFailures``): the batch is retried from the LOWEST failed sequence
   number on: that record and every later one, including those that succeeded.
 - **Bisect on function error** (``BisectBatchOnFunctionError``): a batch whose invocation raised is split in two
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from services.kinds import connect_hours_sort_keys, shapes_connect_hours
+
 MAX_RETRIES: Final = 5
 """serverless.yml ``streamMaxRetries`` (a test holds the two together)."""
 BATCH_SIZE: Final = 100
@@ -27,8 +30,11 @@ Records = list[dict[str, Any]]
 
 
 OUTCOME_PATTERN: Final = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"itemType": {"S": ["OUTCOME"]}}}}
-CONFIG_ITEM_PATTERN: Final = {"dynamodb": {"Keys": {"PK": {"S": [{"prefix": "REGION#"}]}}}}
-"""Only with a Connect instance (infra/messaging.yml, condition ``HasConnectInstance``)."""
+CONFIG_ITEM_PATTERN: Final = {
+    "dynamodb": {"Keys": {"PK": {"S": [{"prefix": "REGION#"}]}, "SK": {"S": connect_hours_sort_keys()}}}
+}
+"""Only with a Connect instance (infra/messaging.yml, condition ``HasConnectInstance``): the kinds' declarations, which
+a test holds the deployed pattern against."""
 
 
 def passes_filter(record: dict[str, Any], *, connect_instance: bool = False) -> bool:
@@ -37,8 +43,15 @@ def passes_filter(record: dict[str, Any], *, connect_instance: bool = False) -> 
     image = stream_record.get("NewImage", {})
     if record.get("eventName") == "INSERT" and image.get("itemType", {}).get("S") == "OUTCOME":
         return True
-    partition = stream_record.get("Keys", {}).get("PK", {}).get("S", "")
-    return connect_instance and isinstance(partition, str) and partition.startswith("REGION#")
+    keys = stream_record.get("Keys", {})
+    partition, sort_key = keys.get("PK", {}).get("S", ""), keys.get("SK", {}).get("S", "")
+    return (
+        connect_instance
+        and isinstance(partition, str)
+        and partition.startswith("REGION#")
+        and isinstance(sort_key, str)
+        and shapes_connect_hours(sort_key)
+    )
 
 
 @dataclass

@@ -31,10 +31,7 @@ ServiceEntry = Callable[..., Any]
 
 
 class Route:
-    """One row of the route table. A plain class with slots, not a frozen dataclass: ``dataclass`` writes and
-    compiles six methods when the module is imported, 5.3 million instructions of every cold start
-    (docs/benchmarks.md, "Where the instructions go"); a named tuple of these fields costs more still. Read-only,
-    as the dataclass was."""
+    """One row of the route table: read-only, a plain class with slots (docs/architecture.md, "Plain records")."""
 
     __slots__ = ("_loaded", "contract", "correlation_id", "dispatches", "matches", "name", "target")
 
@@ -87,8 +84,7 @@ class Route:
 
 
 class Registry(NamedTuple):
-    """The route table. A named tuple, not a frozen dataclass: defining one costs a dataclass about 3 million
-    instructions of every cold start (docs/benchmarks.md, "Where the instructions go")."""
+    """The route table (plain records: docs/architecture.md, "Plain records")."""
 
     routes: Sequence[Route]
 

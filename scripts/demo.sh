@@ -3,29 +3,19 @@
 # status -> Salesforce, and Connect), then push every sample event through `serverless invoke local` and
 # print what each route did, and stop the embedded AWS again. The loop's regions (Denver, Melbourne, London)
 # are not those of the sample events (US-East, Sydney), so neither sees the other's data.
-# Amazon Connect: a stand-in (local_aws/connect.py) on 127.0.0.1:$CONNECT_PORT (default 4567), plugged in with
-# AWS_ENDPOINT_URL_CONNECT; the local stage is deployed with connectInstanceArn set to its instance, so the stream's
-# sync keeps Oslo's hours of operation in step there.
+# Amazon Connect: a stand-in (local_aws/connect.py) on 127.0.0.1:$CONNECT_PORT (default 4567), started and stopped
+# with the embedded AWS (scripts/emulator.sh), plugged in with AWS_ENDPOINT_URL_CONNECT (the Makefile sets it); the
+# local stage is deployed with connectInstanceArn set to its instance, so the stream's sync keeps Oslo's hours of
+# operation in step there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-connect_pid=
-stop() {
-  if [ -n "$connect_pid" ]; then kill "$connect_pid" 2>/dev/null || true; wait "$connect_pid" 2>/dev/null || true; fi
-  scripts/emulator.sh stop >/dev/null
-}
-trap stop EXIT
+trap 'scripts/emulator.sh stop >/dev/null || true' EXIT
 started=$(date +%s)
 
 scripts/emulator.sh start
-scripts/emulator.sh reset
-rm -f .emulator/stream-checkpoints.json .emulator/emails.jsonl  # make stream / look-emails start afresh
-connect_url="http://127.0.0.1:${CONNECT_PORT:-4567}"
-if curl -s -o /dev/null "$connect_url/"; then echo "FAIL: port ${CONNECT_PORT:-4567} is taken (CONNECT_PORT moves the stand-in Connect)"; exit 1; fi
-python -m local_aws.connect --port "${CONNECT_PORT:-4567}" >.emulator/connect.log 2>&1 &
-connect_pid=$!
-for _ in $(seq 1 100); do curl -s -o /dev/null "$connect_url/" && break; sleep 0.1; done
-cat .emulator/connect.log
-export AWS_ENDPOINT_URL_CONNECT="$connect_url"
+scripts/emulator.sh reset  # the stand-in Connect afresh too
+rm -f .emulator/stream-checkpoints.json .emulator/emails.jsonl .emulator/function.log  # make stream / look-emails / logs start afresh
+export AWS_ENDPOINT_URL_CONNECT="${AWS_ENDPOINT_URL_CONNECT:-$(scripts/emulator.sh connect-url)}"
 connect_param="connectInstanceArn=$(python -c 'from local_aws.connect import DEMO_INSTANCE_ARN; print(DEMO_INSTANCE_ARN)')"
 echo "== deploying the local stage to the embedded AWS"
 if ! serverless deploy --stage local --param "$connect_param" >.emulator/deploy.log 2>&1; then
@@ -61,7 +51,7 @@ export -f invoke; export out connect_param
 ( for file in events/config-change--*.json; do invoke "$file"; done ) &
 changes=$!
 ls events/*.json | grep -v '/config-change--' | xargs -P 2 -I{} bash -c 'invoke {}'
-wait "$changes"  # not a bare wait: the stand-in Connect runs in the background until the end
+wait "$changes"
 
 for file in events/*.json; do
   name=$(basename "$file" .json)

@@ -35,13 +35,21 @@ def items() -> list[tuple[str, str, dict[str, str]]]:
     ]
 
 
-def seed(dynamodb: Any, table: str, *, only_if_absent: bool = False, echo: Callable[[str], None] = print) -> list[str]:
-    """Write the items; with ``only_if_absent`` an item already there (a change made by hand, a tombstone) stays.
+def seed(
+    dynamodb: Any,
+    table: str,
+    *,
+    only_if_absent: bool = False,
+    echo: Callable[[str], None] = print,
+    extra: list[tuple[str, str, dict[str, str]]] | None = None,
+) -> list[str]:
+    """Write the items (and ``extra``, in the same form); with ``only_if_absent`` an item already there (a change made
+    by hand, a tombstone) stays.
 
     Returns the sort keys written.
     """
     written = []
-    for region, sort_key, attributes in items():
+    for region, sort_key, attributes in [*items(), *(extra or [])]:
         kind, _, subject = sort_key.partition("#")
         item = {
             "PK": {"S": f"REGION#{region}"},
@@ -58,6 +66,19 @@ def seed(dynamodb: Any, table: str, *, only_if_absent: bool = False, echo: Calla
             dynamodb.put_item(TableName=table, Item=item, **condition)
         except dynamodb.exceptions.ConditionalCheckFailedException:
             continue
+        # The region's mark, as the inbound write keeps it in its transaction (regionKnown=true).
+        dynamodb.update_item(
+            TableName=table,
+            Key={"PK": {"S": f"REGION_MARK#{region}"}, "SK": {"S": "REGION_MARK"}},
+            UpdateExpression="ADD liveItems :sk SET #region = :region, itemType = :type, deleted = :no",
+            ExpressionAttributeNames={"#region": "region"},
+            ExpressionAttributeValues={
+                ":sk": {"SS": [sort_key]},
+                ":region": {"S": region},
+                ":type": {"S": "REGION_MARK"},
+                ":no": {"BOOL": False},
+            },
+        )
         written.append(f"{region} {sort_key}")
         echo(f"   {region:8} {sort_key:28} {', '.join(f'{k}={v}' for k, v in attributes.items())}")
     return written

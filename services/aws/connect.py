@@ -18,9 +18,12 @@ day's end (1440) is Connect's ``00:00``.
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from functools import cache
+from typing import Any, Final, NamedTuple
 
 from services.aws import client, error_code
 from services.models.connect_hours import DAY_MINUTES, Override, TimeSlice, WeeklyHours
@@ -62,6 +65,151 @@ class OutOfTimeError(ConnectCallError):
 
     def __init__(self, operation: str) -> None:
         super().__init__(operation, "OutOfTime", "too little time left for this call; the next sync completes it")
+
+
+# --- botocore's model: what Connect accepts -----------------------------------------------------------------------
+
+
+def service_model() -> Any:
+    """botocore's model of Connect (``botocore/data/connect/2017-08-08/service-2.json``), read once."""
+    return _service_model()
+
+
+@cache
+def _service_model() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("connect")
+
+
+def request_problems(operation: str, request: dict[str, Any], model: Any = None) -> list[str]:
+    """What in ``request`` (its members by the model's names, ``InstanceId`` and the other path members included)
+    Connect's model refuses for ``operation``: required members (nested ones too), members the shape does not have,
+    types, enums, string lengths and list sizes, number ranges and patterns. Empty when it fits. The one check of
+    Connect's rules: the adapter runs it before every call, the stand-in (``local_aws/connect.py``) on every request
+    it serves, and the Stubber tests through the adapter. botocore's own parameter check looks at required members,
+    types and minimums only, not at maximums, enums or patterns."""
+    problems: list[str] = []
+    shape = (model or service_model()).operation_model(operation).input_shape
+    _check(shape, request, operation, problems)
+    return problems
+
+
+def unchecked_patterns(operation: str, model: Any = None) -> list[str]:
+    """The patterns of ``operation``'s input that :func:`request_problems` cannot read (a Unicode class other than
+    ``C``): a test holds this empty for every operation the sync calls."""
+    found: list[str] = []
+
+    def walk(shape: Any, seen: set[str]) -> None:
+        if shape.name in seen:
+            return
+        seen.add(shape.name)
+        pattern = shape.metadata.get("pattern", "")
+        if pattern and _python_pattern(pattern) is None:
+            found.append(f"{shape.name}: {pattern}")
+        for member in getattr(shape, "members", {}).values():
+            walk(member, seen)
+        if shape.type_name == "list":
+            walk(shape.member, seen)
+
+    walk((model or service_model()).operation_model(operation).input_shape, set())
+    return found
+
+
+_UNICODE_CLASS = re.compile(r"\\([pP])\{([A-Za-z&]+)\}")
+_CATEGORY_C_AS = "\x00"
+"""In a checked value every character of Unicode category C but ``\\r``, ``\\n`` and ``\\t`` (which stand for
+themselves) becomes this one, so that ``\\P{C}`` reads as "from space up" and ``\\p{C}`` as these four (every code
+point below the space is a control character, category ``Cc``)."""
+
+
+@cache
+def _python_pattern(pattern: str) -> re.Pattern[str] | None:
+    """The model's (Java) pattern as Python's ``re`` reads it, for a value mapped by :func:`_mapped`; None when it
+    uses a Unicode class other than ``C`` (``re`` has none)."""
+    out: list[str] = []
+    in_class = False
+    position = 0
+    while position < len(pattern):
+        found = _UNICODE_CLASS.match(pattern, position)
+        if found:
+            if found.group(2) != "C":
+                return None
+            inside = "\\x20-\\U0010ffff" if found.group(1) == "P" else "\\x00\\t\\n\\r"
+            out.append(inside if in_class else f"[{inside}]")
+            position = found.end()
+            continue
+        char = pattern[position]
+        if char == "\\":
+            out.append(pattern[position : position + 2])
+            position += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        position += 1
+    try:
+        return re.compile("".join(out), re.ASCII)  # Java's \d, \w, \s are ASCII-only, as here
+    except re.error:
+        return None
+
+
+def _mapped(value: str) -> str:
+    return "".join(
+        _CATEGORY_C_AS if unicodedata.category(ch).startswith("C") and ch not in "\r\n\t" else ch for ch in value
+    )
+
+
+def _check(shape: Any, value: Any, where: str, problems: list[str]) -> None:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            problems.append(f"{where}: must be an object")
+            return
+        for member in shape.required_members:
+            if value.get(member) is None:
+                problems.append(f"{where}.{member}: required")
+        for member, member_value in value.items():
+            if member not in shape.members:
+                problems.append(f"{where}.{member}: not a member of {shape.name}")
+            elif member_value is not None:
+                _check(shape.members[member], member_value, f"{where}.{member}", problems)
+    elif kind == "list":
+        if not isinstance(value, list):
+            problems.append(f"{where}: must be a list")
+            return
+        _bounds(shape, len(value), f"{where} (items)", problems)
+        for n, item in enumerate(value):
+            _check(shape.member, item, f"{where}[{n}]", problems)
+    elif kind == "string":
+        if not isinstance(value, str):
+            problems.append(f"{where}: must be a string")
+            return
+        if shape.enum and value not in shape.enum:
+            problems.append(f"{where}: must be one of {', '.join(shape.enum)}")
+        _bounds(shape, len(value), f"{where} (length)", problems)
+        pattern = shape.metadata.get("pattern", "")
+        compiled = _python_pattern(pattern) if pattern else None
+        if compiled is not None and not compiled.search(_mapped(value)):
+            problems.append(f"{where}: must match {pattern}")
+    elif kind in {"integer", "long"}:
+        if not isinstance(value, int) or isinstance(value, bool):
+            problems.append(f"{where}: must be a whole number")
+            return
+        _bounds(shape, value, where, problems)
+
+
+def _bounds(shape: Any, size: int, where: str, problems: list[str]) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and size < low:
+        problems.append(f"{where}: at least {low}")
+    if high is not None and size > high:
+        problems.append(f"{where}: at most {high}")
+
+
+# --- the calls ----------------------------------------------------------------------------------------------------
 
 
 def _clock(minutes: int) -> dict[str, int]:
@@ -110,13 +258,20 @@ def _override_request(override: Override) -> dict[str, Any]:
         "OverrideType": override.override_type,
     }
     if override.description:
-        request["Description"] = override.description[:250]
+        request["Description"] = override.description
     if override.yearly_on is not None:
         month, day = override.yearly_on
         request["RecurrenceConfig"] = {
             "RecurrencePattern": {"Frequency": "YEARLY", "Interval": 1, "ByMonth": [month], "ByMonthDay": [day]}
         }
     return request
+
+
+class EffectiveHours(NamedTuple):
+    """GetEffectiveHoursOfOperations' answer: the time zone, and the open slices (minutes) by ``YYYY-MM-DD``."""
+
+    time_zone: str
+    days: dict[str, tuple[tuple[int, int], ...]]
 
 
 def instance_id(instance: str) -> str:
@@ -152,6 +307,10 @@ class HoursOfOperation:
         from botocore.exceptions import ConnectionError as BotoConnectionError
 
         method = getattr(self._connect, xform_name(operation))
+        request = {"InstanceId": self._instance_id, "HoursOfOperationId": hours_id, **members}
+        problems = request_problems(operation, request, self._connect.meta.service_model)
+        if problems:  # never sent: Connect would answer 400 InvalidParameterException, not to be retried
+            raise ConnectCallError(operation, "InvalidParameterException", "not sent: " + "; ".join(problems))
 
         attempt = 0
         while True:
@@ -160,7 +319,7 @@ class HoursOfOperation:
                 raise OutOfTimeError(operation)
             self.calls += 1
             try:
-                answer: dict[str, Any] = method(InstanceId=self._instance_id, HoursOfOperationId=hours_id, **members)
+                answer: dict[str, Any] = method(**request)
                 return answer
             except ClientError as error:
                 code = error_code(error)
@@ -197,6 +356,21 @@ class HoursOfOperation:
             if not token:
                 return found
             page = {"NextToken": token}
+
+    def effective_hours(self, hours_id: str, first: str, last: str) -> EffectiveHours:
+        """What Connect itself will do on each date from ``first`` to ``last`` (``YYYY-MM-DD``, both included): the
+        weekly hours with the overrides in force applied (GetEffectiveHoursOfOperations; the API reference: "Get the
+        hours of operations with the effective override applied"). The open slices by date, in the hours of
+        operation's time zone; a date Connect does not list has none (closed)."""
+        answer = self._call("GetEffectiveHoursOfOperations", hours_id, FromDate=first, ToDate=last)
+        days: dict[str, tuple[tuple[int, int], ...]] = {}
+        for entry in answer.get("EffectiveHoursOfOperationList", []):
+            slices = (
+                (_minutes(hour.get("Start", {}), end=False), _minutes(hour.get("End", {}), end=True))
+                for hour in entry.get("OperationalHours", [])
+            )
+            days[str(entry.get("Date", ""))] = tuple(sorted(slices))
+        return EffectiveHours(str(answer.get("TimeZone", "")), days)
 
     def create_override(self, hours_id: str, override: Override) -> str:
         """The new override's id; :class:`OverrideConflictError` when one of that name exists (made meanwhile by

@@ -33,8 +33,8 @@ class AppFlowCallError(Exception):
 
 
 class FlowState(NamedTuple):
-    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow. Named
-    tuples, not frozen dataclasses, are cheaper to define at cold start (router.registry.Registry says why)."""
+    """What DescribeFlow says about a flow (only what healing needs), typed by botocore's model of AppFlow (plain
+    records: docs/architecture.md, "Plain records")."""
 
     name: str
     status: FlowStatusType | Literal[""]
@@ -43,6 +43,7 @@ class FlowState(NamedTuple):
     last_run_status: ExecutionStatusType | Literal[""] = ""
     """Empty: the flow never ran."""
     last_run_message: str = ""
+    last_run_at: datetime | None = None
 
     @property
     def active(self) -> bool:
@@ -108,6 +109,7 @@ class Flows:
             trigger_type=answer.get("triggerConfig", {}).get("triggerType", ""),
             last_run_status=last_run.get("mostRecentExecutionStatus", ""),
             last_run_message=last_run.get("mostRecentExecutionMessage", ""),
+            last_run_at=last_run.get("mostRecentExecutionTime"),
         )
 
     def start_flow(self, name: str, client_token: str) -> str:
@@ -148,6 +150,18 @@ class Flows:
         for detail in answer.get("connectorProfileDetails", []):
             if detail.get("connectorProfileName") == name:
                 return str(detail.get("connectorProfileArn", ""))
+        return None
+
+    def connector_profile_updated(self, name: str) -> tuple[str, datetime | None] | None:
+        """The connector profile's ARN and when it was last updated (its credentials with it), or None when there is
+        no profile of that name. DescribeConnectorProfiles says nothing of whether Salesforce accepts the
+        credentials: a flow run after that moment does."""
+        answer = self._call(
+            "DescribeConnectorProfiles", lambda c: c.describe_connector_profiles(connectorProfileNames=[name])
+        )
+        for detail in answer.get("connectorProfileDetails", []):
+            if detail.get("connectorProfileName") == name:
+                return str(detail.get("connectorProfileArn", "")), detail.get("lastUpdatedAt")
         return None
 
     def create_connector_profile(self, profile: SalesforceProfile, client_token: str) -> str:

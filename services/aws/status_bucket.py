@@ -48,6 +48,8 @@ CONFLICT_RETRIES = 3
 PENDING_TAG_KEY, PENDING_TAG_VALUE = "notification", "pending"
 PENDING_TAGGING = f"{PENDING_TAG_KEY}={PENDING_TAG_VALUE}"
 """PutObject's ``Tagging`` takes the tag set as a URL query string."""
+CANARY_TAG_KEY = "selftest"
+CANARY_TAGGING = f"{CANARY_TAG_KEY}=canary"
 REQUEST_KEY_LIMIT = 512
 """Longest request key kept as it is in the metadata (percent-encoded); a longer one is kept as its digest."""
 _META_REQUEST = "request-key"
@@ -167,6 +169,33 @@ class StatusBucket:
             return answer["Body"].read(limit).decode("utf-8", errors="replace")
         except (ClientError, BotoCoreError) as error:
             raise StatusFileError(f"could not read {key}: {error}") from error
+
+    def canary(self, key: str, body: str) -> tuple[str, str]:
+        """The self-test's round trip of one canary object under ``key`` (outside the status prefix, which the output
+        flow reads): written with a tag, its tag and content read back, then deleted. Returns (tag value, content).
+        The object is deleted whatever happens after its write.
+        Raises botocore's error as it is, for the self-test to name AWS's reason."""
+        self._s3.put_object(
+            Bucket=self._bucket, Key=key, Body=body.encode(), ContentType="text/plain", Tagging=CANARY_TAGGING
+        )
+        try:
+            tags = self._s3.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
+            content = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read().decode()
+        finally:
+            self._s3.delete_object(Bucket=self._bucket, Key=key)
+        tag = next((tag["Value"] for tag in tags if tag["Key"] == CANARY_TAG_KEY), "")
+        return tag, content
+
+    def absent_answer(self, key: str) -> str:
+        """What S3 answers the function for a key that is not there: ``404`` when the role may read under its prefix
+        (with ``s3:ListBucket``), ``403`` when it may not. Nothing is written."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            return aws.error_code(error)
+        return "200"
 
     def read_chunks(self, key: str, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
         """An object's bytes, a chunk at a time (S3's streaming body: the object is never held whole).

@@ -37,6 +37,10 @@ class SupportTopic:
         )
         return answer["MessageId"]
 
+    def kms_key(self) -> str:
+        """The key SNS encrypts the topic's messages with (``KmsMasterKeyId``; empty: not encrypted)."""
+        return str(self._sns.get_topic_attributes(TopicArn=self._topic_arn)["Attributes"].get("KmsMasterKeyId", ""))
+
 
 def support_topic() -> SupportTopic:
     """The deployment's support topic, through the shared SNS client."""

@@ -78,7 +78,7 @@ WRITEBACK_KINDS = frozenset({"refused-records", "writeback-stalled"})
 """Alerts of the write-back check (services.flows.writeback): about the output flow's work, not a heal."""
 
 
-class Alert(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class Alert(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     flow_name: str
     kind: str
     """``credentials``, ``permissions``, ``deleted``, ``bound-reached``, ``heal-failed``, or a write-back kind."""

@@ -19,7 +19,7 @@ class Problem(enum.Enum):
     TRANSIENT = "transient"
 
 
-class Diagnosis(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class Diagnosis(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     problem: Problem
     evidence: str
     """The error text it was read from (one line, shortened)."""

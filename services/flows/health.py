@@ -68,7 +68,7 @@ HealTrigger = Literal["event", "schedule", "operator", "activation"]
 """What asked for a heal: AppFlow's event, the scheduled check, an operator, or the flows' activation at deploy."""
 
 
-class HealRequest(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class HealRequest(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     flow_name: str
     trigger: HealTrigger
     trigger_id: str = ""
@@ -78,7 +78,7 @@ class HealRequest(NamedTuple):  # not a frozen dataclass: cheaper at cold start 
     failed_run: bool = False
 
 
-class HealResult(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class HealResult(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     flow_name: str
     outcome: HealOutcome
     flow_status: FlowStatusType | Literal[""] = ""

@@ -34,25 +34,34 @@ class FieldSpec(NamedTuple):
     name: str
     """The Salesforce API name (``Holiday_Date__c``)."""
     rule: str
-    """What the field allows, in a business user's words: the Fail message when ``valid`` refuses a value."""
+    """What the field allows, in a business user's words: the Fail message when :meth:`allows` refuses a value."""
     valid: Callable[[str], bool]
+    """The field's own test of a value, besides its length (:attr:`longest`)."""
+    longest: int
+    """The longest value the kind allows, in characters: a longer one is refused whatever ``valid`` says. Salesforce
+    must hold it on the event and the request (``tests/integration/test_field_lengths.py``)."""
     actions: frozenset[str] = ACTIONS
     """The actions that use the field; with any other, a value is a Fail naming it."""
     required: frozenset[str] = frozenset()
     """The actions that need it."""
 
+    def allows(self, value: str) -> bool:
+        """Whether the kind allows ``value`` here, the rules that join fields aside (the request model's check of a
+        field)."""
+        return len(value) <= self.longest and self.valid(value)
+
 
 ADD: Final = frozenset({"Add"})
 
 
-def naming_field(name: str, rule: str, valid: Callable[[str], bool]) -> FieldSpec:
+def naming_field(name: str, rule: str, valid: Callable[[str], bool], *, longest: int) -> FieldSpec:
     """The field that names a kind's item within its region (its subject): every action needs it."""
-    return FieldSpec(name, rule, valid, required=ACTIONS)
+    return FieldSpec(name, rule, valid, longest, required=ACTIONS)
 
 
-def add_field(name: str, rule: str, valid: Callable[[str], bool], *, required: bool = True) -> FieldSpec:
+def add_field(name: str, rule: str, valid: Callable[[str], bool], *, longest: int, required: bool = True) -> FieldSpec:
     """A field only an Add uses (with a Delete a value is a Fail naming it); by default an Add needs it."""
-    return FieldSpec(name, rule, valid, actions=ADD, required=ADD if required else frozenset())
+    return FieldSpec(name, rule, valid, longest, actions=ADD, required=ADD if required else frozenset())
 
 
 def is_date(value: str) -> bool:
@@ -66,8 +75,9 @@ def is_date(value: str) -> bool:
     return True
 
 
-def text_of_at_most(limit: int) -> Callable[[str], bool]:
-    return lambda value: len(value) <= limit
+def any_text(value: str) -> bool:
+    """Free text: any value up to the field's :attr:`FieldSpec.longest`."""
+    return True
 
 
 def matching(pattern: re.Pattern[str]) -> Callable[[str], bool]:
@@ -78,7 +88,13 @@ class Kind(NamedTuple):
     """One kind of configuration. Subclasses fill in the hooks; the generic parts live here."""
 
     name: str
-    """The ``Config_Type__c`` value (``Holiday``)."""
+    """The ``Config_Type__c`` value (``Holiday``): Salesforce must hold it (a test holds it against the event's
+    ``Config_Type__c`` length and the request's picklist)."""
+    one: str
+    """One item of the kind in a message, with its article: ``a Holiday``, ``an Announcement``; ``Hours`` takes
+    none (a test holds the article against the noun)."""
+    picklist_position: int
+    """Where the kind stands in the ``Config_Type__c`` picklist (1 first) and in :data:`services.kinds.KINDS`."""
     subject_field: FieldSpec
     """The field that names the item within its region (``Holiday_Date__c``; :func:`naming_field`); by default its
     sort key after ``#``."""
@@ -88,6 +104,10 @@ class Kind(NamedTuple):
     """The request's other fields of this kind (:func:`add_field` for an Add's values)."""
     read_attributes: tuple[str, ...] = ()
     """What a lookup reads of the stored item (besides its keys)."""
+    connect_hours: bool | frozenset[str] = False
+    """Whether a change of the kind's items shapes Amazon Connect's hours of operation (:mod:`services.connect`):
+    ``True`` every item, a set of item keys only those (a setting's key), ``False`` none. The Connect sync of the
+    table's stream and the stream's filter (infra/messaging.yml) follow it."""
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
@@ -99,12 +119,13 @@ class Kind(NamedTuple):
         """The stored item's ``itemType`` and its sort key's prefix: the name in capitals (``HOLIDAY``)."""
         return self.name.upper()
 
-    # --- the request ------------------------------------------------------------------------------------------
+    def shapes_connect_hours(self, item_key: str) -> bool:
+        """Whether a change of the item ``item_key`` (its sort key after ``#``) can change Connect's hours."""
+        return self.connect_hours is True or (
+            isinstance(self.connect_hours, frozenset) and item_key in self.connect_hours
+        )
 
-    @property
-    def one(self) -> str:
-        """One item of the kind in a message (``a Holiday``; ``Hours``, which takes no article)."""
-        return self.name if self.name.endswith("s") else f"a {self.name}"
+    # --- the request ------------------------------------------------------------------------------------------
 
     def field_named(self, name: str) -> FieldSpec | None:
         return next((spec for spec in self.fields if spec.name == name), None)

@@ -21,10 +21,10 @@ from services.kinds.base import (
     Kind,
     Values,
     add_field,
+    any_text,
     is_date,
     matching,
     naming_field,
-    text_of_at_most,
 )
 
 DATE_FIELD: Final = "Holiday_Date__c"
@@ -45,7 +45,7 @@ _Day = date
 """``date`` where a field called ``date`` hides the type."""
 
 
-class Holiday(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class Holiday(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     """A live holiday item as the lookup reads it."""
 
     date: str
@@ -134,15 +134,23 @@ class HolidayKind(Kind):
 
 HOLIDAY: Final = HolidayKind(
     name="Holiday",
-    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", is_date),
+    one="a Holiday",
+    picklist_position=1,
+    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", is_date, longest=len("YYYY-MM-DD")),
     identity_attribute="date",
     other_fields=(
-        add_field(NAME_FIELD, "must be text of at most 255 characters", text_of_at_most(255)),
-        add_field(START_FIELD, "must be a time HH:MM (24-hour)", matching(TIME_OF_DAY), required=False),
-        add_field(END_FIELD, _END_RULE, matching(END_OF_WINDOW), required=False),
-        FieldSpec(RECURRENCE_FIELD, "must be None or Yearly", lambda value: value in RECURRENCES),
+        add_field(NAME_FIELD, "must be text of at most 255 characters", any_text, longest=255),
+        add_field(START_FIELD, "must be a time HH:MM (24-hour)", matching(TIME_OF_DAY), longest=5, required=False),
+        add_field(END_FIELD, _END_RULE, matching(END_OF_WINDOW), longest=5, required=False),
+        FieldSpec(
+            RECURRENCE_FIELD,
+            "must be None or Yearly",
+            lambda value: value in RECURRENCES,
+            longest=max(map(len, RECURRENCES)),
+        ),
     ),
     read_attributes=("name", "startTime", "endTime", "date"),
+    connect_hours=True,
 )
 
 

@@ -66,7 +66,7 @@ Slice = tuple[int, int]
 """Minutes since local midnight: start (inclusive) to end (exclusive, at most 1440)."""
 
 
-class OpeningHours(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class OpeningHours(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
     """A live Hours item as the lookup reads it."""
 
     weekday: str
@@ -281,16 +281,27 @@ class HoursKind(Kind):
 
 HOURS: Final = HoursKind(
     name="Hours",
+    one="Hours",
+    picklist_position=2,
     subject_field=naming_field(
-        WEEKDAY_FIELD, f"must be a weekday: {', '.join(WEEKDAYS)}", lambda value: value in WEEKDAYS
+        WEEKDAY_FIELD,
+        f"must be a weekday: {', '.join(WEEKDAYS)}",
+        lambda value: value in WEEKDAYS,
+        longest=max(map(len, WEEKDAYS)),
     ),
     identity_attribute="weekday",
     other_fields=(
-        add_field(OPEN_HOURS_FIELD, _OPEN_HOURS_RULE, _is_open_hours_value),
-        FieldSpec(VALID_FROM_FIELD, "must be a date YYYY-MM-DD", is_date, actions=ACTIONS),
-        FieldSpec(VALID_UNTIL_FIELD, "must be a date YYYY-MM-DD", is_date, actions=ACTIONS),
+        add_field(
+            OPEN_HOURS_FIELD,
+            _OPEN_HOURS_RULE,
+            _is_open_hours_value,
+            longest=MAX_SLICES * len("HH:MM-HH:MM") + MAX_SLICES - 1,
+        ),
+        FieldSpec(VALID_FROM_FIELD, "must be a date YYYY-MM-DD", is_date, len("YYYY-MM-DD"), actions=ACTIONS),
+        FieldSpec(VALID_UNTIL_FIELD, "must be a date YYYY-MM-DD", is_date, len("YYYY-MM-DD"), actions=ACTIONS),
     ),
     read_attributes=("openHours", "seasons"),
+    connect_hours=True,
 )
 
 

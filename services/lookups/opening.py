@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from itertools import pairwise
 from typing import Final, Literal
 
 from services.kinds.holiday import Holiday
@@ -41,6 +42,7 @@ NEXT_OPEN_HORIZON: Final = timedelta(days=14)
 _ONE_DAY = timedelta(days=1)
 _ONE_HOUR = timedelta(hours=1)
 _ONE_MINUTE = timedelta(minutes=1)
+DAY_MINUTES: Final = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,25 @@ def opening_status(schedule: Schedule, instant: datetime, local_time: str | None
         hours_managed=managed,
         season=span,
     )
+
+
+def open_slices(schedule: Schedule, day: date) -> tuple[Slice, ...]:
+    """The wall-clock slices (minutes) of ``day`` during which the ``status`` lookup answers ``isOpen=true``: the
+    same :func:`reason_at`, read at each of the day's breakpoints (the answer cannot change between two). None
+    during an emergency closure. What the Connect sync compares with what Connect reads back."""
+    if schedule.closed:
+        return ()
+    found: list[Slice] = []
+    points = sorted({*_breakpoints(schedule, day), DAY_MINUTES})
+    midnight = datetime(day.year, day.month, day.day)
+    for start, end in pairwise(points):
+        if reason_at(schedule, midnight + timedelta(minutes=start))[0] != "open":
+            continue
+        if found and found[-1][1] == start:
+            found[-1] = (found[-1][0], end)
+        else:
+            found.append((start, end))
+    return tuple(found)
 
 
 def _next_change(schedule: Schedule, instant: datetime, is_open: bool, horizon: timedelta) -> datetime | None:

@@ -11,6 +11,12 @@ failing table into ``errorCode=Unavailable``.
 
 Every answer is a flat map of strings with ``status``: ``ok``, or ``error`` with ``errorCode`` ``BadRequest``
 (a bad or missing parameter) or ``Unavailable`` (the data could not be read in time).
+
+Every ``ok`` answer carries ``regionKnown``: whether the region has any config item. The read plan keeps it at one
+read: the region's mark (``REGION_MARK``, kept by the inbound write in the same transaction as each config item,
+:func:`services.aws.table.config_items.region_mark_update`) is one more key of the same BatchGetItem, cached like
+the items. A lookup of a region nobody configured (a typo in a contact flow) is logged as a warning and counted
+(``LookupUnknownRegion``).
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from typing import Any, NamedTuple, Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from services import kinds
+from services.aws.table import REGION_MARK
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
-from services.lookups.base import Answer, BadRequestError, ConfigRecord, Lookup, RegionTimeZoneError, shown
+from services.lookups.base import Answer, BadRequestError, ConfigRecord, Lookup, RegionTimeZoneError, as_text, shown
 from services.lookups.registry import DEFAULT_LOOKUP, LOOKUPS
 from services.models.salesforce_fields import REGION
 from services.models.utc import utc_now
@@ -185,8 +192,9 @@ class Lookups:
         """The answer to ``request``; ``started`` is the ``clock.monotonic()`` time the event arrived."""
         lookup, query = request
         try:
-            records = self._records(request.region, lookup.sort_keys(query, self), started + self.deadline_seconds)
-            return lookup.answer(query, records, self)
+            sort_keys = [*lookup.sort_keys(query, self), REGION_MARK]
+            records = self._records(request.region, sort_keys, started + self.deadline_seconds)
+            answer = lookup.answer(query, records, self)
         except StoreUnavailableError as error:
             logger.warning("configuration not read in time", extra={"region": request.region, "reason": str(error)})
             metrics.add_metric(name="LookupUnavailable", unit=MetricUnit.Count, value=1)
@@ -195,6 +203,15 @@ class Lookups:
             logger.error("unusable TimeZone setting", extra={"region": request.region, "reason": str(error)})
             metrics.add_metric(name="LookupUnavailable", unit=MetricUnit.Count, value=1)
             return error_answer("Unavailable", str(error))
+        known = records[REGION_MARK] is not None
+        if not known:
+            logger.warning(
+                "lookup of a region with nothing configured (a typo in the contact flow?)",
+                extra={"lookup": lookup.name, "region": request.region},
+            )
+            metrics.add_metric(name="LookupUnknownRegion", unit=MetricUnit.Count, value=1)
+        answer["regionKnown"] = as_text(known)
+        return answer
 
     def _records(self, region: str, sort_keys: list[str], deadline: float) -> dict[str, ConfigRecord | None]:
         """The items under ``sort_keys``: from the cache, the rest in one read (then cached)."""
@@ -215,10 +232,15 @@ class Lookups:
                 deadline += self.clock.monotonic() - created
             self.reads += 1
             for sort_key, attributes in self._reader.read(region, missing, deadline=deadline).items():
-                record = None if attributes is None else kinds.record_of(sort_key, attributes)
+                record = None if attributes is None else _record_of(sort_key, attributes)
                 self.cache.put(region, sort_key, record)
                 records[sort_key] = record
         return records
+
+
+def _record_of(sort_key: str, attributes: dict[str, str] | Any) -> ConfigRecord:
+    """A config item's record (its kind's), or, for the region's mark, the mark itself: it is there."""
+    return True if sort_key == REGION_MARK else kinds.record_of(sort_key, attributes)
 
 
 def error_answer(code: str, message: str) -> Answer:

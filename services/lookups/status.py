@@ -11,7 +11,7 @@ from typing import NamedTuple
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import holiday_on, sort_keys_on
 from services.kinds.hours import HOURS, SEASONS_ITEM_KEY, OpeningHours, Season, Seasons
-from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY, Setting
+from services.kinds.setting import CLOSED_KEY, EMERGENCY_MESSAGE_KEY, SETTING, TIME_ZONE_KEY, Setting
 from services.lookups.base import (
     Answer,
     Parameters,
@@ -27,7 +27,6 @@ from services.lookups.opening import Schedule, instant_of, opening_status
 
 _LOCAL_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
 _ONE_DAY = timedelta(days=1)
-EMERGENCY_MESSAGE_KEY = "EmergencyMessage"
 STATUS_DAYS = 16
 """Local dates a status answer may look at: the moment's and 15 after (``nextOpen`` looks 14 days ahead, and a
 daylight-saving change can move its wall-clock end past midnight)."""

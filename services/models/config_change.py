@@ -221,8 +221,8 @@ def _kind_values(
             _add(by_field, name, f"not used by {kind.one}: leave it empty")
         elif kind is not None and spec is not None and action is not None and action not in spec.actions:
             _add(by_field, name, f"not used to {action.lower()} {kind.one}: leave it empty")
-        elif not isinstance(value, str) or not _spec_of(name, spec).valid(value):
-            _add(by_field, name, _spec_of(name, spec).rule)
+        elif not isinstance(value, str) or not _spec_of(name, spec).allows(value):
+            _add(by_field, name, _why_not(kind, action, _spec_of(name, spec), value))
         else:
             values[name] = value
             continue
@@ -243,6 +243,14 @@ def _kind_values(
         for name, why in kind.rules(action, values, frozenset(broken)).items():
             _add(by_field, name, why)
     return values
+
+
+def _why_not(kind: Kind | None, action: str | None, spec: FieldSpec, value: object) -> str:
+    """Why the field refuses ``value``: its rule; for a well-formed value longer than the kind allows, the kind's own
+    rule about it when it has one (``at most 4 slices, not 5``)."""
+    if kind is not None and action is not None and isinstance(value, str) and spec.valid(value):
+        return kind.rules(action, {spec.name: value}, frozenset()).get(spec.name, spec.rule)
+    return spec.rule
 
 
 def _spec_of(name: str, spec: FieldSpec | None) -> FieldSpec:

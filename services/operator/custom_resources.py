@@ -1,4 +1,5 @@
-"""CloudFormation custom resources: ``Custom::SalesforceConnection`` and ``Custom::FlowActivation``.
+"""CloudFormation custom resources: ``Custom::SalesforceConnection``, ``Custom::FlowActivation``,
+``Custom::SelfTest``.
 
 Response contract ALWAYS_RESPOND: whatever happens (the work fails, the properties are wrong, the work does not
 finish in time), CloudFormation gets an answer at the request's pre-signed ``ResponseURL`` before the function's
@@ -6,13 +7,16 @@ time runs out, so that a stack never hangs for an hour. Only a response that can
 retries the invocation, which answers again).
 
 Properties (``ResourceProperties``):
-- ``Resource``: ``SalesforceConnection`` or ``FlowActivation`` (default: the part of ``ResourceType`` after
-  ``Custom::``).
+- ``Resource``: ``SalesforceConnection``, ``FlowActivation`` or ``SelfTest`` (default: the part of ``ResourceType``
+  after ``Custom::``).
 - ``FlowNames`` (FlowActivation, optional): the owned flows to bring to Active (default: every owned flow).
 - ``FailOnError`` (optional, ``"true"`` by default): ``"false"`` answers SUCCESS even when the work fails, with
   the error in the ``Error`` attribute, for a first deploy that happens before the secret has its value.
 - any other property (``Revision``, say) is ignored; changing it makes CloudFormation send an Update, which runs
   the work again.
+
+``SelfTest`` (infra/selftest.yml) runs the self-test (``services.operator.selftest``) and answers SUCCESS whatever it
+finds: its ``Data`` (``Summary``, ``Failed``) become the stack's outputs, and the report goes to the support topic.
 
 Create and Update do the work; Delete does nothing and succeeds (the connector profile outlives the stack, and
 deleting a flow deletes its activation).
@@ -184,7 +188,10 @@ def physical_id(request: CustomResourceRequest, kind: str) -> str:
 def _failure(request: CustomResourceRequest, reason: str, physical: str) -> Answer:
     if request.fail_on_error:
         return Answer(FAILED, physical, reason)
-    return Answer(SUCCESS, physical, f"not done (FailOnError is false): {reason}", {"Error": reason[:1000]})
+    # Summary and Failed too: the stack's outputs read them from Custom::SelfTest, which must answer them even when it
+    # could not run (a missing attribute would fail the deploy that the self-test must never fail).
+    data = {"Error": reason[:1000], "Summary": f"not done: {reason}"[:1000], "Failed": reason[:1000]}
+    return Answer(SUCCESS, physical, f"not done (FailOnError is false): {reason}", data)
 
 
 def _connect(properties: dict[str, Any]) -> dict[str, str]:
@@ -205,9 +212,16 @@ def _activate(properties: dict[str, Any]) -> dict[str, str]:
     return {result.flow_name: result.outcome.value for result in results}
 
 
+def _selftest(properties: dict[str, Any]) -> dict[str, str]:
+    from services.operator.selftest import deploy_data
+
+    return deploy_data()
+
+
 _WORK: dict[str, Callable[[dict[str, Any]], dict[str, str]]] = {
     "SalesforceConnection": _connect,
     "FlowActivation": _activate,
+    "SelfTest": _selftest,
 }
 
 

@@ -26,6 +26,8 @@ OPERATIONS: dict[str, str] = {
     "redrive-inbound": "services.operator.redrive:redrive_inbound_operation",
     "redrive-stream-failures": "services.operator.redrive:redrive_stream_failures_operation",
     "sync-connect": "services.connect.sync:sync_connect_operation",
+    "selftest": "services.operator.selftest:selftest_operation",
+    "mark-regions": "services.operator.region_marks:mark_regions_operation",
 }
 
 

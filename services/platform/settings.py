@@ -1,8 +1,7 @@
 """The deployment's settings: one typed object, read from the environment once per container.
 
-Nothing else in the code base reads ``os.environ``. A named tuple rather than a pydantic model keeps the Connect
-route's cold start free of pydantic, and rather than a frozen dataclass saves every cold start the 10 million
-instructions a dataclass of this many fields costs to define (docs/benchmarks.md, "Where the instructions go").
+Nothing else in the code base reads ``os.environ``. A named tuple (docs/architecture.md, "Plain records"), which
+keeps the Connect route's cold start free of pydantic.
 """
 
 from __future__ import annotations
@@ -55,6 +54,15 @@ class Settings(NamedTuple):
     """Where in the status bucket the sweep flow writes them (stage param ``sweepPrefix``, with its ``/``)."""
     sweep_threshold_minutes: int = 30
     """A record still Pending this long after its ``LastModifiedDate`` is answered by the sweep."""
+    resource_prefix: str = ""
+    """``<service>-<stage>``: the start of the names of the stack's alarms, schedules and function (the self-test)."""
+    inbound_queue_url: str = ""
+    """The queue between the Salesforce bus's rule and the router (the self-test reads its depth and its rule)."""
+    salesforce_connected: bool = False
+    """Stage param ``salesforceConnected``: the connection, the flows and the partner bus exist (not on local)."""
+    stage_without: tuple[str, ...] = ()
+    """Stage param ``stageWithout``: parts of the stack this stage does not have (the local stage: what moto skips),
+    which the self-test reports as not tested rather than failed."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

@@ -4,7 +4,7 @@ Stubber checks each against the service model), the region read under moto, and 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -51,6 +51,21 @@ def _expect_reads(stubber: Stubber, overrides: list[dict[str, Any]], *, time_zon
         "list_hours_of_operation_overrides",
         {"HoursOfOperationOverrideList": overrides},
         {**ids, "MaxResults": 100},
+    )
+
+
+def _expect_read_back(stubber: Stubber, first: str, last: str, closed_from: dict[str, int] | None = None) -> None:
+    """Connect's effective hours from ``first`` to ``last``: open around the clock, but from ``closed_from[date]``
+    (an hour) on those dates; the request is checked against the model by the Stubber and by the adapter."""
+    ids = {"InstanceId": INSTANCE_ID, "HoursOfOperationId": HOURS_ID, "FromDate": first, "ToDate": last}
+    days = []
+    day = date.fromisoformat(first)
+    while day <= date.fromisoformat(last):
+        end = {"Hours": (closed_from or {}).get(day.isoformat(), 0), "Minutes": 0}
+        days.append({"Date": day.isoformat(), "OperationalHours": [{"Start": FULL_DAY, "End": end}]})
+        day += timedelta(days=1)
+    stubber.add_response(
+        "get_effective_hours_of_operations", {"EffectiveHoursOfOperationList": days, "TimeZone": "UTC"}, ids
     )
 
 
@@ -166,8 +181,11 @@ def test_a_region_sync_writes_the_difference_and_leaves_a_foreign_override(
     made = {**gone, "Name": "cb-holiday-2026-12-24", "HoursOfOperationOverrideId": "n1", "Description": "Eve"}
     made.update(EffectiveFrom="2026-12-24", EffectiveTill="2026-12-24", Config=[EVE_AFTERNOON])
     _expect_reads(stubber, [foreign, made])  # the check after the writes: in step, so the sync ends
+    _expect_read_back(stubber, "2026-11-30", "2026-12-14")  # the next 15 days (the deleted 10 December among them)
+    _expect_read_back(stubber, "2026-12-24", "2027-01-23", {"2026-12-24": 13})  # the created one's date on
     report = sync_region("US-East", read_items=lambda _: ITEMS, connect=lambda _: hours)
-    assert (report.outcome, report.rounds) == ("synced", 2)
+    assert (report.outcome, report.rounds, report.verification) == ("synced", 2, "verified")
+    assert (report.connect_calls, report.read_back_calls) == (8, 2)
     assert (report.created, report.deleted, report.updated) == (
         ["cb-holiday-2026-12-24"],
         ["cb-holiday-2026-12-10"],
@@ -189,8 +207,30 @@ def test_a_second_sync_with_nothing_new_only_reads(connect: tuple[HoursOfOperati
         "EffectiveTill": "2026-12-24",
     }
     _expect_reads(stubber, [made])
+    _expect_read_back(stubber, "2026-11-30", "2026-12-14")
     report = sync_region("US-East", read_items=lambda _: ITEMS, connect=lambda _: hours)
     assert report.outcome == "in-step"  # the Stubber would fail on any write it was not given
+    assert report.verification == "verified"
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_description_connect_would_refuse_is_never_sent(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    """The adapter checks each request against the model first: a description with a right-to-left mark (which
+    botocore's own check lets through) never reaches Connect; the Stubber has no answer queued for it."""
+    hours, _ = connect
+    bad = Override("cb-holiday-2026-12-24", frozenset({("THURSDAY", 0, 1440)}), "2026-12-24", "2026-12-24", "Eve\u200f")
+    with pytest.raises(ConnectCallError) as raised:
+        hours.create_override(HOURS_ID, bad)
+    assert raised.value.code == "InvalidParameterException"
+    assert "Description: must match" in raised.value.message and hours.calls == 0
+
+
+def test_the_adapter_reads_the_effective_hours(connect: tuple[HoursOfOperation, Stubber]) -> None:
+    hours, stubber = connect
+    _expect_read_back(stubber, "2026-12-23", "2026-12-25", {"2026-12-24": 13})
+    effective = hours.effective_hours(HOURS_ID, "2026-12-23", "2026-12-25")
+    assert effective.time_zone == "UTC"
+    assert effective.days == {"2026-12-23": ((0, 1440),), "2026-12-24": ((0, 780),), "2026-12-25": ((0, 1440),)}
 
 
 @pytest.mark.usefixtures("synced")
@@ -222,6 +262,32 @@ def test_the_region_read_skips_tombstones_and_the_scan_finds_configured_regions(
         client.put_item(TableName=aws.table_name, Item={"PK": {"S": pk}, "SK": {"S": sk}, **extra})
     assert sorted(region_items("US-East")) == [f"SETTING#{HOURS_ID_KEY}", "HOLIDAY#2026-12-25"][::-1]
     assert regions_with(f"SETTING#{HOURS_ID_KEY}") == ["US-East"]
+
+
+def test_the_regions_linked_to_connect_are_one_query_of_the_sparse_index(
+    aws: Stack, aws_calls: Any, lambda_context: Any
+) -> None:
+    """A setting written before the index existed is found once by the backfill's Scan and given the index key;
+    from then on one Query, no Scan. A Delete's tombstone leaves the index."""
+    from local_aws.builders import setting
+    from services.aws.table.region_items import linked_regions
+    from tests.integration.test_connect_trigger import save
+
+    client = aws_clients.client("dynamodb")
+    old = {"PK": {"S": "REGION#Before"}, "SK": {"S": f"SETTING#{HOURS_ID_KEY}"}, "value": {"S": HOURS_ID}}
+    client.put_item(TableName=aws.table_name, Item=old)  # as the inbound write stored it before the index
+    save(lambda_context, setting("Add", "Oslo", HOURS_ID_KEY, HOURS_ID), setting("Add", "Oslo", "TimeZone", "UTC"))
+    save(lambda_context, setting("Add", "Gone", HOURS_ID_KEY, HOURS_ID))
+    save(lambda_context, setting("Delete", "Gone", HOURS_ID_KEY))
+    aws_calls.calls.clear()
+
+    assert linked_regions(HOURS_ID_KEY) == ["Before", "Oslo"]
+    assert aws_calls.counts()["dynamodb.Scan"] == 1  # the backfill, once
+    aws_calls.calls.clear()
+    assert linked_regions(HOURS_ID_KEY) == ["Before", "Oslo"]
+    assert aws_calls.counts() == {"dynamodb.Query": 1}
+    stored = client.get_item(TableName=aws.table_name, Key={"PK": old["PK"], "SK": old["SK"]})["Item"]
+    assert stored["linkedBy"] == {"S": HOURS_ID_KEY}
 
 
 def test_the_operation_needs_a_region() -> None:

@@ -24,7 +24,7 @@ from local_aws.connect import ConnectError, ConnectStandIn
 from local_aws.loop import hours_request
 from services.aws.connect import HoursOfOperation
 from services.aws.table.region_items import StoredItems, region_items
-from services.connect.sync import HOURS_ID_KEY, sync_changed_regions, sync_region
+from services.connect.sync import HOURS_ID_KEY, reconcile, sync_changed_regions, sync_region
 from tests.support.aws_stack import REGION, Stack, drain
 from tests.support.sample_events import load_event
 from tests.support.stream_batches import batch, stream_records
@@ -33,6 +33,8 @@ INSTANCE = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4
 HOURS_ID = "5f1c2d3e-0000-4000-8000-000000000001"
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
+READS = ["DescribeHoursOfOperation", "ListHoursOfOperationOverrides", "GetEffectiveHoursOfOperations"]
+"""A sync with nothing new: its two reads and the read-back of the next 15 days."""
 WRITES = {
     "UpdateHoursOfOperation",
     "CreateHoursOfOperationOverride",
@@ -115,7 +117,7 @@ def test_a_change_reaches_connect_from_the_batch_that_sends_its_outcome_and_a_re
     # Lambda hands the batch again (a partial failure elsewhere): the region is synced again, and nothing written.
     connect.requests.clear()
     assert handler.handler(copy.deepcopy(records), lambda_context) == {"batchItemFailures": []}
-    assert connect.requests == ["DescribeHoursOfOperation", "ListHoursOfOperationOverrides"]
+    assert connect.requests == READS
 
 
 def test_a_region_whose_items_several_records_change_is_synced_once_per_batch(
@@ -407,7 +409,7 @@ def test_a_region_synced_into_the_stand_in_reads_back_in_step(aws: Stack, connec
         again = sync_region("Oslo", read_items=lambda _: items)
 
         assert first.outcome == "synced" and again.outcome == "in-step"
-        assert connect.requests == ["DescribeHoursOfOperation", "ListHoursOfOperationOverrides"]
+        assert connect.requests == READS
         assert len(overrides(connect)) == expected
     assert "cb-closed" not in overrides(connect)
     eve = overrides(connect)[f"cb-holiday-{day(24)}"]
@@ -428,3 +430,283 @@ def test_a_holiday_deleted_in_salesforce_leaves_connect_from_the_stream(
     assert handler.handler(stream_batch_since(aws, seen), lambda_context) == {"batchItemFailures": []}
 
     assert overrides(connect) == {}
+
+
+# --- one refused item never holds back the others -----------------------------------------------------------------
+
+
+def test_one_refused_override_never_holds_back_the_others_and_the_alert_says_what_to_do(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's case: a holiday name Connect's pattern refuses (a right-to-left mark; the cleaning is switched
+    off here to make one), and a delete Connect refuses; every other write is made, each refused one tried once."""
+    monkeypatch.setattr("services.connect.hours.connect_text", lambda text, limit: text)
+    stale = {"Name": f"cb-holiday-{day(4)}", "Config": [], "EffectiveFrom": day(4), "EffectiveTill": day(4)}
+    connect.hours[HOURS_ID].overrides["gone"] = {
+        **stale,
+        "HoursOfOperationOverrideId": "gone",
+        "OverrideType": "CLOSED",
+    }
+
+    deletes: list[str] = []
+
+    def no_deletes(operation: str) -> None:
+        if operation == "DeleteHoursOfOperationOverride":
+            deletes.append(operation)
+            raise ConnectError("AccessDeniedException", 403, "not allowed to delete")
+
+    connect.before = no_deletes
+    save(
+        lambda_context,
+        setting("Add", "Oslo", HOURS_ID_KEY, HOURS_ID),
+        holiday("Add", "Oslo", day(1), "Before"),
+        holiday("Add", "Oslo", day(2), "\u05e4\u05e1\u05d7\u200f"),
+        holiday("Add", "Oslo", day(3), "After"),
+    )
+    connect.requests.clear()
+
+    answer = reconcile(NOW)
+
+    (report,) = answer["regions"]
+    assert report["outcome"] == "refused"
+    assert sorted(report["created"]) == [f"cb-holiday-{day(1)}", f"cb-holiday-{day(3)}"]
+    refused = {item["item"]: item for item in report["refused"]}
+    assert set(refused) == {f"cb-holiday-{day(2)}", f"cb-holiday-{day(4)}"}
+    assert refused[f"cb-holiday-{day(2)}"]["code"] == "InvalidParameterException"
+    assert "Description: must match" in refused[f"cb-holiday-{day(2)}"]["reason"]
+    assert refused[f"cb-holiday-{day(4)}"]["code"] == "AccessDeniedException"
+    assert len(deletes) == 1  # tried once in the sync, not in every round
+    assert connect.requests.count("CreateHoursOfOperationOverride") == 2
+    # the read-back sees the holiday Connect refused: open in Connect, closed in the status lookup
+    assert report["verification"] == "differs"
+    assert report["differences"] == [f"{day(2)}: Connect 00:00-24:00, ours closed"]
+    alerts = {alert["Subject"]: alert for alert in map(json.loads, (m["Body"] for m in drain(aws.support_queue_url)))}
+    assert set(alerts) == {"Connect hours Oslo: refused", "Connect hours Oslo: differs"}
+    message = alerts["Connect hours Oslo: refused"]["Message"]
+    assert "correct the item in Salesforce" in message and "redeploy the stage" in message
+    assert "check that the region's setting ConnectHoursOfOperationId" not in message  # not the advice for these
+
+
+# --- the read-back ------------------------------------------------------------------------------------------------
+
+
+def test_a_synced_region_reads_back_verified_and_describe_says_when(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any
+) -> None:
+    save(
+        lambda_context,
+        setting("Add", "Oslo", HOURS_ID_KEY, HOURS_ID),
+        setting("Add", "Oslo", "TimeZone", "Europe/Oslo"),
+        hours_request("Add", "Oslo", "Monday", "08:00-12:00,13:00-17:00"),
+        holiday("Add", "Oslo", day(2), "Half day", start="12:00", end="24:00"),
+        holiday("Add", "Oslo", day(40), "Far day"),
+        {**holiday("Add", "Oslo", "2020-12-25", "Christmas Day"), "Recurrence__c": "Yearly"},
+    )
+    report = sync_region("Oslo")
+
+    assert (report.outcome, report.verification, report.differences) == ("synced", "verified", [])
+    assert report.verified_at == "2026-11-30T15:00:00Z"
+    assert report.read_back == [  # the next 15 days, then each touched date beyond them
+        f"{day(0)}..{day(14)}",
+        f"{day(25)}..{day(55)}",  # 25 December, the yearly one (40 days ahead is within)
+    ]
+    described = handler.handler({"operation": "describe"}, lambda_context)["connectHours"]["lastSyncs"][0]
+    assert (described["verification"], described["verifiedAt"]) == ("verified", "2026-11-30T15:00:00Z")
+
+
+def test_the_read_back_catches_a_wrong_projection_and_tells_once_a_day(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deliberately wrong projection (a part-day holiday written as a whole day closed) is caught by comparing
+    what Connect says it will do with what the status lookup answers; the support topic hears of it once a day."""
+    from services.connect import hours
+
+    monkeypatch.setattr(hours, "_window", lambda holiday: hours.WHOLE_DAY)
+    save(
+        lambda_context,
+        setting("Add", "Oslo", HOURS_ID_KEY, HOURS_ID),
+        holiday("Add", "Oslo", day(3), "Half day", start="12:00", end="24:00"),
+    )
+
+    first = reconcile(NOW)
+    again = reconcile(NOW.replace(hour=18))
+
+    (report,) = first["regions"]
+    assert report["verification"] == "differs"
+    assert report["differences"] == [f"{day(3)}: Connect closed, ours 00:00-12:00"]
+    assert (first["alerted"], again["alerted"]) == (["differs:Oslo"], [])
+    (alert,) = [json.loads(message["Body"]) for message in drain(aws.support_queue_url)]
+    assert alert["Subject"] == "Connect hours Oslo: differs"
+    assert f"{day(3)}: Connect closed, ours 00:00-12:00" in alert["Message"]
+    described = handler.handler({"operation": "describe"}, lambda_context)["connectHours"]["lastSyncs"][0]
+    assert (described["verification"], described["verifiedAt"]) == ("differs", "")
+
+    monkeypatch.undo()  # the projection put right: the next sync rewrites the override and reads back in step
+    monkeypatch.setattr("services.connect.sync._now", lambda: NOW)
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE)
+    fixed = sync_region("Oslo")
+    assert (fixed.updated, fixed.verification) == ([f"cb-holiday-{day(3)}"], "verified")
+
+
+# --- seasons in the read-back ----------------------------------------------------------------------------------------
+
+SEASON = ("2026-12-01", "2026-12-23")
+SEASON_NAME = f"cb-season-{SEASON[0]}..{SEASON[1]}"
+
+
+def season_requests() -> list[dict[str, str]]:
+    """Oslo's standard week (Mon-Fri 08:00-12:00,13:00-17:00, Saturday 09:00-12:00) and its December season (Monday
+    08:00-20:00, Saturday 10:00-16:00, Sunday closed), as Salesforce sends them."""
+    return [
+        setting("Add", "Oslo", HOURS_ID_KEY, HOURS_ID),
+        setting("Add", "Oslo", "TimeZone", "Europe/Oslo"),
+        *(hours_request("Add", "Oslo", d, "08:00-12:00,13:00-17:00") for d in ("Monday", "Tuesday", "Friday")),
+        hours_request("Add", "Oslo", "Saturday", "09:00-12:00"),
+        hours_request("Add", "Oslo", "Monday", "08:00-20:00", season=SEASON),
+        hours_request("Add", "Oslo", "Saturday", "10:00-16:00", season=SEASON),
+        hours_request("Add", "Oslo", "Sunday", "closed", season=SEASON),
+    ]
+
+
+def test_a_season_with_holidays_in_it_and_an_emergency_reads_back_verified(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any
+) -> None:
+    """The season's STANDARD override, cut around a holiday closed all day and a holiday window (Connect lets a
+    STANDARD override supersede the others of its dates), reads back in step over the whole season; during an
+    emergency closure the season has no override and every day reads back closed."""
+    save(
+        lambda_context,
+        *season_requests(),
+        holiday("Add", "Oslo", "2026-12-08", "Staff day"),
+        holiday("Add", "Oslo", "2026-12-14", "Half day", start="12:00", end="24:00"),
+    )
+    report = sync_region("Oslo")
+
+    assert (report.outcome, report.verification, report.differences) == ("synced", "verified", [])
+    assert {name for name in overrides(connect) if name.startswith("cb-season")} == {
+        SEASON_NAME,
+        f"{SEASON_NAME} after 2026-12-08",
+        f"{SEASON_NAME} on 2026-12-14",
+        f"{SEASON_NAME} after 2026-12-14",
+    }
+    assert report.read_back == [f"{day(0)}..{day(14)}", "2026-12-15..2027-01-14"], "the whole season is read back"
+
+    save(lambda_context, setting("Add", "Oslo", "Closed", "true"))
+    closed = sync_region("Oslo")
+    assert (closed.verification, closed.differences) == ("verified", [])
+    assert not any(name.startswith("cb-season") for name in overrides(connect))
+    connect.requests.clear()
+    assert sync_region("Oslo").outcome == "in-step" and connect.requests == READS
+
+
+def test_the_read_back_catches_a_season_connect_does_not_apply_and_tells_as_for_a_holiday(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A season's override that Connect does not apply as the season's hours (written as an OPEN override, which
+    Connect adds to the standard hours instead of replacing them) is a difference on each season date it changes,
+    alerted once a day under the same subject as a wrong holiday; written right, the next sync reads back in step."""
+    from dataclasses import replace
+
+    from services.connect import hours
+
+    def as_open(records: hours.RegionRecords, today: Any) -> Iterator[hours.Candidate]:
+        for candidate in hours.season_candidates(records, today):
+            yield replace(candidate, override=replace(candidate.override, override_type="OPEN"))
+
+    kinds = tuple(as_open if kind is hours.season_candidates else kind for kind in hours.CANDIDATE_KINDS)
+    monkeypatch.setattr(hours, "CANDIDATE_KINDS", kinds)
+    save(lambda_context, *season_requests())
+
+    first = reconcile(NOW)
+    again = reconcile(NOW.replace(hour=18))
+
+    (report,) = first["regions"]
+    assert overrides(connect)[SEASON_NAME]["OverrideType"] == "OPEN"
+    assert report["verification"] == "differs"
+    assert report["differences"] == [  # the season's Saturdays: Connect adds 10-16 to 09-12, the lookup replaces
+        "2026-12-05: Connect 09:00-16:00, ours 10:00-16:00",
+        "2026-12-12: Connect 09:00-16:00, ours 10:00-16:00",
+    ]
+    assert (first["alerted"], again["alerted"]) == (["differs:Oslo"], [])
+    (alert,) = [json.loads(message["Body"]) for message in drain(aws.support_queue_url)]
+    assert alert["Subject"] == "Connect hours Oslo: differs"
+    assert "2026-12-05: Connect 09:00-16:00, ours 10:00-16:00" in alert["Message"]
+
+    monkeypatch.undo()
+    monkeypatch.setattr("services.connect.sync._now", lambda: NOW)
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE)
+    fixed = sync_region("Oslo")
+    assert (fixed.updated, fixed.verification) == ([SEASON_NAME], "verified")
+    assert overrides(connect)[SEASON_NAME]["OverrideType"] == "STANDARD"
+
+
+def test_the_stand_in_reads_overrides_as_the_docs_describe() -> None:
+    """GetEffectiveHoursOfOperations of the stand-in: weekly hours, a CLOSED window taken out, an OPEN slice added,
+    a STANDARD override superseding the rest on its dates, a yearly recurrence on its date only."""
+    stand_in = ConnectStandIn(INSTANCE, {HOURS_ID: "Oslo"})
+    server = stand_in.serve()
+    client = boto3.session.Session().client(
+        "connect", region_name=REGION, endpoint_url=f"http://127.0.0.1:{server.server_port}"
+    )
+
+    def clock(hours: int) -> dict[str, int]:
+        return {"Hours": hours % 24, "Minutes": 0}
+
+    def slices(day: str, *pairs: tuple[int, int]) -> list[dict[str, Any]]:
+        return [{"Day": day, "StartTime": clock(start), "EndTime": clock(end)} for start, end in pairs]
+
+    try:
+        ids = {"InstanceId": INSTANCE.rsplit("/", 1)[1], "HoursOfOperationId": HOURS_ID}
+        weekly = slices("MONDAY", (8, 17)) + slices("SATURDAY", (9, 11))
+        client.update_hours_of_operation(**ids, TimeZone="Europe/Oslo", Config=weekly)
+        made = [
+            ("eve", "CLOSED", slices("MONDAY", (12, 24)), "2026-12-07", "2026-12-07", None),
+            ("late saturday", "OPEN", slices("SATURDAY", (11, 14)), "2026-12-05", "2026-12-05", None),
+            ("winter", "STANDARD", slices("MONDAY", (10, 12)), "2026-12-14", "2026-12-20", None),
+            ("closed in winter", "CLOSED", slices("MONDAY", (0, 24)), "2026-12-14", "2026-12-14", None),
+            (
+                "yearly",
+                "CLOSED",
+                slices("MONDAY", (0, 24)) + slices("TUESDAY", (0, 24)),
+                "2026-01-01",
+                "2028-12-31",
+                {"RecurrencePattern": {"Frequency": "YEARLY", "Interval": 1, "ByMonth": [12], "ByMonthDay": [22]}},
+            ),
+        ]
+        for name, kind, config, first, last, recurrence in made:
+            extra = {"RecurrenceConfig": recurrence} if recurrence else {}
+            client.create_hours_of_operation_override(
+                **ids, Name=name, OverrideType=kind, Config=config, EffectiveFrom=first, EffectiveTill=last, **extra
+            )
+        answer = client.get_effective_hours_of_operations(**ids, FromDate="2026-11-30", ToDate="2026-12-29")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    def hours(entry: dict[str, Any]) -> list[tuple[int, int]]:
+        return [(h["Start"]["Hours"], h["End"]["Hours"] or 24) for h in entry["OperationalHours"]]
+
+    days = {entry["Date"]: hours(entry) for entry in answer["EffectiveHoursOfOperationList"]}
+    assert answer["TimeZone"] == "Europe/Oslo" and len(days) == 30
+    assert days["2026-11-30"] == [(8, 17)]  # a Monday, weekly
+    assert days["2026-12-01"] == []  # a Tuesday: no weekly slice
+    assert days["2026-12-05"] == [(9, 14)]  # Saturday 9-11 and the OPEN 11-14
+    assert days["2026-12-07"] == [(8, 12)]  # the CLOSED window from 12:00
+    assert days["2026-12-14"] == [(10, 12)]  # STANDARD supersedes the CLOSED one of that day
+    assert days["2026-12-21"] == [(8, 17)]  # after the STANDARD range
+    assert days["2026-12-22"] == []  # yearly on 22 December (a Tuesday, closed anyway)
+    assert days["2026-12-28"] == [(8, 17)]
+    by_date = {entry["Date"]: entry["OverrideHours"] for entry in answer["EffectiveOverrideHoursList"]}
+    assert [(h["OverrideName"], h["OperationalStatus"]) for h in by_date["2026-12-07"]] == [("eve", "CLOSED")]
+
+
+def test_the_stand_in_refuses_a_description_connect_s_pattern_refuses() -> None:
+    stand_in = ConnectStandIn(INSTANCE, {HOURS_ID: "Oslo"})
+    path = f"/hours-of-operations/{INSTANCE.rsplit('/', 1)[1]}/{HOURS_ID}/overrides"
+    body = {"Name": "cb-x", "Description": "Eve\u00ad", "Config": [], "EffectiveFrom": day(1), "EffectiveTill": day(1)}
+
+    status, code, answer = _http(stand_in, "PUT", path, body)
+
+    assert (status, code) == (400, "InvalidParameterException")
+    assert "Description: must match ^[\\P{C}\\r\\n\\t]{1,250}$" in answer["Message"]
+    assert stand_in.hours[HOURS_ID].overrides == {}

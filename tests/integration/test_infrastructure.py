@@ -1,5 +1,6 @@
-"""serverless.yml's least-privilege rules, read from the files themselves (serverless.yml and the resource files it
-includes from infra/, merged as the framework merges them; no packaging, no AWS).
+"""serverless.yml's least-privilege rules, read from the files themselves (serverless.yml, the role's statements in
+infra/iam.yml and the resource files it includes from infra/, merged as the framework merges them; no packaging, no
+AWS).
 
 Every IAM statement of the function's role names this stack's resources; ``Resource: '*'`` only for actions
 that AWS defines on ``*`` alone, each listed with its reason in docs/deploying.md.
@@ -17,7 +18,15 @@ from typing import Any
 
 import pytest
 
-from tests.support.serverless_config import load_serverless, merged_resources, resource_files, where_defined
+from tests.support.serverless_config import (
+    IAM_YML,
+    load_serverless,
+    load_yaml,
+    merged_resources,
+    resource_files,
+    role_statements,
+    where_defined,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +35,9 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
     "dynamodb:ListStreams",
     "appflow:CreateConnectorProfile",
     "appflow:DescribeConnectorProfiles",
+    "lambda:ListEventSourceMappings",
+    "sns:GetSubscriptionAttributes",
+    "cloudwatch:GetMetricData",
 }
 
 
@@ -33,22 +45,33 @@ ACTIONS_DEFINED_ON_STAR_ONLY = {
 # services/ that calls the API, or the resource file (infra/*.yml) where an AWS service acts with the role (the stream
 # mapping reads the stream and sends to its on-failure queue; AppFlow, creating the connector profile, uses the caller's
 # rights on the key and on its secret). A grant with no caller here fails, and so does a caller whose text is gone: a
-# new call adds its line here and its grant in serverless.yml (provider.iam). TransactWriteItems is authorised per
+# new call adds its line here and its grant in infra/iam.yml. TransactWriteItems is authorised per
 # part (Put -> PutItem, Update -> UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); the inbound
-# write's are Puts.
+# write's are Puts and the region mark's Update.
 ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [
         ("services/aws/table/health.py", ".get_item("),
         ("services/aws/table/jwt.py", ".get_item("),
         ("services/aws/table/config_items.py", ".get_item("),  # a season's check against its region's season index
+        ("services/aws/table/canary.py", ".get_item("),  # the self-test's canary item
     ],
     "dynamodb:PutItem": [
         ("services/aws/table/config_items.py", ".put_item("),
-        # The inbound write's transaction: Puts only (the data item, the outcome, the record's answered mark).
-        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[{"Put": put} for put in'),
+        # The inbound write's transaction: Puts (the data item, the outcome, the record's answered mark)...
+        ("services/aws/table/config_items.py", '.transact_write_items(TransactItems=[*({"Put": put} for put in'),
+        ("services/aws/table/canary.py", ".put_item("),
     ],
-    "dynamodb:UpdateItem": [("services/aws/table/jwt.py", ".update_item(")],
-    "dynamodb:DeleteItem": [("services/aws/table/alert_marks.py", ".delete_item(")],
+    "dynamodb:UpdateItem": [
+        ("services/aws/table/jwt.py", ".update_item("),
+        # ...and the Update of the region's mark; after a Delete, the mark settled; the operator's mark-regions.
+        ("services/aws/table/config_items.py", 'marks = [{"Update": region_mark_update(change)}]'),
+        ("services/aws/table/config_items.py", ".update_item("),
+        ("services/aws/table/region_items.py", ".update_item("),
+    ],
+    "dynamodb:DeleteItem": [
+        ("services/aws/table/alert_marks.py", ".delete_item("),
+        ("services/aws/table/canary.py", ".delete_item("),
+    ],
     "dynamodb:BatchGetItem": [
         ("services/aws/table/reader.py", ".batch_get_item("),
         ("services/aws/table/answered.py", ".batch_get_item("),  # the sweep's read of the answered marks
@@ -74,13 +97,24 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/status_bucket.py", ".head_object("),  # a missing key is 404, not 403, only with ListBucket
     ],
     # PutObject with Tagging needs s3:PutObjectTagging too (PutObject, Amazon S3 API Reference).
-    "s3:PutObjectTagging": [("services/aws/status_bucket.py", "Tagging=PENDING_TAGGING,")],
+    "s3:PutObjectTagging": [
+        ("services/aws/status_bucket.py", "Tagging=PENDING_TAGGING,"),
+        ("services/aws/status_bucket.py", "Tagging=CANARY_TAGGING"),  # the self-test's canary object
+    ],
+    "s3:DeleteObject": [("services/aws/status_bucket.py", ".delete_object(")],  # the canary object only
     "s3:GetObjectTagging": [("services/aws/status_bucket.py", ".get_object_tagging(")],
     "s3:DeleteObjectTagging": [("services/aws/status_bucket.py", ".delete_object_tagging(")],
     "sns:Publish": [
         ("services/aws/notification_topic.py", ".publish("),
         ("services/aws/support_topic.py", ".publish("),
     ],
+    # The self-test: each topic's key, the notification topic's subscriptions and their filter policies.
+    "sns:GetTopicAttributes": [
+        ("services/aws/notification_topic.py", ".get_topic_attributes("),
+        ("services/aws/support_topic.py", ".get_topic_attributes("),
+    ],
+    "sns:ListSubscriptionsByTopic": [("services/aws/notification_topic.py", ".list_subscriptions_by_topic(")],
+    "sns:GetSubscriptionAttributes": [("services/aws/notification_topic.py", ".get_subscription_attributes(")],
     "sqs:SendMessage": [("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn")],
     "sqs:ReceiveMessage": [
         ("services/aws/dead_letter_queues.py", ".receive_message("),
@@ -90,7 +124,10 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("services/aws/dead_letter_queues.py", ".delete_message("),
         ("infra/inbound.yml", "InboundQueueMapping:"),
     ],
-    "sqs:GetQueueAttributes": [("infra/inbound.yml", "InboundQueueMapping:")],
+    "sqs:GetQueueAttributes": [
+        ("infra/inbound.yml", "InboundQueueMapping:"),
+        ("services/aws/queues.py", ".get_queue_attributes("),  # the self-test: depth and key of each queue
+    ],
     # The key encrypts the secret, the queues, the topics and both buckets: reading any of them decrypts,
     # writing to them generates a data key.
     "kms:Decrypt": [
@@ -99,13 +136,18 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
         ("infra/inbound.yml", "InboundQueueMapping:"),
         ("services/aws/large_event_bucket.py", ".get_object("),
         ("services/aws/status_bucket.py", ".get_object("),
+        ("services/aws/customer_key.py", ".decrypt("),  # the self-test's data key
     ],
     "kms:GenerateDataKey": [
         ("services/aws/status_bucket.py", ".put_object("),
         ("services/aws/support_topic.py", ".publish("),
         ("infra/messaging.yml", "Destination: !GetAtt StreamFailureQueue.Arn"),
+        ("services/aws/customer_key.py", ".generate_data_key("),
     ],
-    "kms:DescribeKey": [("services/aws/flows.py", 'request["kmsArn"]')],
+    "kms:DescribeKey": [
+        ("services/aws/flows.py", 'request["kmsArn"]'),
+        ("services/aws/customer_key.py", ".describe_key("),
+    ],
     "kms:CreateGrant": [("services/aws/flows.py", 'request["kmsArn"]')],
     "kms:ListGrants": [("services/aws/flows.py", 'request["kmsArn"]')],
     "secretsmanager:GetSecretValue": [("services/aws/salesforce_secret.py", ".get_secret_value(")],
@@ -114,6 +156,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:Query": [
         ("services/aws/table/region_items.py", ".query("),
         ("services/aws/table/outcomes.py", ".query("),
+        ("services/aws/table/region_items.py", "IndexName=LINKED_REGIONS_INDEX,"),  # the sparse index's grant
     ],
     "dynamodb:Scan": [("services/aws/table/region_items.py", ".scan(")],
     "connect:DescribeHoursOfOperation": [("services/aws/connect.py", '"DescribeHoursOfOperation"')],
@@ -122,6 +165,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "connect:CreateHoursOfOperationOverride": [("services/aws/connect.py", '"CreateHoursOfOperationOverride"')],
     "connect:UpdateHoursOfOperationOverride": [("services/aws/connect.py", '"UpdateHoursOfOperationOverride"')],
     "connect:DeleteHoursOfOperationOverride": [("services/aws/connect.py", '"DeleteHoursOfOperationOverride"')],
+    "connect:GetEffectiveHoursOfOperations": [("services/aws/connect.py", '"GetEffectiveHoursOfOperations"')],
     "appflow:DescribeFlow": [("services/aws/flows.py", ".describe_flow(")],
     "appflow:DescribeFlowExecutionRecords": [
         ("services/aws/flows.py", ".describe_flow_execution_records("),
@@ -132,12 +176,16 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "appflow:CreateConnectorProfile": [("services/aws/flows.py", ".create_connector_profile(")],
     "appflow:UpdateConnectorProfile": [("services/aws/flows.py", ".update_connector_profile(")],
     "appflow:DescribeConnectorProfiles": [("services/aws/flows.py", ".describe_connector_profiles(")],
+    # The self-test (services/operator/selftest.py): read-only describes, and one alarm set to ALARM and back.
+    "lambda:ListEventSourceMappings": [("services/aws/event_source_mappings.py", ".list_event_source_mappings(")],
+    "events:DescribeRule": [("services/aws/rules.py", ".describe_rule(")],
+    "events:ListTargetsByRule": [("services/aws/rules.py", ".list_targets_by_rule(")],
+    "events:ListRuleNamesByTarget": [("services/aws/rules.py", ".list_rule_names_by_target(")],
+    "cloudwatch:DescribeAlarms": [("services/aws/cloudwatch.py", ".describe_alarms(")],
+    "cloudwatch:DescribeAlarmHistory": [("services/aws/cloudwatch.py", ".describe_alarm_history(")],
+    "cloudwatch:SetAlarmState": [("services/aws/cloudwatch.py", ".set_alarm_state(")],
+    "cloudwatch:GetMetricData": [("services/aws/cloudwatch.py", ".get_metric_data(")],
 }
-
-
-def role_statements() -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = load_serverless()["provider"]["iam"]["role"]["statements"]
-    return statements
 
 
 def as_list(value: Any) -> list[Any]:
@@ -166,13 +214,23 @@ CONCERNS = {
     },
     "infra/connect.yml": {"ConnectLambdaAssociation", "ConnectInvokePermission"},
     "infra/alarms.yml": {"InboundDeadLetterAlarm", "LookupLatencyAlarm", "Dashboard"},
+    "infra/queries.yml": {"RequestByRecordIdQuery", "ErrorsByRouteQuery", "SlowLookupsQuery"},
 }
+
+
+def test_the_role_s_statements_are_infra_iam_yml_s_and_only_there() -> None:
+    """serverless.yml includes the statements from infra/iam.yml, which holds nothing else (no resource, so that the
+    role and the resources it names are read apart)."""
+    role = load_yaml(ROOT / "serverless.yml")["provider"]["iam"]["role"]
+    assert role == {"statements": "${file(./infra/iam.yml):statements}"}
+    assert set(load_yaml(IAM_YML)) == {"statements"}
+    assert role_statements()
 
 
 def test_every_resource_file_is_included_and_each_logical_id_defined_once() -> None:
     """A file under infra/ that serverless.yml does not list would never be deployed; a logical id in two files would
     be deep-merged by the framework without a word (merged_resources fails on it)."""
-    assert sorted(resource_files()) == sorted((ROOT / "infra").glob("*.yml"))
+    assert sorted(resource_files()) == sorted(set((ROOT / "infra").glob("*.yml")) - {IAM_YML})
     merged = merged_resources()
     assert set(merged) == {"Parameters", "Conditions", "Resources", "Outputs", "extensions"}
     where = where_defined()
@@ -184,7 +242,7 @@ def test_every_resource_file_is_included_and_each_logical_id_defined_once() -> N
 def test_serverless_yml_keeps_the_function_its_role_params_and_custom() -> None:
     document = load_serverless()
     assert set(document["functions"]) == {"router"}
-    assert document["provider"]["iam"]["role"]["statements"]
+    assert document["provider"]["iam"]["role"]["statements"] == role_statements()
     assert {"default", "local", "dev", "prod"} == set(document["params"])
     assert document["custom"]["configChangeFields"]
 
@@ -321,6 +379,10 @@ _CALLED_SERVICES = {
     "appflow": "appflow",
     "secretsmanager": "secretsmanager",
     "connect": "connect",
+    "lambda": "lambda",
+    "events": "events",
+    "cloudwatch": "cloudwatch",
+    "kms": "kms",
 }
 # Operations authorised under another action's name (the S3 and DynamoDB user guides' permission tables).
 _AUTHORISED_AS = {
@@ -338,21 +400,31 @@ def test_every_aws_call_in_the_code_is_granted() -> None:
     from botocore import xform_name
 
     session = botocore.session.get_session()
-    operations: dict[str, set[str]] = {}
+    operations: dict[str, dict[str, set[str]]] = {}
     for service, prefix in _CALLED_SERVICES.items():
         for name in session.get_service_model(service).operation_names:
             action = f"{prefix}:{name}"
-            operations.setdefault(xform_name(name), set()).add(_AUTHORISED_AS.get(action, action))
+            operations.setdefault(xform_name(name), {}).setdefault(service, set()).add(
+                _AUTHORISED_AS.get(action, action)
+            )
     called: dict[str, set[str]] = {}
     for path in sorted((ROOT / "services").rglob("*.py")):
         text = path.read_text()
+        # The services a module names (its typed client, or the client it asks for): only their operations count
+        # there, so that EventBridge's DescribeRule is not taken for Connect's. A module that names none: any service.
+        named_services = set(re.findall(r"mypy_boto3_([a-z0-9]+)", text)) | set(
+            re.findall(r'client\(\s*"([a-z0-9]+)"', text)
+        )
         # A client's method (``.put_item(``), or an operation named to an adapter's one call helper
         # (services/aws/connect.py: ``self._call("UpdateHoursOfOperation", ...)``).
         methods = re.findall(r"\.([a-z][a-z0-9_]+)\(", text)
         named = [xform_name(name) for name in re.findall(r'_call\(\s*"([A-Z][A-Za-z0-9]+)"', text)]
         for method in methods + named:
-            for action in operations.get(method, set()):
-                called.setdefault(action, set()).add(str(path.relative_to(ROOT)))
+            for service, actions in operations.get(method, {}).items():
+                if named_services & set(_CALLED_SERVICES) and service not in named_services:
+                    continue
+                for action in actions:
+                    called.setdefault(action, set()).add(str(path.relative_to(ROOT)))
     granted = {action for statement in role_statements() for action in as_list(statement["Action"])}
     assert {"dynamodb:PutItem", "s3:PutObject", "sns:Publish"} <= set(called)  # the scan finds calls at all
     assert "connect:UpdateHoursOfOperationOverride" in called  # and the operations named to a call helper
@@ -376,7 +448,7 @@ ROUTER_INVOKERS = {
 }
 # Custom resources keep the unqualified function: CloudFormation refuses to change a custom resource's
 # ServiceToken on update, and a deploy-time call has no caller waiting on its cold start.
-LATEST_ONLY = {"SalesforceConnection", "FlowActivation"}
+LATEST_ONLY = {"SalesforceConnection", "FlowActivation", "SelfTest"}
 
 
 def _found(value: Any, path: tuple[Any, ...]) -> Any:
@@ -487,6 +559,65 @@ def test_the_sweep_flow_is_owned_healed_activated_and_checked_on_a_schedule_of_i
         params["sweepThresholdMinutes"] == 30
         and environment["SWEEP_THRESHOLD_MINUTES"] == "${param:sweepThresholdMinutes}"
     )
+
+
+def test_the_self_tests_alarm_is_the_one_its_role_may_set_and_has_no_ok_action() -> None:
+    """The self-test sets one alarm to ALARM and back (services/operator/selftest.py): the role may set that one only,
+    and it has no OK action, so that a run sends support one e-mail, not two."""
+    from services.operator.selftest import ALARM_UNDER_TEST
+
+    document = load_serverless()
+    (statement,) = [statement for statement in role_statements() if "cloudwatch:SetAlarmState" in statement["Action"]]
+    assert statement["Resource"]["Sub"].endswith(f":alarm:${{self:custom.prefix}}-{ALARM_UNDER_TEST}")
+    (alarm,) = [
+        resource["Properties"]
+        for resource in document["resources"]["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        and resource["Properties"]["AlarmName"] == f"${{self:custom.prefix}}-{ALARM_UNDER_TEST}"
+    ]
+    assert alarm["AlarmActions"] == [{"Ref": "SupportTopic"}] and "OKActions" not in alarm
+
+
+def test_the_deploys_self_test_runs_last_on_every_deploy_and_never_fails_it() -> None:
+    resources = load_serverless()["resources"]
+    selftest = resources["Resources"]["SelfTest"]
+    assert selftest["Type"] == "Custom::SelfTest" and selftest["Condition"] == "IsNotLocal"
+    properties = selftest["Properties"]
+    assert properties["FailOnError"] == "false" and properties["Deployment"] == "${sls:instanceId}"
+    waited = set(selftest["DependsOn"]) | {
+        branch["Ref"] for entry in properties["Wait"] for branch in entry["If"][1:] if branch["Ref"] != "AWS::NoValue"
+    }
+    generated = {name for name in waited if name.startswith("Router")}  # the framework's schedules
+    others = set(resources["Resources"]) - {"SelfTest"}
+    assert waited - generated <= others
+    # Every stateful or wiring resource is waited for (the dashboard, the key's alias and policies included).
+    assert {
+        "ConfigTable",
+        "InboundQueueMapping",
+        "StatusStreamMapping",
+        "FlowActivation",
+        "RouterErrorsAlarm",
+    } <= waited
+    outputs = resources["Outputs"]
+    assert outputs["SelfTestSummary"]["Value"] == {"GetAtt": "SelfTest.Summary"}
+    assert outputs["SelfTestFailed"]["Value"] == {"GetAtt": "SelfTest.Failed"}
+
+
+def test_the_runbook_s_saved_log_queries_are_deployed_on_the_router_s_log_group() -> None:
+    """docs/operations.md, "Following a request in the logs": each saved query is in the stack, on the router's log
+    group, named under the stage's prefix, and reads the keys the code logs."""
+    resources = merged_resources()["Resources"]
+    queries = {name: r["Properties"] for name, r in resources.items() if r.get("Type") == "AWS::Logs::QueryDefinition"}
+    names = {props["Name"].removeprefix("${self:custom.prefix}/"): props for props in queries.values()}
+    assert set(names) == {"a request by record id across routes", "errors by route", "slow lookups"}
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    for name, props in names.items():
+        assert props["LogGroupNames"] == [{"Ref": "RouterLogGroup"}], name
+        assert f"`<prefix>/{name}`" in runbook, name
+    assert 'filter record_id = "REPLACE-WITH-RECORD-ID"' in names["a request by record id across routes"]["QueryString"]
+    assert 'route = "connect-lookup" and message = "lookup answered"' in names["slow lookups"]["QueryString"]
+    route_code = (ROOT / "services" / "lookups" / "route.py").read_text()
+    assert '"lookup answered"' in route_code and '"elapsed_ms"' in route_code
 
 
 def test_the_packaged_template_pins_the_sweep_flow_s_folders_and_the_output_flow_s_first_run() -> None:

@@ -21,8 +21,8 @@ from tests.support.aws_stack import Stack, create_stack
 from tests.support.lookup_support import ConfigTable, FakeClock, contact_flow_event
 from tests.support.sample_events import load_event, sample_event_names
 
-HOLIDAY_KEYS = {"status", "region", "date", "isHoliday", "holidayName", "closedNow"}
-SETTING_KEYS = {"status", "region", "key", "found", "value"}
+HOLIDAY_KEYS = {"status", "region", "date", "isHoliday", "holidayName", "closedNow", "regionKnown"}
+SETTING_KEYS = {"status", "region", "key", "found", "value", "regionKnown"}
 ERROR_KEYS = {"status", "errorCode", "message"}
 
 Ask = Callable[..., dict[str, str]]
@@ -107,6 +107,7 @@ def test_a_holiday_today_in_sydney_is_found_while_it_is_still_yesterday_in_utc(
     answer = ask(region="Sydney")
     assert answer == {
         "status": "ok",
+        "regionKnown": "true",
         "region": "Sydney",
         "date": "2026-01-26",
         "isHoliday": "true",
@@ -131,6 +132,7 @@ def test_a_holiday_on_a_given_date_is_found_but_not_closed_now_when_the_date_is_
     answer = ask(lookup="holiday", region="US-East", date="2026-12-25")
     assert answer == {
         "status": "ok",
+        "regionKnown": "true",
         "region": "US-East",
         "date": "2026-12-25",
         "isHoliday": "true",
@@ -157,6 +159,7 @@ def test_a_deleted_holiday_or_setting_is_absent(table: ConfigTable, clock: FakeC
     assert ask(region="Sydney", date="2026-01-26")["isHoliday"] == "false"
     assert ask(lookup="setting", region="Sydney", key="Closed") == {
         "status": "ok",
+        "regionKnown": "false",  # its only items are tombstones: nothing configured
         "region": "Sydney",
         "key": "Closed",
         "found": "false",
@@ -167,6 +170,7 @@ def test_a_deleted_holiday_or_setting_is_absent(table: ConfigTable, clock: FakeC
 def test_a_setting_is_answered_with_its_value(regions: ConfigTable, clock: FakeClock, ask: Ask) -> None:
     assert ask(lookup="setting", region="US-East", key="EmergencyMessage") == {
         "status": "ok",
+        "regionKnown": "true",
         "region": "US-East",
         "key": "EmergencyMessage",
         "found": "true",
@@ -453,8 +457,8 @@ def test_a_miss_reads_once_and_a_warm_repeat_reads_nothing(
     assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}
     dated = ["HOLIDAY#2026-01-24", "HOLIDAY#2026-01-25", "HOLIDAY#2026-01-26"]
     yearly = ["HOLIDAY#YEARLY#01-24", "HOLIDAY#YEARLY#01-25", "HOLIDAY#YEARLY#01-26"]
-    assert read_keys == [[*dated, *yearly, "SETTING#TimeZone"]], (
-        "the zone and every date that can be today somewhere, dated and yearly, in one call"
+    assert read_keys == [[*dated, *yearly, "REGION_MARK", "SETTING#TimeZone"]], (
+        "the zone, every date that can be today somewhere, dated and yearly, and the region's mark, in one call"
     )
 
     clock.advance(59)
@@ -479,14 +483,14 @@ def test_with_the_zone_known_a_holiday_lookup_reads_only_todays_holiday(
 ) -> None:
     assert ask(lookup="setting", region="Sydney", key="TimeZone")["value"] == "Australia/Sydney"
     assert ask(region="Sydney")["holidayName"] == "Australia Day"
-    assert read_keys == [["SETTING#TimeZone"], ["HOLIDAY#2026-01-26", "HOLIDAY#YEARLY#01-26"]]
+    assert read_keys == [["REGION_MARK", "SETTING#TimeZone"], ["HOLIDAY#2026-01-26", "HOLIDAY#YEARLY#01-26"]]
 
 
 def test_a_date_far_from_today_is_read_without_the_zone(
     regions: ConfigTable, aws_calls: Any, read_keys: list[list[str]], clock: FakeClock, ask: Ask
 ) -> None:
     assert ask(region="US-East", date="2026-12-25")["closedNow"] == "false"
-    assert read_keys == [["HOLIDAY#2026-12-25", "HOLIDAY#YEARLY#12-25"]]
+    assert read_keys == [["HOLIDAY#2026-12-25", "HOLIDAY#YEARLY#12-25", "REGION_MARK"]]
 
 
 def test_the_cache_time_to_live_is_a_setting(
@@ -608,6 +612,7 @@ STATUS_KEYS = {
     "nextOpen",
     "hoursManaged",
     "season",
+    "regionKnown",
 }
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
@@ -632,6 +637,7 @@ def test_status_answers_every_key_with_one_read_of_every_key_it_needs_and_none_w
     answer = ask(lookup="status", region="US-East")
     assert answer == {
         "status": "ok",
+        "regionKnown": "true",
         "region": "US-East",
         "localTime": "2026-12-22T10:00",
         "timeZone": "America/New_York",
@@ -646,7 +652,9 @@ def test_status_answers_every_key_with_one_read_of_every_key_it_needs_and_none_w
     }
     assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}
     (keys,) = read_keys
-    assert len(keys) == 3 + 7 + 1 + 18 + 18, "settings, hours, seasons, 18 dates dated and yearly: one call"
+    assert len(keys) == 3 + 7 + 1 + 18 + 18 + 1, (
+        "settings, hours, seasons, 18 dates dated and yearly, the region's mark: one call, within 100 keys"
+    )
     assert {"SETTING#TimeZone", "SETTING#Closed", "SETTING#EmergencyMessage", "HOURS#Sunday"} <= set(keys)
     assert "HOURS#SEASONS" in keys, "the region's seasons, whatever their dates, in the same read"
     assert {"HOLIDAY#2026-12-21", "HOLIDAY#2027-01-07", "HOLIDAY#YEARLY#01-01"} <= set(keys)

@@ -11,6 +11,7 @@ is a separate test.)
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from services.kinds import KINDS
+from services.kinds.setting import KEYS_WITH_MEANING, resembled_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SALESFORCE = ROOT / "salesforce"
@@ -434,3 +436,111 @@ def test_the_page_layout_for_new_requests_shows_the_outcome_read_only() -> None:
     items = {text(i, "field"): text(i, "behavior") for i in layout.iter(f"{{{NS['md']}}}layoutItems")}
     assert set(REQUEST_FIELDS) <= set(items)
     assert {name for name in REQUEST_FIELDS if items[name] == "Readonly"} == OUTCOME_FIELDS
+
+
+# --- issue 29: the requester's e-mail, the keys with a meaning, the admin, My requests, the report ----------------
+
+ADMIN = SOURCE / "permissionsets" / "Config_Bridge_Admin.permissionset-meta.xml"
+
+
+def test_the_requester_s_e_mail_defaults_to_the_user_s_own_and_stays_editable() -> None:
+    """Salesforce fills a default value in when the record is created; the user can change or clear it (Default
+    Field Values, help.salesforce.com platform.fields_about_default_field_values.htm)."""
+    field = parse(REQUEST / "fields" / "Requester_Email__c.field-meta.xml")
+    assert text(field, "type") == "Email"
+    assert text(field, "defaultValue") == "$User.Email"
+    assert text(field, "required") == "false"
+    grants = {text(f, "field"): text(f, "editable") for f in parse(REQUESTER).findall("md:fieldPermissions", NS)}
+    assert grants["Config_Request__c.Requester_Email__c"] == "true"
+
+
+def near_copy_rule() -> tuple[str, list[tuple[str, str]]]:
+    rule = parse(REQUEST / "validationRules" / "Setting_Key_Not_A_Near_Copy.validationRule-meta.xml")
+    formula = text(rule, "errorConditionFormula") or ""
+    pairs = re.findall(
+        r'\(UPPER\(SUBSTITUTE\(Setting_Key__c, "_", ""\)\) = "([A-Z]+)" && NOT\(EXACT\(Setting_Key__c, "(\w+)"\)\)\)',
+        formula,
+    )
+    return formula, pairs
+
+
+def test_salesforce_refuses_a_near_copy_of_exactly_the_keys_with_a_meaning_the_code_knows() -> None:
+    """The keys come from one place (services/kinds/setting.py); the rule names each, compares it without case or _,
+    and lets the exact key and every other key through."""
+    formula, pairs = near_copy_rule()
+    assert [key for _, key in pairs] == list(KEYS_WITH_MEANING)
+    assert all(folded == key.upper().replace("_", "") for folded, key in pairs)
+    assert formula.count("||") == len(KEYS_WITH_MEANING) - 1  # nothing else refused
+    assert 'ISPICKVAL(Config_Type__c, "Setting")' in formula
+
+
+@pytest.mark.parametrize(
+    ("key", "refused"),
+    [
+        ("Timezone", True),
+        ("TIME_ZONE", True),
+        ("closed", True),
+        ("Emergency_Message", True),
+        ("TimeZone", False),
+        ("Closed", False),
+        ("OpeningMessage", False),
+        ("TimeZones", False),
+    ],
+)
+def test_the_salesforce_rule_refuses_what_the_code_refuses(key: str, refused: bool) -> None:
+    """The formula read as Salesforce evaluates it (UPPER, SUBSTITUTE, EXACT), against the code's own rule."""
+    _, pairs = near_copy_rule()
+    by_formula = any(key.replace("_", "").upper() == folded and key != exact for folded, exact in pairs)
+    assert by_formula == refused == (resembled_key(key) is not None)
+
+
+def test_the_setting_key_s_help_names_every_key_with_a_meaning() -> None:
+    help_text = text(parse(REQUEST / "fields" / "Setting_Key__c.field-meta.xml"), "inlineHelpText") or ""
+    assert all(key in help_text for key in KEYS_WITH_MEANING)
+
+
+def test_the_admin_sees_every_request_and_corrects_it_without_being_a_system_administrator() -> None:
+    permissions = parse(ADMIN)
+    [grant] = permissions.findall("md:objectPermissions", NS)
+    assert text(grant, "object") == "Config_Request__c"
+    assert text(grant, "allowRead") == text(grant, "allowEdit") == text(grant, "viewAllRecords") == "true"
+    assert text(grant, "allowDelete") == text(grant, "modifyAllRecords") == "false"  # the outcome trail stays
+    assert permissions.findall("md:userPermissions", NS) == []  # no system permission at all
+    fields = {
+        str(text(f, "field")).removeprefix("Config_Request__c."): f
+        for f in permissions.findall("md:fieldPermissions", NS)
+    }
+    assert set(fields) == set(REQUEST_FIELDS) - REQUIRED_FIELDS
+    editable = {name for name, grant in fields.items() if text(grant, "editable") == "true"}
+    # Status back to Pending sends the request again; Status and its message can be corrected; Processed At is ours.
+    assert editable == set(REQUEST_FIELDS) - REQUIRED_FIELDS - {"Processed_At__c"}
+    apps = {text(a, "application") for a in permissions.findall("md:applicationVisibilities", NS)}
+    assert apps == {"Config_Bridge"}
+
+
+def test_my_requests_are_mine_in_every_status() -> None:
+    view, columns, filters = list_view("My_Requests")
+    assert text(view, "label") == "My requests"
+    assert text(view, "filterScope") == "Mine"
+    assert filters == []  # Pending, Success and Fail alike
+    assert {"Status__c", "Status_Message__c", "Region__c"} <= set(columns)
+
+
+def test_the_report_counts_the_last_30_days_requests_by_status_then_region() -> None:
+    report = parse(SOURCE / "reports" / "Config_Bridge" / "Requests_By_Status_And_Region.report-meta.xml")
+    assert text(report, "reportType") == "Config_Requests__c"
+    assert text(report, "format") == "Summary"
+    groupings = [text(g, "field") for g in report.findall("md:groupingsDown", NS)]
+    assert groupings == ["Config_Request__c$Status__c", "Config_Request__c$Region__c"]
+    window = report.find("md:timeFrameFilter", NS)
+    assert window is not None
+    assert (text(window, "dateColumn"), text(window, "interval")) == (
+        "Config_Request__c$CreatedDate",
+        "INTERVAL_LAST30",
+    )
+    report_type = parse(SOURCE / "reportTypes" / "Config_Requests.reportType-meta.xml")
+    assert text(report_type, "baseObject") == "Config_Request__c"
+    offered = {text(c, "field") for c in report_type.iter(f"{{{NS['md']}}}columns")}
+    used = {str(field).removeprefix("Config_Request__c$") for field in [*groupings, text(window, "dateColumn")]}
+    used |= {str(text(c, "field")).removeprefix("Config_Request__c$") for c in report.findall("md:columns", NS)}
+    assert used <= offered

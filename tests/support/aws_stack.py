@@ -79,6 +79,7 @@ def create_stack() -> Stack:
             {"AttributeName": "SK", "AttributeType": "S"},
             {"AttributeName": "writebackDay", "AttributeType": "S"},
             {"AttributeName": "processedAt", "AttributeType": "S"},
+            {"AttributeName": "linkedBy", "AttributeType": "S"},
         ],
         KeySchema=[
             {"AttributeName": "PK", "KeyType": "HASH"},
@@ -92,7 +93,12 @@ def create_stack() -> Stack:
                     {"AttributeName": "processedAt", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["recordId"]},
-            }
+            },
+            {
+                "IndexName": "LinkedRegions",
+                "KeySchema": [{"AttributeName": "linkedBy", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
         ],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )

@@ -34,11 +34,30 @@ class FakeClock:
 
 class ConfigTable:
     """Writes holiday, hours and setting items the way the inbound leg stores them (services/aws/table/config_items.py
-    and the kinds in services/kinds/), spelled out here so that a change of the stored format fails the tests."""
+    and the kinds in services/kinds/), spelled out here so that a change of the stored format fails the tests; a live
+    item also goes into its region's mark (``regionKnown``), as the inbound write's transaction does."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+
+    def _put(self, item: dict[str, Any]) -> None:
+        self._client.put_item(TableName=self._table, Item=item)
+        if item.get("deleted", {}).get("BOOL") is True:
+            return
+        region = item["region"]["S"]
+        self._client.update_item(
+            TableName=self._table,
+            Key={"PK": {"S": f"REGION_MARK#{region}"}, "SK": {"S": "REGION_MARK"}},
+            UpdateExpression="ADD liveItems :sk SET #region = :region, itemType = :type, deleted = :no",
+            ExpressionAttributeNames={"#region": "region"},
+            ExpressionAttributeValues={
+                ":sk": {"SS": [item["SK"]["S"]]},
+                ":region": {"S": region},
+                ":type": {"S": "REGION_MARK"},
+                ":no": {"BOOL": False},
+            },
+        )
 
     def holiday(
         self,
@@ -70,7 +89,7 @@ class ConfigTable:
             item["endTime"] = {"S": end}
         if deleted:
             item["deleted"] = {"BOOL": True}
-        self._client.put_item(TableName=self._table, Item=item)
+        self._put(item)
 
     def hours(self, region: str, weekday: str, open_hours: str, deleted: bool = False) -> None:
         """A weekday's opening hours (``HOURS#<weekday>``)."""
@@ -86,7 +105,7 @@ class ConfigTable:
         }
         if deleted:
             item["deleted"] = {"BOOL": True}
-        self._client.put_item(TableName=self._table, Item=item)
+        self._put(item)
 
     def seasons(self, region: str, *lines: str) -> None:
         """The region's season index (``HOURS#SEASONS``): one line ``<from>..<until> <Weekday> <openHours>`` per season
@@ -115,7 +134,7 @@ class ConfigTable:
         }
         if deleted:
             item["deleted"] = {"BOOL": True}
-        self._client.put_item(TableName=self._table, Item=item)
+        self._put(item)
 
 
 def contact_flow_event(

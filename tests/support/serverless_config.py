@@ -21,7 +21,9 @@ SERVERLESS_YML = ROOT / "serverless.yml"
 # The sections of a resource fragment whose entries must each come from one file: the framework's deep merge would
 # silently combine two definitions of one logical id.
 SECTIONS = ("Parameters", "Conditions", "Resources", "Outputs", "extensions")
-_FILE = re.compile(r"^\$\{file\((?P<path>[^)]+)\)\}$")
+_FILE = re.compile(r"^\$\{file\((?P<path>[^)]+)\)(?::(?P<key>[\w.]+))?\}$")
+IAM_YML = ROOT / "infra" / "iam.yml"
+"""The function's role statements, which serverless.yml includes as ``provider.iam.role.statements``."""
 
 
 class _TemplateLoader(yaml.SafeLoader):
@@ -102,8 +104,28 @@ def where_defined() -> dict[str, str]:
     return {name: origin for origin, fragment in fragments() for name in fragment.get("Resources") or {}}
 
 
+def included(value: Any) -> Any:
+    """``${file(./path):key}`` (or ``${file(./path)}``) as the framework resolves it: that file's ``key``."""
+    match = _FILE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    loaded = load_yaml(ROOT / match.group("path"))
+    for key in (match.group("key") or "").split(".") if match.group("key") else ():
+        loaded = loaded[key]
+    return loaded
+
+
+def role_statements() -> list[dict[str, Any]]:
+    """The function's role statements, from infra/iam.yml (serverless.yml includes them from there)."""
+    statements: list[dict[str, Any]] = load_yaml(IAM_YML)["statements"]
+    return statements
+
+
 def load_serverless() -> dict[str, Any]:
-    """serverless.yml, with ``resources`` merged from its files the way the framework merges them."""
+    """serverless.yml, with ``resources`` merged from its files the way the framework merges them and the role's
+    statements included from infra/iam.yml."""
     document: dict[str, Any] = load_yaml(SERVERLESS_YML)
     document["resources"] = merged_resources()
+    role = document["provider"]["iam"]["role"]
+    role["statements"] = included(role["statements"])
     return document

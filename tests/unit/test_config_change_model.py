@@ -312,6 +312,55 @@ def test_only_the_time_zone_setting_must_hold_a_time_zone() -> None:
     assert isinstance(change, ConfigChange)
 
 
+@pytest.mark.parametrize(
+    ("key", "known"),
+    [
+        ("Timezone", "TimeZone"),
+        ("timezone", "TimeZone"),
+        ("Time_Zone", "TimeZone"),
+        ("TIME_ZONE", "TimeZone"),
+        ("closed", "Closed"),
+        ("_Closed_", "Closed"),
+        ("Emergency_Message", "EmergencyMessage"),
+        ("emergencymessage", "EmergencyMessage"),
+        ("Connect_Hours_Of_Operation_Id", "ConnectHoursOfOperationId"),
+    ],
+)
+@pytest.mark.parametrize("action", ["Add", "Delete"])
+def test_a_near_copy_of_a_key_with_a_meaning_is_a_fail_naming_the_key_it_resembles(
+    key: str, known: str, action: str
+) -> None:
+    """Stored as typed it would be a setting nobody reads: "Setting Timezone set for Lyon" while Lyon stays on UTC."""
+    value = "true" if known == "Closed" else "Europe/Paris"
+    detail = with_fields(
+        SETTING, Action__c=action, Setting_Key__c=key, Setting_Value__c=value if action == "Add" else ...
+    )
+    assert problems(detail) == (
+        f"Setting_Key__c: {key} looks like {known}, a key with a meaning: write {known} exactly so (capitals as "
+        "shown, no spaces or _), or choose a key of your own that is not a near copy of it"
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "TimeZone",
+        "Closed",
+        "EmergencyMessage",
+        "ConnectHoursOfOperationId",
+        "TimeZones",
+        "OpeningMessage",
+        "Closed2",
+        "Zone_Time",
+    ],
+)
+def test_keys_with_a_meaning_and_keys_of_ones_own_are_accepted(key: str) -> None:
+    value = "true" if key == "Closed" else "Europe/Paris"
+    assert isinstance(
+        parse_config_change(with_fields(SETTING, Setting_Key__c=key, Setting_Value__c=value)), ConfigChange
+    )
+
+
 def test_every_bad_field_is_named_at_once_in_field_order() -> None:
     message = problems(
         with_fields(HOLIDAY, Region__c="US/East", Holiday_Date__c="2026-12-32", Start_Time__c="18:00", CreatedDate="x")

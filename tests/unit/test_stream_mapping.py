@@ -11,8 +11,10 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from local_aws import stream_mapping
-from services.connect.sync import regions_touched
+from services.connect.sync import HOURS_ID_KEY, regions_touched
 from services.fanout.status_fanout import Skipped, outcome_in
+from services.kinds import KINDS, connect_hours_sort_keys, shapes_connect_hours
+from services.kinds.setting import CLOSED_KEY, SETTING, TIME_ZONE_KEY
 from tests.support.sample_events import load_event, sample_event_names
 from tests.support.serverless_config import load_serverless
 from tests.support.stream_batches import ttl_removal
@@ -100,6 +102,10 @@ def every_sample_record() -> list[dict[str, Any]]:
             {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "HOURS#Monday"}},
             {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "SETTING#ConnectHoursOfOperationId"}},
             {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "HOLIDAY#YEARLY#12-25"}},
+            {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "SETTING#TimeZone"}},
+            # Items that leave Connect's hours alone (Kind.connect_hours): neither the filter nor the sync takes them.
+            {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "SETTING#EmergencyMessage"}},
+            {"PK": {"S": "REGION#Oslo"}, "SK": {"S": "SETTING#TimeZoneNote"}},
         )
     ]
     others = [
@@ -123,9 +129,9 @@ def test_without_a_connect_instance_the_filter_lets_through_exactly_the_records_
 def test_with_a_connect_instance_config_item_changes_pass_too_and_each_touches_its_region(
     mapping: dict[str, Any],
 ) -> None:
-    """Every change of a config item (insert, modify, remove) passes, and the function's sync finds its region in
-    it; items of other partitions (the sync's own record, alert marks) never pass, so the sync cannot trigger
-    itself."""
+    """Every change of a config item that shapes Connect's hours (insert, modify, remove) passes, and the function's
+    sync finds its region in it; the other settings never pass, nor items of other partitions (the sync's own record,
+    alert marks), so the sync cannot trigger itself."""
     for record in every_sample_record():
         sent = not isinstance(outcome_in(DynamoDBRecord(record)), Skipped)
         touched = regions_touched([record])
@@ -137,9 +143,36 @@ def test_with_a_connect_instance_config_item_changes_pass_too_and_each_touches_i
 def _ttl(record: dict[str, Any]) -> bool:
     """A TTL removal of a tombstone passes the filter (Lambda's filters cannot say "no userIdentity" of a config
     item's record) and the function skips it: a few records a month."""
-    return record.get("userIdentity", {}).get("type") == "Service" and record["dynamodb"]["Keys"]["PK"]["S"].startswith(
-        "REGION#"
+    keys = record["dynamodb"]["Keys"]
+    return (
+        record.get("userIdentity", {}).get("type") == "Service"
+        and keys["PK"]["S"].startswith("REGION#")
+        and shapes_connect_hours(keys["SK"]["S"])
     )
+
+
+def test_a_config_item_starts_a_connect_sync_only_when_its_kind_declares_it_shapes_connect_s_hours(
+    mapping: dict[str, Any],
+) -> None:
+    """The kinds' ``connect_hours`` decide, not the partition: a kind that leaves Connect alone (every item of it)
+    and a setting other than TimeZone, Closed and ConnectHoursOfOperationId start no sync, in the function nor in the
+    deployed filter."""
+    record = next(r for r in every_sample_record() if r["dynamodb"]["Keys"]["PK"]["S"] == "REGION#Oslo")
+    for kind in KINDS.values():
+        keys = {"PK": {"S": "REGION#Oslo"}, "SK": {"S": kind.sort_key_of("Any")}}
+        changed = {**record, "dynamodb": {**record["dynamodb"], "Keys": keys}}
+        shapes = kind.connect_hours is True
+        assert (regions_touched([changed]) == ["Oslo"]) is shapes, kind.name
+        assert passes(mapping, changed, connect_instance=True) is shapes, kind.name
+    # The settings: exactly the keys the sync reads (services.connect.sync: the clock, the closure, the id).
+    assert SETTING.connect_hours == {TIME_ZONE_KEY, CLOSED_KEY, HOURS_ID_KEY}
+    for key in (TIME_ZONE_KEY, CLOSED_KEY, HOURS_ID_KEY, "EmergencyMessage", "Other"):
+        keys = {"PK": {"S": "REGION#Oslo"}, "SK": {"S": SETTING.sort_key_of(key)}}
+        changed = {**record, "dynamodb": {**record["dynamodb"], "Keys": keys}}
+        shapes = key in SETTING.connect_hours
+        assert (regions_touched([changed]) == ["Oslo"]) is shapes, key
+        assert passes(mapping, changed, connect_instance=True) is shapes, key
+    assert f"{SETTING.item_type}#{TIME_ZONE_KEY}" in connect_hours_sort_keys()
 
 
 def test_failures_are_reported_per_record_and_a_failing_function_bisects(mapping: dict[str, Any]) -> None:

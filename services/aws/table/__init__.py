@@ -18,6 +18,8 @@ Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services
 | signed JWT    | ``CONNECTION#<name>``| ``JWT``               | connect-salesforce| the JWT check           |
 | JWT alerts    | ``CONNECTION#<name>``| ``ALERT#<exp>``       | the JWT check     | the JWT check           |
 | Connect sync  | ``CONNECT_SYNC``     | ``REGION#<region>``   | the Connect sync  | the operator's describe |
+| canary        | ``SELFTEST``         | ``CANARY#<run>``      | the self-test     | the self-test (deleted) |
+| region mark   | ``REGION_MARK#<region>`` | ``REGION_MARK``   | inbound write     | Connect (BatchGetItem)  |
 
 Every item carries ``itemType`` (``HOLIDAY``, ``HOURS``, ``SETTING``, ``OUTCOME``, ``FLOW_HEALTH``,
 ``SALESFORCE_JWT``, ``CONNECT_SYNC``, ``ALERT_MARK``) so that the stream's filter criteria let only new outcome items
@@ -36,6 +38,12 @@ The season index is written with each season item, in its transaction, condition
   ``requestKey``, ``deleted`` (BOOL: a tombstone kept after a Delete so that an older, late Add cannot bring the
   item back; readers treat it as absent), ``expiresAt`` (tombstones only).
 - setting: ``region``, ``key``, ``value``, ``changedAt``, ``requestKey``, ``deleted``, ``expiresAt``.
+- region mark (``itemType`` ``REGION_MARK``, one per region that ever had a config item): ``region``,
+  ``liveItems`` (SS: the sort keys of the region's live config items, kept in the inbound write's transaction:
+  an Add adds its key, a Delete removes it), ``deleted`` (BOOL: true once ``liveItems`` is empty, so that the
+  lookups' one read sees "nothing configured" as an absent item). Its own partition, not ``REGION#``: the stream
+  filter and the Connect sync's Query of a region see config items only. See
+  :func:`services.aws.table.config_items.record_change`.
 - outcome: see :mod:`services.aws.table.outcomes`.
 - answered mark (``itemType`` ``ANSWERED``, one per ``Record_Id__c``): see :mod:`services.aws.table.answered`.
 - flow health: ``flowName``, ``revision`` (N: every write is conditioned on the previous one), ``window`` (the UTC
@@ -64,10 +72,17 @@ SALESFORCE_JWT: Final = "SALESFORCE_JWT"
 
 
 REGION_PREFIX: Final = "REGION#"
+REGION_MARK: Final = "REGION_MARK"
+"""The region mark's ``itemType`` and sort key (whether a region has any config item; contract section 4)."""
 
 
 def region_pk(region: str) -> str:
     return f"{REGION_PREFIX}{region}"
+
+
+def region_mark_key(region: str) -> dict[str, dict[str, str]]:
+    """The key of the region's mark, in DynamoDB's typed form."""
+    return {"PK": {"S": f"{REGION_MARK}#{region}"}, "SK": {"S": REGION_MARK}}
 
 
 def region_of(pk: str) -> str:

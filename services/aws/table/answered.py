@@ -50,8 +50,8 @@ def _typed_key(record_id: str) -> dict[str, dict[str, str]]:
 
 
 class AnsweredMark:
-    """Which save of a record an outcome answers (see the module docstring). A plain class with slots, not a named
-    tuple: cheaper to define at every cold start of the inbound route (services.aws.table.config_items.DataPut)."""
+    """Which save of a record an outcome answers (see the module docstring); a plain class with slots
+    (docs/architecture.md, "Plain records")."""
 
     __slots__ = ("answered_at", "changed_from", "changed_until", "expires_at", "record_id", "request_key", "via")
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 from services.aws import error_code
-from services.aws.table import region_pk, table_name, typed_item
+from services.aws.table import REGION_MARK, region_mark_key, region_pk, table_name, typed_item
 from services.aws.table.answered import AnsweredMark
 
 TOMBSTONE_DAYS: Final = 30
@@ -57,9 +57,7 @@ class DataPut:
     """A holiday or setting item (or its tombstone) to put, under an ordering guard, and the put of the region's
     index that the change keeps up to date (``index``, :func:`index_put`), when its kind has one.
 
-    This module's records are plain classes with slots, not named tuples: defining a named tuple costs about a million
-    instructions of every cold start that imports the module (``namedtuple`` compiles its ``__new__``), a plain class
-    a tenth of that (docs/benchmarks.md, "Where the instructions go").
+    This module's records are plain classes with slots (docs/architecture.md, "Plain records").
     """
 
     __slots__ = ("guard", "index", "item")
@@ -192,10 +190,12 @@ def record_change(
     DynamoDB call.
 
     With a change or a mark: TransactWriteItems of the guarded data put (and its region's index put, when it has one),
-    the outcome put and the mark's put (services.aws.table.answered); with neither: a conditional PutItem of the
-    outcome. The outcome's condition (its key must be new) is the de-duplication: a second delivery of the request
-    changes nothing. Throttling, transaction conflicts and every other error raise (the caller's source retries); a
-    cancellation on the index's condition alone is ``contended``.
+    the outcome put and the mark's put (services.aws.table.answered), and with a change the update of its region's
+    mark (:func:`region_mark_update`); with neither: a conditional PutItem of the outcome. The outcome's condition (its
+    key must be new) is the de-duplication: a second delivery of the request changes nothing. Throttling, transaction
+    conflicts and every other error raise (the caller's source retries); a cancellation on the index's condition alone
+    is ``contended``. A Delete written is followed by one more call, which marks the region unknown when that Delete
+    removed its last item (:func:`settle_region_mark`).
     """
     from botocore.exceptions import ClientError
 
@@ -222,8 +222,10 @@ def record_change(
             parts["index"] = change.index
     if answered is not None:
         parts["answered"] = answered
+    # The region mark last: an Update without a condition, so a cancellation's reasons of the Puts keep their places.
+    marks = [{"Update": region_mark_update(change)}] if change is not None else []
     try:
-        client.transact_write_items(TransactItems=[{"Put": put} for put in parts.values()])
+        client.transact_write_items(TransactItems=[*({"Put": put} for put in parts.values()), *marks])
     except ClientError as error:
         if error_code(error) != "TransactionCanceledException":
             raise
@@ -231,7 +233,60 @@ def record_change(
         if settled is None:
             raise
         return settled
+    if change is not None and change.item.get("deleted", {}).get("BOOL") is True:
+        settle_region_mark(client, str(change.item["region"]["S"]))
     return WriteResult("written")
+
+
+def region_mark_update(change: DataPut) -> dict[str, Any]:
+    """The region mark's part of the inbound write (contract section 4, ``regionKnown``): an Add puts its item's sort
+    key into ``liveItems`` and marks the region known; a Delete takes its key out (a mark it creates, of a region
+    that never had an item, is born unknown). Set operations: a retried or repeated write changes nothing more."""
+    live = change.item.get("deleted", {}).get("BOOL") is not True
+    names = {"#live": "liveItems", "#deleted": "deleted", "#region": "region", "#type": "itemType"}
+    values = {
+        ":sk": {"SS": [str(change.item["SK"]["S"])]},
+        ":region": change.item["region"],
+        ":type": {"S": REGION_MARK},
+        ":flag": {"BOOL": not live},
+    }
+    action = "ADD #live :sk" if live else "DELETE #live :sk"
+    deleted = "#deleted = :flag" if live else "#deleted = if_not_exists(#deleted, :flag)"
+    return {
+        "TableName": table_name(),
+        "Key": region_mark_key(str(change.item["region"]["S"])),
+        "UpdateExpression": f"{action} SET #region = :region, #type = :type, {deleted}",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def settle_region_mark(client: Any, region: str) -> bool:
+    """Mark ``region`` unknown when its mark holds no live item any more (a Delete took the last one out; DynamoDB
+    removes a set that becomes empty). Conditional, so an Add that came in between keeps the region known. True when
+    the mark changed. Best effort: the outcome is written already; should this call fail, the region stays known
+    (the answer before ``regionKnown`` existed) until its next Delete."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from services.platform.observability import logger
+
+    try:
+        client.update_item(
+            TableName=table_name(),
+            Key=region_mark_key(region),
+            UpdateExpression="SET #deleted = :true",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(#live)",
+            ExpressionAttributeNames={"#deleted": "deleted", "#live": "liveItems"},
+            ExpressionAttributeValues={":true": {"BOOL": True}},
+        )
+    except ClientError as error:
+        if error_code(error) != "ConditionalCheckFailedException":
+            logger.warning("region mark not settled", extra={"region": region, "reason": error_code(error)})
+        return False
+    except BotoCoreError as error:
+        logger.warning("region mark not settled", extra={"region": region, "reason": type(error).__name__})
+        return False
+    return True
 
 
 def _cancelled(names: list[str], reasons: Sequence[Mapping[str, Any]]) -> WriteResult | None:

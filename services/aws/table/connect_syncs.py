@@ -4,6 +4,10 @@ One small item per region in one partition (``CONNECT_SYNC``, ``REGION#<region>`
 all with one Query. A sync that wrote nothing updates when and how it ended and leaves the last write's lists
 (``changedAt``, ``created``, ``updated``, ``deleted``) as they were, so the item still says what the last writing
 sync did. A write never goes back in time: of two syncs ending at once, the later ``at`` stays.
+
+The read-back: ``verification`` of the last sync (``verified``, ``differs``, ``not-checked``), the dates that
+differed, and ``verifiedAt``, when a sync last found Connect doing what the ``status`` lookup answers (kept by a sync
+that did not check).
 """
 
 from __future__ import annotations
@@ -40,6 +44,8 @@ def record_sync(
     deleted: Sequence[str] = (),
     left_out: Sequence[str] = (),
     error: str = "",
+    verification: str = "not-checked",
+    differences: Sequence[str] = (),
 ) -> bool:
     """Records how the region's sync ended (``at``: ISO 8601 UTC); False when a later one was recorded first."""
     from botocore.exceptions import ClientError
@@ -53,6 +59,8 @@ def record_sync(
         ":hours": {"S": hours_of_operation},
         ":error": {"S": error[:ERROR_KEPT]},
         ":leftOut": _names(left_out),
+        ":verification": {"S": verification},
+        ":differences": _names(differences),
     }
     sets = [
         "itemType = :type",
@@ -63,7 +71,11 @@ def record_sync(
         "hoursOfOperation = :hours",
         "#error = :error",
         "leftOut = :leftOut",
+        "verification = :verification",
+        "differences = :differences",
     ]
+    if verification == "verified":
+        sets.append("verifiedAt = :at")
     if created or updated or deleted:
         values.update({":created": _names(created), ":updated": _names(updated), ":deleted": _names(deleted)})
         sets += ["changedAt = :at", "created = :created", "updated = :updated", "deleted = :deleted"]
@@ -115,6 +127,9 @@ def _last_sync(item: dict[str, Any]) -> dict[str, Any]:
         "hoursOfOperation": text("hoursOfOperation"),
         "error": text("error"),
         "leftOut": names("leftOut"),
+        "verification": text("verification") or "not-checked",
+        "verifiedAt": text("verifiedAt"),
+        "differences": names("differences"),
         "lastWrite": {
             "at": text("changedAt"),
             "created": names("created"),

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Final
 
-from services.aws.table import region_pk, table_name
+from services.aws.table import REGION_MARK, region_mark_key, region_pk, table_name
 
 
 class StoreUnavailableError(Exception):
@@ -68,8 +68,9 @@ class ConfigReader:
         self._jitter = jitter
 
     def read(self, region: str, sort_keys: Collection[str], *, deadline: float) -> dict[str, StoredAttributes | None]:
-        """The region's items under ``sort_keys`` (``HOLIDAY#<date>``, ``SETTING#<key>``): their text attributes, or
-        None where absent. A tombstone (``deleted``) is absent. ``deadline`` is a ``monotonic`` time.
+        """The region's items under ``sort_keys`` (``HOLIDAY#<date>``, ``SETTING#<key>``, and ``REGION_MARK``: the
+        region's mark, in its own partition): their text attributes, or None where absent. A tombstone (``deleted``),
+        and a mark of a region whose items are all deleted, are absent. ``deadline`` is a ``monotonic`` time.
         """
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -106,7 +107,10 @@ class ConfigReader:
     def _request(self, region: str, sort_keys: list[str]) -> dict[str, Any]:
         return {
             self._table: {
-                "Keys": [{"PK": {"S": region_pk(region)}, "SK": {"S": sk}} for sk in sort_keys],
+                "Keys": [
+                    region_mark_key(region) if sk == REGION_MARK else {"PK": {"S": region_pk(region)}, "SK": {"S": sk}}
+                    for sk in sort_keys
+                ],
                 "ProjectionExpression": ", ".join(self._projection),
                 "ExpressionAttributeNames": self._projection,
             }
