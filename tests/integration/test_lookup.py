@@ -704,19 +704,33 @@ def test_inside_a_season_its_weekdays_replace_the_standard_ones_in_one_read(
         "2026-12-01..2026-12-23",
     )
     assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}, "the seasons came with the one read"
-    tuesday = ask(lookup="status", region="US-East", at="2026-12-22T12:30")
+    assert "HOURS#SEASONS" in read_keys[-1]
+
+    def one_read(**parameters: str) -> dict[str, str]:
+        """An answer not (wholly) in the cache: one BatchGetItem of the keys the cache lacks, nothing else (the
+        season index, read with the first answer, is among the cached keys)."""
+        before = len(aws_calls)
+        answer = ask(lookup="status", region="US-East", **parameters)
+        made = aws_calls.calls[before:]
+        assert made in ([], ["dynamodb.BatchGetItem"]), parameters
+        return answer
+
+    tuesday = one_read(at="2026-12-22T12:30")
     assert (tuesday["reason"], tuesday["nextOpen"], tuesday["season"]) == ("outside-hours", "2026-12-22T13:00", "")
-    last = ask(lookup="status", region="US-East", at="2026-12-19T15:00")
+    last = one_read(at="2026-12-19T15:00")
     assert (last["reason"], last["closesAt"]) == ("open", "2026-12-19T16:00"), "Saturday in the season: to 16:00"
-    after = ask(lookup="status", region="US-East", at="2026-12-26T10:00")
+    after = one_read(at="2026-12-26T10:00")
     assert (after["reason"], after["closesAt"], after["season"]) == ("open", "2026-12-26T12:00", ""), "standard again"
-    january = ask(lookup="status", region="US-East", at="2027-01-09T10:00")
+    january = one_read(at="2027-01-09T10:00")
     assert (january["reason"], january["nextOpen"], january["season"]) == (
         "outside-hours",
         "2027-01-11T08:00",
         "2027-01-01..2027-01-31",
     ), "a Saturday closed for the season"
-    assert ask(lookup="status", region="US-East", at="2026-12-23T20:00")["nextOpen"] == "2026-12-24T08:00"
+    assert one_read(at="2026-12-23T20:00")["nextOpen"] == "2026-12-24T08:00"
+    reads = len(aws_calls)
+    assert one_read(at="2026-12-19T15:00")["season"] == "2026-12-01..2026-12-23"
+    assert len(aws_calls) == reads, "asked again: the cache answers, seasons and all"
 
 
 def test_a_region_with_only_seasons_manages_its_hours(table: ConfigTable, clock: FakeClock, ask: Ask) -> None:
