@@ -58,7 +58,7 @@ class StatusLookup:
         :mod:`services.kinds.hours`), and the dated and yearly holidays of every local date from the moment's to 15
         days on (:data:`STATUS_DAYS`). Which dates those are depends on the zone, so on a cold cache without ``at``
         the holidays of UTC's yesterday to 16 days after UTC's tomorrow are read with it: 3 + 7 + 1 + 18 dated + 18
-        yearly = 47 keys, well within BatchGetItem's 100, in the one read.
+        yearly = 47 keys (48 with the region's mark the route adds), well within BatchGetItem's 100, in the one read.
         """
         now = view.now()
         zone_known, zone_record = view.cached(query.region, _ZONE_SK)
