@@ -15,7 +15,7 @@ Properties (``ResourceProperties``):
 - any other property (``Revision``, say) is ignored; changing it makes CloudFormation send an Update, which runs
   the work again.
 
-``SelfTest`` (infra/selftest.yml) runs the self-test (``services.operator.selftest``) and answers SUCCESS whatever it
+``SelfTest`` (infra/alarms.yml) runs the self-test (``services.operator.selftest``) and answers SUCCESS whatever it
 finds: its ``Data`` (``Summary``, ``Failed``) become the stack's outputs, and the report goes to the support topic.
 
 Create and Update do the work; Delete does nothing and succeeds (the connector profile outlives the stack, and

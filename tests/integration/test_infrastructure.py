@@ -655,8 +655,8 @@ def test_the_outcomes_by_time_index_is_the_one_the_write_back_check_queries() ->
     document = load_serverless()
     assert document["custom"]["outcomesByTimeIndex"] == OUTCOMES_BY_TIME
     table = document["resources"]["Resources"]["ConfigTable"]["Properties"]
-    (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "${self:custom.outcomesByTimeIndex}"
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    index = indexes["${self:custom.outcomesByTimeIndex}"]
     assert [key["AttributeName"] for key in index["KeySchema"]] == ["writebackDay", "processedAt"]
     (query,) = [statement for statement in role_statements() if statement["Sid"] == "OutcomesByTimeRead"]
     assert (query["Action"], query["Resource"]) == (

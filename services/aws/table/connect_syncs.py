@@ -119,7 +119,11 @@ def _last_sync(item: dict[str, Any]) -> dict[str, Any]:
     def names(name: str) -> list[str]:
         return [str(entry.get("S", "")) for entry in item.get(name, {}).get("L", [])]
 
+    # A sync recorded before the read-back existed has no ``verification``: left out, so that a reader can say that
+    # none is recorded rather than that the last sync did not check.
+    verification = {"verification": text("verification")} if "verification" in item else {}
     return {
+        **verification,
         "region": text("region"),
         "at": text("at"),
         "outcome": text("outcome"),
@@ -127,7 +131,6 @@ def _last_sync(item: dict[str, Any]) -> dict[str, Any]:
         "hoursOfOperation": text("hoursOfOperation"),
         "error": text("error"),
         "leftOut": names("leftOut"),
-        "verification": text("verification") or "not-checked",
         "verifiedAt": text("verifiedAt"),
         "differences": names("differences"),
         "lastWrite": {
