@@ -282,6 +282,16 @@ def test_a_holiday_in_a_season_is_cut_out_of_its_standard_override_which_would_o
             assert ours == (), f"{day}: only a holiday closed all day is left to its CLOSED override"
 
 
+def test_a_yearly_holiday_falling_in_a_season_cuts_it_as_a_dated_one_does() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER, holidays=(Holiday("2020-12-10", "Y", yearly=True),))
+    created = plan_overrides(records, TODAY, [])[1].create
+    pieces = {o.name: (o.effective_from, o.effective_till) for o in created if o.name.startswith("cb-season")}
+    assert pieces == {
+        SEASON_NAME: ("2026-12-01", "2026-12-09"),
+        f"{SEASON_NAME} after 2026-12-10": ("2026-12-11", "2026-12-23"),
+    }
+
+
 def test_a_season_that_has_begun_keeps_its_pieces_names_as_its_holidays_pass() -> None:
     records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER, holidays=(Holiday("2026-12-08", "Staff day"),))
     held = _applied([], records, date(2026, 12, 3))
