@@ -1,5 +1,6 @@
-"""A bulk import through the inbound queue (CONTRACT.md section 7): an administrator loads next year's holidays for 50
-regions, 5,000 requests at once, and every one of them ends with exactly one outcome, one status file and one e-mail.
+"""A bulk import through the inbound queue (CONTRACT.md section 7): an administrator loads holidays for 50 regions,
+1,000 requests at once (5,000 with `make bulk-import`), and every one of them ends with exactly one outcome, one
+status file and one e-mail.
 
 What the import meets on its way, all through the `config-change-batch` route (the queue's stand-in event source
 mapping, batches of 10, partial batch responses honoured, ``inboundMaxReceives`` receives, then the dead-letter queue):
@@ -10,11 +11,11 @@ mapping, batches of 10, partial batch responses honoured, ``inboundMaxReceives``
   queue, refused by design: they cannot be answered);
 - DynamoDB throttling a whole invocation a few times, and one write whose answer is lost after DynamoDB acted: the
   messages not yet handled in those batches come back and are answered once;
-- some requests whose events AppFlow's intake drops (every 47th, 107 of them: two that were also to be delivered
-  twice in one batch, one to be delivered again later, one that breaks the contract). Their records stay Pending in
-  the stand-in org; once the queue is empty the sweep flow's stand-in writes its snapshot of them and the sweep's
-  scheduled check (the ``pending-sweep`` route) answers each under ``record:<Id>@<LastModifiedDate>``, the contract
-  breaker with its Fail.
+- some requests whose events AppFlow's intake drops (every 47th, 22 of 1,000: among them requests that were also to
+  be delivered twice in one batch, to be delivered again later, and one that breaks the contract). Their records
+  stay Pending in the stand-in org; once the queue is empty the sweep flow's stand-in writes its snapshot of them
+  and the sweep's scheduled check (the ``pending-sweep`` route) answers each under
+  ``record:<Id>@<LastModifiedDate>``, the contract breaker with its Fail.
 
 Then the table's stream is drained through the fan-out (the harness's stream mapping), and each request is judged:
 a delivered one by its event's key (``config_requests.judge``), a dropped one per record, whichever way it was
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -65,19 +67,23 @@ from tests.reliability.harness import Fault, FaultKind, Invocation, Lasting, Wor
 from tests.reliability.ledger import tally
 from tests.support.sample_events import load_event
 
+REQUESTS = int(os.environ.get("BULK_IMPORT_REQUESTS", "1000"))
+"""1,000 in `make test` (about a minute on a quiet machine, the suite's longest test); `make bulk-import` runs
+5,000, an administrator's next year of holidays for 50 regions. Every ingredient below is present at either size."""
 REGIONS = 50
-DAYS = 100
-"""50 regions x 100 holidays: 5,000 requests."""
-TWICE_IN_ONE_BATCH = range(0, 5_000, 97)
+DAYS = REQUESTS // REGIONS
+"""50 regions x 20 (or 100) holidays."""
+TWICE_IN_ONE_BATCH = range(0, REQUESTS, 97)
 """Requests whose copy follows right behind them (one batch)."""
-TWICE_LATER = range(13, 5_000, 89)
+TWICE_LATER = range(47, REQUESTS, 89)
 """Requests delivered again at the end of the import (another batch)."""
-BREAKS_THE_CONTRACT = range(7, 5_000, 499)
+BREAKS_THE_CONTRACT = range(94, REQUESTS, 97)
 """Requests with a bad date: a Fail each."""
-WITHOUT_RECORD_ID = (1, 1_667, 3_333)
+WITHOUT_RECORD_ID = (1, REQUESTS // 3, 2 * REQUESTS // 3)
 """Events without a Record_Id__c, sent after these requests: the dead-letter queue."""
-DROPPED = frozenset(range(0, 5_000, 47))
-"""Requests whose events AppFlow's intake drops (107): left to the sweep."""
+DROPPED = frozenset(range(0, REQUESTS, 47))
+"""Requests whose events AppFlow's intake drops (22 of 1,000, 107 of 5,000): left to the sweep. The first of each
+kind below is also dropped (0, 47, 94)."""
 DROPPED_KINDS = {"twice in one batch": TWICE_IN_ONE_BATCH, "twice later": TWICE_LATER, "a Fail": BREAKS_THE_CONTRACT}
 """What some of the dropped requests were also meant to be."""
 
@@ -85,7 +91,7 @@ DROPPED_KINDS = {"twice in one batch": TWICE_IN_ONE_BATCH, "twice later": TWICE_
 @pytest.fixture(scope="module", autouse=True)
 def _transactions_roll_back_what_they_touched() -> Iterator[None]:
     """moto's TransactWriteItems deep-copies each table it names before it starts, to roll back a cancelled one: a
-    cost that grows with the table, 5,000 times over here (many minutes). This module's moto keeps only what the
+    cost that grows with the table, once per request here (many minutes). This module's moto keeps only what the
     transaction can change, the partitions of the keys it names and the stream's length, and puts them back when
     the transaction is cancelled: the same rollback, for the inbound write's Puts."""
     original = DynamoDBBackend.transact_write_items
@@ -245,8 +251,8 @@ def test_a_bulk_import_through_the_queue_ends_with_one_outcome_file_and_email_pe
         org=org,
         recover=swept,
         faults=(
-            *(Fault(FaultKind.THROTTLE, Lasting.INVOCATION, at=at) for at in (40, 1_500, 3_000)),
-            Fault(FaultKind.LATE_500, Lasting.ONCE, at=4_000),  # DynamoDB acted, the answer was lost
+            *(Fault(FaultKind.THROTTLE, Lasting.INVOCATION, at=at) for at in (40, REQUESTS // 3, REQUESTS * 2 // 3)),
+            Fault(FaultKind.LATE_500, Lasting.ONCE, at=REQUESTS * 4 // 5),  # DynamoDB acted, the answer was lost
         ),
     )
 
