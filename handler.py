@@ -1,17 +1,19 @@
 """The one Lambda entry point: observability, then the router."""
 
-from importlib.util import find_spec
+import os
 from typing import Any
 
-from router import resolve
-from services.platform.observability import logger, metrics, traced
+from router import ROUTES, resolve
+from services.platform.observability import logger, metrics
 
-if find_spec("snapshot_restore_py") is not None:  # Lambda's runtime hooks, for SnapStart (docs/benchmarks.md)
-    import services.platform.after_restore  # noqa: F401 - registers what a restored copy renews
+if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":  # SnapStart's init (docs/benchmarks.md)
+    from services.platform import after_restore  # registers what a restored copy renews
+
+    ROUTES.load()  # the snapshot holds what every first event would load
+    after_restore.prepare_snapshot()
 
 
 @metrics.log_metrics
-@traced
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: Any, context: Any) -> Any:
     return resolve(event, context)

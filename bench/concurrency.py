@@ -50,6 +50,11 @@ class Timings:
 def measured(results: Path = RESULTS) -> Timings:
     """The medians bench/RESULTS.md recorded: warm config-change and connect-lookup, cold config-change."""
     raw = json.loads(re.search(r"```json\n(.*?)\n```", results.read_text(encoding="utf-8"), re.S).group(1))  # type: ignore[union-attr]
+    return timings_of(raw)
+
+
+def timings_of(raw: dict[str, Any]) -> Timings:
+    """The medians of a run's raw figures (bench/RESULTS.md's)."""
     warm = raw["warm"]["routes"]
     return Timings(
         inbound=statistics.median(warm["config-change"]["seconds"]["routed"]),
@@ -141,21 +146,27 @@ def table(base: Timings) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
-    base = measured()
-    print(
+def report(base: Timings) -> str:
+    """The model's table on ``base`` (docs/benchmarks.md holds it as written from bench/RESULTS.md)."""
+    lines = [
         f"measured (bench/RESULTS.md medians): request {base.inbound * 1000:.2f} ms,"
         f" lookup {base.lookup * 1000:.2f} ms, cold start {base.cold_start * 1000:.0f} ms;"
-        " a burst of 2,500 requests over 1 s; 20 lookups a second, counted over 60 s"
-    )
-    print("| timings | account limit | inbound bound | lookups | throttled | peak inbound executions | import took |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+        " a burst of 2,500 requests over 1 s; 20 lookups a second, counted over 60 s",
+        "",
+        "| timings | account limit | inbound bound | lookups | throttled | peak inbound executions | import took |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in table(base):
         bound = "none (EventBridge -> function)" if row["bound"] is None else f"MaximumConcurrency {row['bound']}"
-        print(
+        lines.append(
             f"| {row['speed']} | {row['limit']} | {bound} | {row['lookups']} | {row['throttled']} |"
             f" {row['peak_inbound']} | {row['import_seconds']:.1f} s |"
         )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    print(report(measured()))
 
 
 if __name__ == "__main__":

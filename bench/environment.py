@@ -8,6 +8,7 @@ Both the function and its floor talk HTTP to the same endpoints (``AWS_ENDPOINT_
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -24,6 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.instructions import die_with_parent
 from bench.scenarios import OWNED_FLOWS, ROOT, lookup_items
 
 PYTHON = sys.executable
@@ -33,6 +35,46 @@ MOTO_SERVER = str(Path(PYTHON).with_name("moto_server"))
 FUNCTION_ENVIRONMENT = {"PYTHONTZPATH": ""}
 """What serverless.yml sets for the function beyond what both sides get: no zone files of the runtime's (the function
 reads the bundled tzdata; the floor, which has none, keeps the runtime's own, as a function without it would)."""
+FUNCTION_ONLY = frozenset(FUNCTION_ENVIRONMENT)
+"""Variables of the packaged function that only the function gets (they change how Python itself behaves)."""
+TEMPLATE = ROOT / ".serverless" / "cloudformation-template-update-stack.json"
+"""The template ``serverless package --stage prod`` writes next to the zip."""
+FUNCTION_RESOURCE = "RouterLambdaFunction"
+XRAY_DAEMON = "127.0.0.1:9"
+"""Where the X-Ray SDK sends its segments in the bench: a UDP port nothing listens on (they go nowhere, as cheaply as
+to Lambda's daemon)."""
+
+
+def packaged_environment(template: Path, stack: dict[str, str]) -> dict[str, str]:
+    """The function's environment in Lambda, as the packaged template declares it: every variable of the function
+    (its literal value; for a reference to the stack, ``!Ref StatusBucket``, the bench's own resource from ``stack``,
+    which also wins over a literal name of the deployment's resources, ``TABLE_NAME``), what Lambda adds for Active
+    tracing (``TracingConfig``; Lambda's defined runtime environment variables:
+    https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html) and what it says of the function
+    (memory, runtime, ``AWS_LAMBDA_INITIALIZATION_TYPE=on-demand``). Fails on a variable it cannot give a value."""
+    resources = json.loads(template.read_text(encoding="utf-8"))["Resources"]
+    function = resources[FUNCTION_RESOURCE]["Properties"]
+    environ: dict[str, str] = {}
+    for name, value in function["Environment"]["Variables"].items():
+        if name in stack:
+            environ[name] = stack[name]
+        elif isinstance(value, str):
+            environ[name] = value
+        else:
+            raise RuntimeError(f"the packaged {name} is {value}: the bench's stack has no value for it")
+    environ |= {
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function["MemorySize"]),
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{function['Runtime']}",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+    }
+    if function.get("TracingConfig", {}).get("Mode") == "Active":
+        environ |= {
+            "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+            "AWS_XRAY_DAEMON_ADDRESS": XRAY_DAEMON,
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        }
+    return environ
 
 
 def lambda_like_environment(moto_url: str, stub_url: str) -> dict[str, str]:
@@ -93,6 +135,12 @@ def _wait(url: str, process: subprocess.Popen[bytes], what: str) -> None:
     raise RuntimeError(f"{what} did not answer at {url}")
 
 
+def start(command: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """A server of the benchmark's: in a process group of its own (stopped with its children by :func:`_stop`) and
+    ended by Linux if the benchmark dies before it could stop it."""
+    return subprocess.Popen(command, start_new_session=True, preexec_fn=die_with_parent, **options)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """Ends a process this benchmark started (its own process group), by its id."""
     if process.poll() is None:
@@ -104,9 +152,19 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+STACK = "BENCH_STACK"
+"""In the environment :func:`running_aws` gives: the names of the variables that name the bench's own resources."""
+
+
+def stack_of(environ: dict[str, str]) -> dict[str, str]:
+    """The variables of ``environ`` that name the bench's own resources (:func:`running_aws`)."""
+    return {name: environ[name] for name in environ[STACK].split(",")}
+
+
 @contextmanager
 def running_aws(port: int) -> Iterator[dict[str, str]]:
-    """moto on ``port`` and the stub on a free port, with the deployment's resources; the function's environment."""
+    """moto on ``port`` and the stub on a free port, with the deployment's resources; the function's environment,
+    whose ``BENCH_STACK`` lists the variables that name those resources (:func:`stack_of`)."""
     moto_url = f"http://127.0.0.1:{port}"
     try:
         with urllib.request.urlopen(f"{moto_url}/moto-api/", timeout=1):
@@ -117,24 +175,18 @@ def running_aws(port: int) -> Iterator[dict[str, str]]:
     stub_url = f"http://127.0.0.1:{stub_port}"
     started: list[subprocess.Popen[bytes]] = []
     try:
-        moto = subprocess.Popen(
-            [MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+        moto = start(
+            [MOTO_SERVER, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         started.append(moto)
-        stub = subprocess.Popen(
-            [PYTHON, "-m", "bench.stub_server", str(stub_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        stub = start([PYTHON, "-m", "bench.stub_server", str(stub_port)], cwd=ROOT, stdout=subprocess.DEVNULL)
         started.append(stub)
         _wait(f"{moto_url}/moto-api/", moto, "moto_server")
         _wait(f"{stub_url}/", stub, "the stub server")
         environ = lambda_like_environment(moto_url, stub_url)
-        environ.update(_create_resources(environ))
+        stack = _create_resources(environ)
+        environ.update(stack)
+        environ[STACK] = ",".join(stack)
         yield environ
     finally:
         for process in reversed(started):
@@ -155,12 +207,15 @@ def _create_resources(environ: dict[str, str]) -> dict[str, str]:
         dynamodb = boto3.session.Session().client("dynamodb")
         for item in lookup_items(stack.table_name):
             dynamodb.put_item(TableName=stack.table_name, Item=item)
+        key = boto3.session.Session().client("kms").create_key(Description="the bench's customer key")["KeyMetadata"]
     finally:
         os.environ.clear()
         os.environ.update(saved)
     settings = stack.environment()
     settings.update(
         {
+            "CUSTOMER_KEY_ID": key["Arn"],
+            "INBOUND_QUEUE_URL": stack.inbound_queue_url,  # serverless.yml's !Ref InboundQueue (the self-test reads it)
             "OWNED_FLOW_NAMES": ",".join(OWNED_FLOWS),
             "SALESFORCE_CONNECTOR_PROFILE": "config-bridge-bench-salesforce",
             # Every run restarts the same flow: the hourly bound of restarts must not be what is measured.
@@ -170,8 +225,19 @@ def _create_resources(environ: dict[str, str]) -> dict[str, str]:
     return settings
 
 
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
-"""What the Lambda Python runtime provides (serverless.yml's ``noDeploy``): boto3 and what it imports."""
+RUNTIME_PACKAGES = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "dateutil",
+    "urllib3",
+    "six.py",
+    "snapshot_restore_py.py",
+)
+"""What the Lambda Python runtime provides (serverless.yml's ``noDeploy``): boto3 and what it imports, and SnapStart's
+runtime hooks (``snapshot_restore_py``: https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html).
+The zip holds none of them (scripts/check_package.py)."""
 
 
 def deployed_tree(package: Path, folder: Path, bytecode: str = "unchecked") -> Path:

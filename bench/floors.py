@@ -44,7 +44,8 @@ def _env(name: str) -> str:
 
 
 def config_change(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
-    """A holiday Add: the holiday item and its outcome in one TransactWriteItems, both conditional."""
+    """A holiday Add: the holiday item and its outcome in one TransactWriteItems, both conditional, with the update
+    of the region's mark."""
     detail = event["detail"]
     region, day = detail["Region__c"], detail["Holiday_Date__c"]
     request = f"uuid:{detail['EventUuid']}"
@@ -95,6 +96,25 @@ def config_change(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
                 }
             },
             {"Put": {"TableName": table, "Item": outcome, "ConditionExpression": "attribute_not_exists(PK)"}},
+            {  # the region's mark, kept in the same transaction (contract section 4, regionKnown)
+                "Update": {
+                    "TableName": table,
+                    "Key": {"PK": {"S": f"REGION_MARK#{region}"}, "SK": {"S": "REGION_MARK"}},
+                    "UpdateExpression": "ADD #live :sk SET #region = :region, #type = :type, #deleted = :flag",
+                    "ExpressionAttributeNames": {
+                        "#live": "liveItems",
+                        "#deleted": "deleted",
+                        "#region": "region",
+                        "#type": "itemType",
+                    },
+                    "ExpressionAttributeValues": {
+                        ":sk": {"SS": [f"HOLIDAY#{day}"]},
+                        ":region": {"S": region},
+                        ":type": {"S": "REGION_MARK"},
+                        ":flag": {"BOOL": False},
+                    },
+                }
+            },
         ]
     )
     return {"recordId": detail["Record_Id__c"], "status": "Success", "message": message}
@@ -179,6 +199,17 @@ def flow_health(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
     return {"flow": name, "outcome": "healed", "flowStatus": status}
 
 
+def _region_mark_key(region: str) -> dict[str, dict[str, str]]:
+    """The region's mark (contract section 4, ``regionKnown``): one more key of the lookup's one read, as the route
+    reads it."""
+    return {"PK": {"S": f"REGION_MARK#{region}"}, "SK": {"S": "REGION_MARK"}}
+
+
+def _region_known(items: dict[str, Any]) -> str:
+    mark = items.get("REGION_MARK")
+    return "true" if mark and not mark.get("deleted", {}).get("BOOL") and mark.get("liveItems") else "false"
+
+
 def connect_lookup(event: dict[str, Any], clients: Clients, cache: dict[str, Any] | None = None) -> dict[str, str]:
     """A holiday lookup for today: the TimeZone setting and three days' holidays in one BatchGetItem.
 
@@ -192,9 +223,8 @@ def connect_lookup(event: dict[str, Any], clients: Clients, cache: dict[str, Any
     days = [today - timedelta(days=1), today, today + timedelta(days=1)]
     table = _env("TABLE_NAME")
     sort_keys = ["SETTING#TimeZone", *(f"HOLIDAY#{day.isoformat()}" for day in days)]
-    answer = clients("dynamodb").batch_get_item(
-        RequestItems={table: {"Keys": [{"PK": {"S": f"REGION#{region}"}, "SK": {"S": sk}} for sk in sort_keys]}}
-    )
+    keys = [{"PK": {"S": f"REGION#{region}"}, "SK": {"S": sk}} for sk in sort_keys]
+    answer = clients("dynamodb").batch_get_item(RequestItems={table: {"Keys": [*keys, _region_mark_key(region)]}})
     items = {item["SK"]["S"]: item for item in answer["Responses"].get(table, [])}
     now = datetime.now(UTC)
     zone = items.get("SETTING#TimeZone", {}).get("value", {}).get("S")
@@ -211,9 +241,30 @@ def connect_lookup(event: dict[str, Any], clients: Clients, cache: dict[str, Any
         "isHoliday": "true" if holiday else "false",
         "holidayName": holiday["name"]["S"] if holiday else "",
         "closedNow": "true" if holiday else "false",
+        "regionKnown": _region_known(items),
     }
     if cache is not None:
         cache[region] = result
+    return result
+
+
+def connect_setting(event: dict[str, Any], clients: Clients, cache: dict[str, Any] | None = None) -> dict[str, str]:
+    """A setting's value: its one item in a BatchGetItem of one key, as the route reads it."""
+    parameters = event["Details"]["Parameters"]
+    region, key = parameters["region"], parameters["key"]
+    if cache is not None and (region, key) in cache:
+        return dict(cache[region, key])
+    table = _env("TABLE_NAME")
+    keys = [{"PK": {"S": f"REGION#{region}"}, "SK": {"S": f"SETTING#{key}"}}, _region_mark_key(region)]
+    answer = clients("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys}})
+    items = {item["SK"]["S"]: item for item in answer["Responses"].get(table, [])}
+    setting = items.get(f"SETTING#{key}")
+    value = setting["value"]["S"] if setting else ""
+    found = "true" if setting else "false"
+    result = {"status": "ok", "region": region, "key": key, "found": found, "value": value}
+    result["regionKnown"] = _region_known(items)
+    if cache is not None:
+        cache[region, key] = result
     return result
 
 
@@ -235,7 +286,7 @@ def connect_status(event: dict[str, Any], clients: Clients, cache: dict[str, Any
     sort_keys += [f"HOLIDAY#YEARLY#{day:%m-%d}" for day in days if (day.month, day.day) != (2, 29)]
     table = _env("TABLE_NAME")
     keys = [{"PK": {"S": f"REGION#{region}"}, "SK": {"S": sk}} for sk in sort_keys]
-    answer = clients("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys}})
+    answer = clients("dynamodb").batch_get_item(RequestItems={table: {"Keys": [*keys, _region_mark_key(region)]}})
     items = {item["SK"]["S"]: item for item in answer["Responses"].get(table, [])}
     now = datetime.now(UTC)
     zone = items.get("SETTING#TimeZone", {}).get("value", {}).get("S")
@@ -248,6 +299,7 @@ def connect_status(event: dict[str, Any], clients: Clients, cache: dict[str, Any
     slices = [[int(t[:2]) * 60 + int(t[3:]) for t in part.split("-")] for part in hours.split(",") if part]
     is_open = any(start <= minute < end for start, end in slices)
     result = {"status": "ok", "region": region, "isOpen": "true" if is_open else "false"}
+    result["regionKnown"] = _region_known(items)
     if cache is not None:
         cache[region] = result
     return result
@@ -327,6 +379,7 @@ FLOORS = {
     "flow-health": flow_health,
     "connect-lookup": connect_lookup,
     "connect-status": connect_status,
+    "connect-setting": connect_setting,
     "health-check": health_check,
     "custom-resource": custom_resource,
     "pending-sweep": pending_sweep,

@@ -45,8 +45,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import instructions
-from bench.environment import FUNCTION_ENVIRONMENT, PYTHON, deployed_tree, running_aws, runtime_folder, writable_again
+from bench import docs_tables, instructions
+from bench.environment import (
+    FUNCTION_ENVIRONMENT,
+    FUNCTION_ONLY,
+    PYTHON,
+    TEMPLATE,
+    deployed_tree,
+    packaged_environment,
+    running_aws,
+    runtime_folder,
+    stack_of,
+    writable_again,
+)
 from bench.instructions import Command
 from bench.scenarios import ROOT, ROUTES, SCENARIOS, prepare, stream_batch, unmeasured
 
@@ -58,13 +69,29 @@ CACHE_HITS = (CACHE_HIT, STATUS_CACHE_HIT)
 """Cache hits: their calls have rows of their own."""
 DETAIL_ROUTES = (CONNECT, "config-change")
 DEPLOYED = "deployed"
-"""The function from the zip as packaged: the rows with targets."""
+"""The function from the zip as packaged, in the prod stage's environment as packaged (tracing on): the rows with
+targets."""
+UNTRACED = "deployed-untraced"
+"""The same with tracing off (``traceDisabled: 'true'``), for information."""
+SNAPSTART = "deployed-snapstart"
+"""The same as SnapStart initialises it (``AWS_LAMBDA_INITIALIZATION_TYPE=snap-start``) and restores it (the
+after-restore hooks before the first event)."""
+VARIANTS = {
+    DEPLOYED: {},
+    UNTRACED: {"POWERTOOLS_TRACE_DISABLED": "true"},
+    SNAPSTART: {"AWS_LAMBDA_INITIALIZATION_TYPE": "snap-start"},
+}
+"""What each variant of the deployed function changes in the packaged environment."""
 COMPARED = "compared"
 """The function from another zip (``--compare-zip``, e.g. one packaged before a change), counted alongside."""
 TREES = {DEPLOYED: "unchecked", "deployed-checked": "checked", "deployed-source-only": "none"}
 """Each tree the function runs from, and the bytecode it has (``bench.environment.deployed_tree``)."""
-COLD_LIMITS = {CONNECT: 1.10, "connect-status": 1.10}
+TREE_OF = {UNTRACED: DEPLOYED, SNAPSTART: DEPLOYED}
+CONNECT_LOOKUPS = (CONNECT, "connect-status", "connect-setting")
+COLD_LIMITS = dict.fromkeys(CONNECT_LOOKUPS, 1.05)
 COLD_LIMIT = 1.40
+SNAPSHOT_SHARE = 0.80
+"""SnapStart: at least this share of the cold start's instructions in the snapshot (the init)."""
 NO_CALL_LIMIT_US = 50
 ZIP = ROOT / ".serverless" / "config-bridge.zip"
 PACKAGED_SOURCES = (
@@ -92,11 +119,6 @@ ROUTER_COST_TIMING_ROUNDS = 20
 """Each plain run of ``bench.router_cost`` times every batch this many times, in turns: 100 CPU times a batch."""
 REPEATABLE = 0.005
 """The same cold start counted twice: at most this far apart (relative)."""
-TRACING_ON = {
-    "POWERTOOLS_TRACE_DISABLED": "false",
-    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
-    "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:9",  # no daemon: the segments go nowhere
-}
 
 
 @dataclass(frozen=True)
@@ -189,8 +211,8 @@ def cold_command(
     kind: str, route: str, event: Any, result: Path, environ: dict[str, str], trees: dict[str, Path] | None = None
 ) -> Command:
     """The fresh process of one cold start, writing to ``result``: ``floor``, the function from a tree of the zip
-    (``trees[kind]``, with ``trees["runtime"]`` the runtime's boto3), or from the dev venv (``function``,
-    ``traced``).
+    (``trees[kind]``, with ``trees["runtime"]`` the runtime's boto3; :data:`VARIANTS` of the deployed tree), or from
+    the dev venv (``function``).
 
     ``floor`` and the zip's trees run as in Lambda: ``-S`` (no site-packages of the dev venv) and ``-P`` (not the
     script's folder), ``sys.path`` the task root (the tree, or the floor's code) and the runtime's boto3.
@@ -200,10 +222,6 @@ def cold_command(
     arguments = [route, str(event_file), str(result)]
     trees = trees or {}
     script = [PYTHON, "-S", "-P", str(ROOT / "bench" / "cold.py")]
-    if kind == "traced":
-        return Command(
-            [PYTHON, "-m", "bench.cold", "function", *arguments], environ | FUNCTION_ENVIRONMENT | TRACING_ON, ROOT
-        )
     if kind == "function":
         return Command([PYTHON, "-m", "bench.cold", "function", *arguments], environ | FUNCTION_ENVIRONMENT, ROOT)
     if kind == "floor" and "runtime" in trees:
@@ -211,13 +229,14 @@ def cold_command(
         return Command([*script, "floor", *arguments], environ | runtime_path, ROOT)
     if kind == "floor":  # next to the function from the dev venv (peak memory): the dev venv's boto3
         return Command([PYTHON, "-m", "bench.cold", "floor", *arguments], environ, ROOT)
-    tree = trees[kind]
+    tree = trees[TREE_OF.get(kind, kind)]
     lambda_like = {
         "PYTHONPATH": f"{tree}:{trees['runtime']}",
         "PYTHONDONTWRITEBYTECODE": "1",
         "LAMBDA_TASK_ROOT": str(tree),
     }
-    return Command([*script, "function", *arguments], environ | FUNCTION_ENVIRONMENT | lambda_like, tree)
+    variant = VARIANTS.get(kind, {})
+    return Command([*script, "function", *arguments], environ | FUNCTION_ENVIRONMENT | lambda_like | variant, tree)
 
 
 def measure_cold(
@@ -234,7 +253,7 @@ def measure_cold(
         if number >= reps.cold_detail:
             return (DEPLOYED, "floor")
         if route in DETAIL_ROUTES:
-            return (DEPLOYED, "floor", "function", "traced", "deployed-checked", "deployed-source-only")
+            return (DEPLOYED, "floor", "function", "deployed-checked", "deployed-source-only")
         return (DEPLOYED, "floor", "function")
 
     results: dict[str, dict[str, list[float]]] = {
@@ -264,55 +283,98 @@ def measure_instructions(
     trees: dict[str, Path],
     progress: Callable[[str], None],
     compared: Path | None = None,
+    workers: int = WORKERS,
 ) -> dict[str, Any]:
     """Instruction counts (``bench.instructions``), each process once, two at a time: per route the cold start
-    as deployed and its floor; the route with the tightest target counted a second time (repeatability); the
-    router's added instructions per event where the floor makes no AWS call, and the CPU time of the same
-    batches run plainly (``ROUTER_COST_PLAIN_RUNS`` processes, each timing every batch ``ROUTER_COST_TIMING_ROUNDS``
-    times, routed and direct in turns), to turn instructions into microseconds. ``compared``:
-    the zip whose tree is ``trees[COMPARED]``, its cold starts counted too."""
-    repeated = CONNECT if CONNECT in routes else routes[0]
-    kinds = (DEPLOYED, "floor", COMPARED) if COMPARED in trees else (DEPLOYED, "floor")
-    cold = [(route, kind) for route in routes for kind in kinds]
-    cold += [(repeated, kind) for kind in (DEPLOYED, "floor")]
+    as deployed (twice: every row's repeatability), with tracing off, with SnapStart, and its floor (the Connect
+    route's twice), each as init and first event; the router's added instructions per event where the floor makes no
+    AWS call, and the CPU time of the same batches run plainly (``ROUTER_COST_PLAIN_RUNS`` processes, each timing
+    every batch ``ROUTER_COST_TIMING_ROUNDS`` times, routed and direct in turns), to turn instructions into
+    microseconds. ``compared``: the zip whose tree is ``trees[COMPARED]``, its cold starts counted too.
 
-    def counted_cold(route: str, kind: str) -> int | None:
+    Every counted process must answer as its plain run did (:func:`verdict`): a route that keeps time (a deadline, a
+    worker thread joined with a timeout) could otherwise take another path under callgrind's slowness and count
+    something else."""
+    repeated = CONNECT if CONNECT in routes else routes[0]
+    kinds = (DEPLOYED, UNTRACED, SNAPSTART, "floor", *((COMPARED,) if COMPARED in trees else ()))
+    cold = [(route, kind) for route in routes for kind in kinds]
+    cold += [(route, DEPLOYED) for route in routes] + [(repeated, "floor")]
+    plain: dict[tuple[str, str], str] = {}
+
+    def counted_cold(route: str, kind: str) -> list[int] | None:
         with result_file() as result:
             command = cold_command(kind, route, prepare(route), result, environ, trees)
             try:
-                (measured,) = instructions.count(command)
+                measured = instructions.count(command, marks=3)
             except RuntimeError:
                 if kind != COMPARED:
                     raise
                 return None  # the compared zip may not have the route (one added since)
-            return measured
+            answered = verdict(json.loads(result.read_text(encoding="utf-8"))["answer"])
+        if answered != plain[route, kind]:
+            raise RuntimeError(f"{route} ({kind}) answered {answered} under callgrind, {plain[route, kind]} plainly")
+        return measured
 
     progress("instruction counts: first a plain run of each, not counted (bytecode of the runtime's boto3 written)")
-    for route, kind in dict.fromkeys(cold):
-        cold_start(kind, route, prepare(route), environ, trees)
+
+    def plain_run(route: str, kind: str) -> str:
+        return verdict(cold_start(kind, route, prepare(route), environ, trees)["answer"])
+
+    first, *others = dict.fromkeys(cold)
+    plain[first] = plain_run(*first)  # alone: it writes the bytecode the others then read
+    answers = instructions.run_in_parallel(
+        [
+            instructions.Job(
+                lambda route=route, kind=kind: plain_run(route, kind),
+                exclusive=SCENARIOS[route].sets_flows,
+                shared=bool(SCENARIOS[route].flows) and not SCENARIOS[route].sets_flows,
+            )
+            for route, kind in others
+        ],
+        workers,
+    )
+    plain.update(zip(others, answers, strict=True))
     router_cost = router_cost_command(environ, trees)
     router_timing = router_cost_command(environ, trees, ROUTER_COST_TIMING_ROUNDS)
     router_cost.run()
     jobs = [
         instructions.Job(lambda: instructions.count(router_cost.command, marks=router_cost.marks)),
         *(
-            instructions.Job(lambda route=route, kind=kind: counted_cold(route, kind), bool(SCENARIOS[route].flows))
+            instructions.Job(
+                lambda route=route, kind=kind: counted_cold(route, kind),
+                exclusive=SCENARIOS[route].sets_flows,
+                shared=bool(SCENARIOS[route].flows) and not SCENARIOS[route].sets_flows,
+            )
             for route, kind in cold
         ),
     ]
-    progress(f"instruction counts: {len(jobs)} processes under callgrind, {WORKERS} at a time (minutes)")
-    router_counts, *cold_counts = instructions.run_in_parallel(jobs, WORKERS)
-    counts: dict[str, dict[str, list[int | None]]] = {route: {kind: [] for kind in kinds} for route in routes}
+    progress(f"instruction counts: {len(jobs)} processes under callgrind, {workers} at a time (minutes)")
+    router_counts, *cold_counts = instructions.run_in_parallel(jobs, workers)
+    counts: dict[str, dict[str, list[list[int] | None]]] = {route: {kind: [] for kind in kinds} for route in routes}
     for (route, kind), measured in zip(cold, cold_counts, strict=True):
         counts[route][kind].append(measured)
     progress(f"the router's batches run plainly, {ROUTER_COST_PLAIN_RUNS} times {ROUTER_COST_TIMING_ROUNDS} (CPU time)")
-    plain = [router_timing.run() for _ in range(ROUTER_COST_PLAIN_RUNS)]
+    timed = [router_timing.run() for _ in range(ROUTER_COST_PLAIN_RUNS)]
     batches = [
         batch
-        | {"instructions": measured, "cpu_seconds": [seconds for run in plain for seconds in run[index]["cpu_seconds"]]}
-        for index, (batch, measured) in enumerate(zip(plain[0], router_counts[0::2], strict=True))
+        | {"instructions": measured, "cpu_seconds": [seconds for run in timed for seconds in run[index]["cpu_seconds"]]}
+        for index, (batch, measured) in enumerate(zip(timed[0], router_counts[0::2], strict=True))
     ]
     return {"cold": counts, "repeated": repeated, "router": batches, "compared": compared and str(compared)}
+
+
+VERDICT_KEYS = ("status", "Status", "Reason", "errorCode", "found", "isHoliday", "closedNow", "isOpen", "reason")
+
+
+def verdict(answer: Any) -> str:
+    """What an answer says, without what differs from run to run (ids, times): its keys, the values of the keys that
+    carry the outcome, and how many records of a batch failed."""
+    if not isinstance(answer, dict):
+        return type(answer).__name__
+    said = {key: answer[key] for key in VERDICT_KEYS if key in answer}
+    if isinstance(answer.get("batchItemFailures"), list):
+        said["batchItemFailures"] = len(answer["batchItemFailures"])
+    return json.dumps({"keys": sorted(answer), **said}, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
@@ -389,48 +451,80 @@ def _mtime(path: Path) -> float:
 
 
 def instruction_rows(counted: dict[str, Any]) -> list[Row]:
-    """The rows with targets: instruction counts of the cold starts as deployed, their repeatability, and the
-    router's added instructions per event where the floor makes no AWS call, in microseconds of this machine."""
+    """The rows with targets: instruction counts of the cold starts as deployed (the prod stage's environment as
+    packaged, tracing on), SnapStart's share in the snapshot, their repeatability, and the router's added instructions
+    per event where the floor makes no AWS call, in microseconds of this machine. For information: tracing off."""
     rows = []
+    spreads: dict[str, float] = {}
     for route, measured in counted["cold"].items():
-        function, floor = measured[DEPLOYED][0], measured["floor"][0]
+        function, floor = sum(measured[DEPLOYED][0]), sum(measured["floor"][0])
+        twice = [sum(parts) for parts in measured[DEPLOYED]]
+        spreads[route] = instructions.spread(twice)
         limit = COLD_LIMITS.get(route, COLD_LIMIT)
         rows.append(
             Row(
-                f"cold start as deployed: {route} (instructions)",
+                f"cold start as deployed (prod environment as packaged, tracing on): {route} (instructions)",
                 instructions.millions(function),
                 instructions.millions(floor),
-                f"{function / floor:.3f}x",
+                f"{function / floor:.3f}x (counted twice: {max(twice) - min(twice):,} instr. apart)",
                 f"<= {limit}x",
                 function / floor <= limit,
             )
         )
     for route, measured in counted["cold"].items():
-        if not measured.get(COMPARED):
-            continue
-        other, function, floor = measured[COMPARED][0], measured[DEPLOYED][0], measured["floor"][0]
+        function, floor = sum(measured[DEPLOYED][0]), sum(measured["floor"][0])
+        untraced = sum(measured[UNTRACED][0])
         rows.append(
             Row(
-                f"information: cold start from {counted['compared']} instead: {route} (instructions)",
-                "failed" if other is None else instructions.millions(other),
+                f"information: cold start with tracing off (traceDisabled 'true'): {route} (instructions)",
+                instructions.millions(untraced),
                 instructions.millions(floor),
-                "the compared zip failed this event (no such route?)"
-                if other is None
-                else f"{other / floor:.3f}x ({(other - function) / 1e6:+.1f} M against as deployed)",
+                f"{untraced / floor:.3f}x ({(function - untraced) / 1e6:+.1f} M with tracing on)",
                 "-",
                 None,
             )
         )
-    repeated = counted["cold"][counted["repeated"]]
-    spreads = {kind: instructions.spread(repeated[kind]) for kind in (DEPLOYED, "floor")}
+    for route, measured in counted["cold"].items():
+        on_demand, snapshot = measured[DEPLOYED][0], measured[SNAPSTART][0]
+        share = snapshot[0] / sum(snapshot)
+        rows.append(
+            Row(
+                f"SnapStart: {route}: init (the snapshot) + first event (after-restore hook included), instructions",
+                f"{snapshot[0] / 1e6:.1f} M + {snapshot[1] / 1e6:.1f} M",
+                "-",
+                f"{share:.1%} in the snapshot (on-demand: init {on_demand[0] / 1e6:.1f} M + first event "
+                f"{on_demand[1] / 1e6:.1f} M, {on_demand[0] / sum(on_demand):.1%} in init)",
+                f">= {SNAPSHOT_SHARE:.0%}",
+                share >= SNAPSHOT_SHARE,
+            )
+        )
+    for route, measured in counted["cold"].items():
+        if not measured.get(COMPARED):
+            continue
+        other, function, floor = measured[COMPARED][0], sum(measured[DEPLOYED][0]), sum(measured["floor"][0])
+        rows.append(
+            Row(
+                f"information: cold start from {counted['compared']} instead: {route} (instructions)",
+                "failed" if other is None else instructions.millions(sum(other)),
+                instructions.millions(floor),
+                "the compared zip failed this event (no such route?)"
+                if other is None
+                else f"{sum(other) / floor:.3f}x ({(sum(other) - function) / 1e6:+.1f} M against as deployed)",
+                "-",
+                None,
+            )
+        )
+    floors = [sum(parts) for parts in counted["cold"][counted["repeated"]]["floor"]]
+    widest = max(spreads, key=lambda route: spreads[route])
     rows.append(
         Row(
-            f"repeatability: {counted['repeated']} cold start counted twice, function; floor",
-            " / ".join(f"{count:,}" for count in repeated[DEPLOYED]),
-            " / ".join(f"{count:,}" for count in repeated["floor"]),
-            "; ".join(f"{max(repeated[kind]) - min(repeated[kind]):,} instr. apart" for kind in (DEPLOYED, "floor")),
+            "repeatability: every route's cold start as deployed counted twice (the widest); "
+            f"the {counted['repeated']} floor twice",
+            f"{widest}: {spreads[widest]:.4%} apart",
+            f"{max(floors) - min(floors):,} instr. apart",
+            f"every route under {max(spreads.values()):.4%}",
             f"< {REPEATABLE:.1%}",
-            max(spreads.values()) < REPEATABLE,
+            max([*spreads.values(), instructions.spread(floors)]) < REPEATABLE,
         )
     )
     batches = {(batch["route"], batch["variant"]): batch for batch in counted["router"]}
@@ -497,7 +591,6 @@ def cold_rows(cold: dict[str, Any]) -> list[Row]:
         )
     for kind, what in (
         ("function", "information: cold start from the dev venv (bytecode cached as usual)"),
-        ("traced", "information: cold start from the dev venv with X-Ray tracing on (off in every other row)"),
         ("deployed-checked", "information: cold start as deployed, with checked-hash bytecode instead"),
         ("deployed-source-only", "information: cold start as deployed before, the zip with no bytecode"),
     ):
@@ -739,6 +832,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections, of {','.join(SECTIONS)} (default: all)")
     parser.add_argument("--routes", help="comma-separated routes for the cold starts (default: all)")
     parser.add_argument("--compare-zip", type=Path, help="also count the cold starts from this zip (before a change)")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"processes counted at once (default {WORKERS}, the cores)"
+    )
     args = parser.parse_args(argv)
     reps = QUICK if args.quick else FULL
     sections = set(args.only.split(",")) if args.only else set(SECTIONS)
@@ -750,7 +846,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if "instructions" in sections and not instructions.available():
         parser.error("valgrind is not installed (apt-get install valgrind), or leave the steady measure out: --only")
-    signal.signal(signal.SIGTERM, _stop)  # so that the emulator and the stub are stopped on the way out
+    for stopping in (signal.SIGTERM, signal.SIGHUP):  # as Ctrl-C: what the bench started is stopped on the way out
+        signal.signal(stopping, _stop)
     package = measure_zip(progress) if sections & {"instructions", "cold", "size"} else {}
     raw: dict[str, Any] = {}
     rows: list[Row] = [coverage_row()]
@@ -764,12 +861,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             trees["runtime"] = runtime_folder(Path(folder, "runtime"))
             if args.compare_zip:
                 trees[COMPARED] = deployed_tree(args.compare_zip, Path(folder, COMPARED))
+            deployed = deployed_environment(environ)
+            raw["environment"] = {name: deployed[name] for name in sorted(deployed) if name not in environ}
             try:
                 if "instructions" in sections:
-                    raw["instructions"] = measure_instructions(environ, routes, trees, progress, args.compare_zip)
+                    raw["instructions"] = measure_instructions(
+                        deployed, routes, trees, progress, args.compare_zip, args.workers
+                    )
                     rows += instruction_rows(raw["instructions"])
                 if "cold" in sections:
-                    raw["cold"] = measure_cold(environ, reps, routes, trees, progress)
+                    raw["cold"] = measure_cold(deployed, reps, routes, trees, progress)
                     rows += cold_rows(raw["cold"])
             finally:
                 for kind in [*TREES, *([COMPARED] if args.compare_zip else [])]:
@@ -805,7 +906,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.record:
         args.record.write_text(_recorded(report, about, raw), encoding="utf-8")
         progress(f"written to {args.record}")
+        if args.record.resolve() == docs_tables.RESULTS and not args.routes and not args.quick:
+            try:
+                docs_tables.DOCS.write_text(
+                    docs_tables.written(docs_tables.DOCS.read_text(encoding="utf-8"), args.record.read_text("utf-8")),
+                    encoding="utf-8",
+                )
+                progress(f"docs/benchmarks.md's tables written from {args.record}")
+            except (ValueError, KeyError) as error:
+                progress(f"docs/benchmarks.md's tables NOT written ({error}): python -m bench.docs_tables")
     return 0
+
+
+def deployed_environment(environ: dict[str, str]) -> dict[str, str]:
+    """``environ`` (the endpoints, test credentials, Lambda's markers) with the prod stage's function environment as
+    packaged (``bench.environment.packaged_environment``: tracing on), but for what only the function gets
+    (``FUNCTION_ENVIRONMENT``, added to the function's processes alone), which must be what serverless.yml sets."""
+    packaged = packaged_environment(TEMPLATE, stack_of(environ))
+    for name in FUNCTION_ONLY:
+        if packaged.get(name) != FUNCTION_ENVIRONMENT[name]:
+            raise RuntimeError(
+                f"serverless.yml sets {name}={packaged.get(name)!r}, bench/environment.py expects "
+                f"{FUNCTION_ENVIRONMENT[name]!r}"
+            )
+    return environ | {name: value for name, value in packaged.items() if name not in FUNCTION_ONLY}
 
 
 def _stop(signum: int, frame: Any) -> None:

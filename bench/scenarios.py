@@ -101,6 +101,14 @@ def connect_status_event() -> dict[str, Any]:
     return event
 
 
+def connect_setting_event() -> dict[str, Any]:
+    """What is the region's EmergencyMessage? (lookup=setting: one read of one item)."""
+    event = sample("connect-lookup--setting-emergency-message")
+    event["Details"]["Parameters"]["region"] = LOOKUP_REGION
+    event["Details"]["ContactData"]["ContactId"] = str(uuid.uuid4())
+    return event
+
+
 def health_check_event() -> dict[str, Any]:
     event = sample("health-check--scheduled")
     event["id"] = str(uuid.uuid4())
@@ -135,6 +143,8 @@ class Scenario:
     """The status the AppFlow stub gives each owned flow before the run."""
     routed_by: str = ""
     """The route of the router's table that takes the event, when its name is not ``route``."""
+    sets_flows: bool = False
+    """Its run changes the stub's flows (it heals one): no run that reads them may run meanwhile."""
 
 
 ALL_ACTIVE = dict.fromkeys(OWNED_FLOWS, "Active")
@@ -144,9 +154,10 @@ SCENARIOS = {
         Scenario("config-change", config_change_event, {}),
         Scenario("config-change-batch", config_change_batch, {}),
         Scenario("status-fanout", stream_batch, {}),
-        Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}),
+        Scenario("flow-health", flow_health_event, {OWNED_FLOWS[0]: "Suspended"}, sets_flows=True),
         Scenario("connect-lookup", connect_lookup_event, {}),
         Scenario("connect-status", connect_status_event, {}, routed_by="connect-lookup"),
+        Scenario("connect-setting", connect_setting_event, {}, routed_by="connect-lookup"),
         Scenario("health-check", health_check_event, ALL_ACTIVE),
         Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
         Scenario("pending-sweep", pending_sweep_event, {}),
@@ -196,6 +207,17 @@ def lookup_items(table: str) -> list[dict[str, Any]]:
             **common,
         }
     ]
+    items.append(
+        {
+            "PK": {"S": f"REGION#{LOOKUP_REGION}"},
+            "SK": {"S": "SETTING#EmergencyMessage"},
+            "itemType": {"S": "SETTING"},
+            "key": {"S": "EmergencyMessage"},
+            "value": {"S": "We are open as usual."},
+            "requestKey": {"S": "uuid:bench-message"},
+            **common,
+        }
+    )
     for weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"):
         items.append(
             {
@@ -221,4 +243,16 @@ def lookup_items(table: str) -> list[dict[str, Any]]:
                 **common,
             }
         )
+    # The region's mark, as the inbound write keeps it beside every item (services.aws.table.config_items): a lookup
+    # answers regionKnown from it, in the same read.
+    items.append(
+        {
+            "PK": {"S": f"REGION_MARK#{LOOKUP_REGION}"},
+            "SK": {"S": "REGION_MARK"},
+            "itemType": {"S": "REGION_MARK"},
+            "region": {"S": LOOKUP_REGION},
+            "liveItems": {"SS": [str(item["SK"]["S"]) for item in items]},
+            "deleted": {"BOOL": False},
+        }
+    )
     return items

@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from router.errors import UnroutableEventError
 from router.registry import Contract, Registry, Route
 from router.routes import ROUTES
-from services.platform.observability import logger, metrics
+from services.platform.observability import logger, metrics, route_segment
 
 UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 
@@ -33,7 +33,11 @@ def resolve(event: Any, context: Any, registry: Registry = ROUTES) -> Any:
     logger.append_keys(route=route.name, correlation_id=route.correlation_id(event))
     try:
         entry = route.entry()
-        response = entry(event, context, RouterDispatcher(registry)) if route.dispatches else entry(event, context)
+        if route.traced:
+            with route_segment(route.name):
+                response = _call(entry, route, event, context, registry)
+        else:
+            response = _call(entry, route, event, context, registry)
     except Exception:
         if route.contract is not Contract.STRING_MAP:
             logger.exception("route failed")
@@ -47,6 +51,10 @@ def resolve(event: Any, context: Any, registry: Registry = ROUTES) -> Any:
     if route.contract is Contract.STRING_MAP:
         return flat_string_map(response)
     return response
+
+
+def _call(entry: Any, route: Route, event: Any, context: Any, registry: Registry) -> Any:
+    return entry(event, context, RouterDispatcher(registry)) if route.dispatches else entry(event, context)
 
 
 class RouterDispatcher:

@@ -33,7 +33,7 @@ ServiceEntry = Callable[..., Any]
 class Route:
     """One row of the route table: read-only, a plain class with slots (docs/architecture.md, "Plain records")."""
 
-    __slots__ = ("_loaded", "contract", "correlation_id", "dispatches", "matches", "name", "target")
+    __slots__ = ("_loaded", "contract", "correlation_id", "dispatches", "matches", "name", "target", "traced")
 
     name: str
     matches: Callable[[Any], bool]
@@ -43,6 +43,9 @@ class Route:
     correlation_id: Callable[[Any], str | None]
     dispatches: bool
     """The service is also given the router (:class:`services.platform.dispatcher.Dispatcher`), a third argument."""
+    traced: bool
+    """With tracing on, the route's work is an X-Ray subsegment and each of its AWS calls one inside it: the X-Ray
+    SDK is imported when such a route is first taken (``services.platform.observability.route_segment``)."""
     _loaded: dict[str, ServiceEntry]
 
     def __init__(
@@ -53,6 +56,7 @@ class Route:
         contract: Contract,
         correlation_id: Callable[[Any], str | None],
         dispatches: bool = False,
+        traced: bool = False,
     ) -> None:
         fields = {
             "name": name,
@@ -61,6 +65,7 @@ class Route:
             "contract": contract,
             "correlation_id": correlation_id,
             "dispatches": dispatches,
+            "traced": traced,
             "_loaded": {},
         }
         for attribute, value in fields.items():
@@ -73,7 +78,10 @@ class Route:
         raise AttributeError(f"cannot delete field {name!r}: a route is read-only")
 
     def __repr__(self) -> str:
-        return f"Route({self.name!r}, target={self.target!r}, contract={self.contract}, dispatches={self.dispatches})"
+        return (
+            f"Route({self.name!r}, target={self.target!r}, contract={self.contract}, dispatches={self.dispatches}, "
+            f"traced={self.traced})"
+        )
 
     def entry(self) -> ServiceEntry:
         if "entry" not in self._loaded:
@@ -94,6 +102,11 @@ class Registry(NamedTuple):
 
     def route_of(self, event: Any) -> str:
         return self.find(event).name
+
+    def load(self) -> None:
+        """Every route's service module imported now (SnapStart's init: ``handler``)."""
+        for route in self.routes:
+            route.entry()
 
     def find(self, event: Any) -> Route:
         """The first route whose shape test takes ``event``; :class:`UnroutableEventError` otherwise."""

@@ -58,25 +58,32 @@ def _contact_id(event: Any) -> str | None:
 
 _RAISE, _BATCH, _MAP, _RESPOND = Contract.RAISE, Contract.PARTIAL_BATCH, Contract.STRING_MAP, Contract.ALWAYS_RESPOND
 
+# traced: with tracing on, the route's AWS calls are X-Ray subsegments (services.platform.observability.route_segment): the routes
+# whose several AWS calls a trace shows apart and whose cold start has room for the X-Ray SDK (about 80 million
+# instructions). Not the Connect lookups (a caller waits), not config-change (one call, its cold start at the edge of
+# its target), not flow-health (no room; health-check makes the same AppFlow calls every 15 minutes, traced).
+# docs/benchmarks.md, "Tracing as deployed".
 # fmt: off
 _TABLE = (
-    # name              shape test                            service entry point (services.)           contract  correlation id
-    ("config-change",   shapes.is_salesforce_partner_event,   "inbound.request:on_config_change",       _RAISE,   _salesforce_record_id),
-    ("config-change-batch", shapes.is_config_change_queue_batch, "inbound.queue:on_queue_batch",  _BATCH,   _message_range),
-    ("status-fanout",   shapes.is_dynamodb_stream_batch,      "fanout.status_fanout:on_stream_batch",   _BATCH,   _stream_sequence_range),
-    ("flow-health",     shapes.is_appflow_status_event,       "flows.health:on_appflow_event",          _RAISE,   _eventbridge_id),
-    ("connect-lookup",  shapes.is_contact_flow_event,         "lookups.route:on_contact_flow_event",    _MAP,     _contact_id),
-    ("pending-sweep",   shapes.is_sweep_schedule,             "inbound.sweep:on_schedule",              _RAISE,   _eventbridge_id),
-    ("health-check",    shapes.is_scheduled_event,            "flows.health:on_schedule",               _RAISE,   _eventbridge_id),
-    ("custom-resource", shapes.is_custom_resource_request,    "operator.custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id),
-    ("operator",        shapes.is_operator_request,           "operator.operations:on_operator_request", _RAISE,   _operation),
+    # name              shape test                            service entry point (services.)           contract  correlation id  traced
+    ("config-change",   shapes.is_salesforce_partner_event,   "inbound.request:on_config_change",       _RAISE,   _salesforce_record_id, False),
+    ("config-change-batch", shapes.is_config_change_queue_batch, "inbound.queue:on_queue_batch",  _BATCH,   _message_range, False),
+    ("status-fanout",   shapes.is_dynamodb_stream_batch,      "fanout.status_fanout:on_stream_batch",   _BATCH,   _stream_sequence_range, True),
+    ("flow-health",     shapes.is_appflow_status_event,       "flows.health:on_appflow_event",          _RAISE,   _eventbridge_id, False),
+    ("connect-lookup",  shapes.is_contact_flow_event,         "lookups.route:on_contact_flow_event",    _MAP,     _contact_id, False),
+    ("pending-sweep",   shapes.is_sweep_schedule,             "inbound.sweep:on_schedule",              _RAISE,   _eventbridge_id, True),
+    ("health-check",    shapes.is_scheduled_event,            "flows.health:on_schedule",               _RAISE,   _eventbridge_id, True),
+    ("custom-resource", shapes.is_custom_resource_request,    "operator.custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id, True),
+    ("operator",        shapes.is_operator_request,           "operator.operations:on_operator_request", _RAISE,   _operation, True),
 )
 # fmt: on
 
 ROUTES = Registry(
     routes=tuple(
         # The operator is handed the router (services.platform.dispatcher): describe and the redrives use it.
-        Route(name, matches, f"services.{target}", contract, correlation_id, dispatches=name == "operator")
-        for name, matches, target, contract, correlation_id in _TABLE
+        Route(
+            name, matches, f"services.{target}", contract, correlation_id, dispatches=name == "operator", traced=traced
+        )
+        for name, matches, target, contract, correlation_id, traced in _TABLE
     )
 )

@@ -14,7 +14,7 @@ bytecode instead (docs/benchmarks.md, for the figures of both). scripts/check_pa
 against its bytecode's hash either way.
 
 The zip is written again deterministically: entries sorted by name, one fixed time, each file's mode kept, the
-sources kept (tracebacks show their lines).
+sources kept (tracebacks show their lines), type stubs (``.pyi``) left out.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from pathlib import Path
 TARGET = (3, 12)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 """The earliest time a zip entry can hold: the same for every entry, whatever the input zip says."""
+STRIPPED = (".pyc", ".pyi")
+"""Left out of the zip written again: stale bytecode (made again), and type stubs (``wrapt-stubs/__init__.pyi``), which
+type checkers read and nothing imports."""
 FLAG_HASH_BASED = 0b01
 FLAG_CHECK_SOURCE = 0b10
 
@@ -83,7 +86,7 @@ def compile_zip(path: Path, checked: bool = False) -> tuple[int, int]:
         files: dict[str, tuple[int, bytes]] = {
             info.filename: ((info.external_attr >> 16) or 0o100644, archive.read(info))
             for info in archive.infolist()
-            if not info.is_dir() and not info.filename.endswith(".pyc")  # stale bytecode is made again
+            if not info.is_dir() and not info.filename.endswith(STRIPPED)
         }
     sources = [name for name in files if name.endswith(".py")]
     for name in sources:

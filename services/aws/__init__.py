@@ -12,18 +12,55 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
 
+SERVICES = (
+    "appflow",
+    "cloudwatch",
+    "connect",
+    "dynamodb",
+    "dynamodbstreams",
+    "events",
+    "kms",
+    "lambda",
+    "s3",
+    "secretsmanager",
+    "sns",
+    "sqs",
+)
+"""Every AWS service the function's adapters make a client for (tests/integration/test_after_restore.py holds it
+against the adapters' ``client(...)`` calls)."""
+
 _clients: dict[tuple[str, str], Any] = {}
 _session: Any = None
+_core: Any = None
+"""The botocore session under :data:`_session`."""
+_models: list[Any] = []
+"""The session's model loader (botocore's ``data_loader``) once :func:`load_models` filled it."""
 
 
 def session() -> Any:
     """The one boto3 session every client comes from (tests register botocore event hooks on it)."""
-    global _session
+    global _session, _core
     if _session is None:
         import boto3
+        import botocore.session
 
-        _session = boto3.session.Session()
+        _core = botocore.session.get_session()
+        if _models:  # the models already read (SnapStart's snapshot): a session after a restore reads none again
+            _core.register_component("data_loader", _models[0])
+        _session = boto3.session.Session(botocore_session=_core)
     return _session
+
+
+def load_models() -> None:
+    """Every model the function's clients need (SnapStart's init: docs/benchmarks.md, "SnapStart"), read into the
+    session's loader, which caches what it read: one client of each service in :data:`SERVICES` made and dropped,
+    so that a client made later reads no file (the service model, its endpoint rules, the retry and default
+    configuration) and builds its class only. The clients themselves are not kept: they hold credentials and
+    connections, which a snapshot must not share."""
+    for service_name in SERVICES:
+        session().client(service_name)
+    if not _models:
+        _models.append(_core.get_component("data_loader"))
 
 
 def client(service_name: str, *, purpose: str = "default", config: Any = None) -> Any:
@@ -44,10 +81,12 @@ def set_client(service_name: str, value: Any, *, purpose: str = "default") -> No
 
 
 def reset_clients() -> None:
-    """Forget every client and the session, so that the next use starts afresh (tests)."""
-    global _session
+    """Forget every client and the session, so that the next use starts afresh (tests, and after a SnapStart
+    restore: the next session resolves its credentials in the restored environment and opens its own connections;
+    it keeps the models :func:`load_models` read)."""
+    global _session, _core
     _clients.clear()
-    _session = None
+    _session = _core = None
 
 
 def error_code(error: ClientError) -> str:

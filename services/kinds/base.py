@@ -22,8 +22,23 @@ Attributes = Mapping[str, str]
 
 ACTIONS: Final = frozenset({"Add", "Delete"})
 
-DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-TIME_OF_DAY: Final = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+
+class Pattern:
+    """A regular expression compiled when a value is first matched against it (``re`` keeps it in its cache), not at
+    import: the kinds declare a dozen, a Connect lookup matches none of them, and compiling one costs a cold start 0.5
+    to 1 million instructions (docs/benchmarks.md, "Where the instructions go")."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def fullmatch(self, value: str) -> re.Match[str] | None:
+        return re.fullmatch(self.pattern, value)
+
+
+DATE: Final = Pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+TIME_OF_DAY: Final = Pattern(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
 WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 """In :meth:`datetime.date.weekday` order."""
 
@@ -80,7 +95,7 @@ def any_text(value: str) -> bool:
     return True
 
 
-def matching(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+def matching(pattern: Pattern) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
 

@@ -9,7 +9,6 @@ dated one. A yearly holiday on 29 February is refused: it would not exist in mos
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Final, NamedTuple
@@ -19,6 +18,7 @@ from services.kinds.base import (
     Attributes,
     FieldSpec,
     Kind,
+    Pattern,
     Values,
     add_field,
     any_text,
@@ -31,7 +31,7 @@ DATE_FIELD: Final = "Holiday_Date__c"
 NAME_FIELD: Final = "Holiday_Name__c"
 START_FIELD: Final = "Start_Time__c"
 END_FIELD: Final = "End_Time__c"
-END_OF_WINDOW: Final = re.compile(rf"{TIME_OF_DAY.pattern}|24:00")
+END_OF_WINDOW: Final = Pattern(rf"{TIME_OF_DAY.pattern}|24:00")
 """An end of a closure window: a time of day, or ``24:00`` (contract section 1: the end of the day)."""
 _END_RULE: Final = "must be a time HH:MM (24-hour; 24:00 ends at midnight)"
 RECURRENCE_FIELD: Final = "Recurrence__c"

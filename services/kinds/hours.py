@@ -24,7 +24,6 @@ season weekday), written in the same transaction as each season item (:meth:`Kin
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Final, NamedTuple
 
@@ -34,6 +33,7 @@ from services.kinds.base import (
     Attributes,
     FieldSpec,
     Kind,
+    Pattern,
     Values,
     add_field,
     is_date,
@@ -55,7 +55,7 @@ SEASONS_ITEM_KEY: Final = "SEASONS"
 MAX_SLICES: Final = 4
 _CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00"
 _SLICE = rf"(?:{_CLOCK})-(?:{_CLOCK})"
-SLICES: Final = re.compile(rf"{_SLICE}(?:,{_SLICE})*")
+SLICES: Final = Pattern(rf"{_SLICE}(?:,{_SLICE})*")
 """The shape alone (the order, overlap and count rules are :func:`slice_problem`'s); no spaces inside."""
 DAY_MINUTES: Final = 24 * 60
 _OPEN_HOURS_RULE: Final = (

@@ -5,10 +5,9 @@ other key is stored as is, except a near copy of one of those (:data:`KEYS_WITH_
 
 from __future__ import annotations
 
-import re
 from typing import Final, NamedTuple
 
-from services.kinds.base import Attributes, Kind, Values, add_field, any_text, matching, naming_field
+from services.kinds.base import Attributes, Kind, Pattern, Values, add_field, any_text, matching, naming_field
 from services.platform.timezones import UnknownZoneError, zone
 
 KEY_FIELD: Final = "Setting_Key__c"
@@ -26,7 +25,7 @@ KEYS_WITH_MEANING: Final = (TIME_ZONE_KEY, CLOSED_KEY, EMERGENCY_MESSAGE_KEY, CO
 tests/integration/test_salesforce_metadata.py checks it)."""
 CLOSED_VALUES: Final = frozenset({"true", "false"})
 """Exactly these, lower case: a contact flow compares the stored text, so ``True`` would never match."""
-KEY: Final = re.compile(r"[A-Za-z0-9_]{1,64}")
+KEY: Final = Pattern(r"[A-Za-z0-9_]{1,64}")
 LINK_ATTRIBUTE: Final = "linkedBy"
 """The key of the table's sparse index ``LinkedRegions`` (infra/storage.yml): only a live item of a setting in
 :data:`LINKING_KEYS` has it (its key as the value; a Delete's tombstone does not), so that the regions linked to

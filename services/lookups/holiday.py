@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, timedelta
 from datetime import time as clock_time
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from services.kinds.holiday import Holiday, holiday_on, sort_keys_on
 from services.kinds.setting import SETTING, TIME_ZONE_KEY
-from services.lookups.base import Answer, Parameters, Records, View, as_text, parsed, region_now
+from services.lookups.base import Answer, Records, as_text, parsed, region_now
 from services.lookups.opening import closure
 from services.platform.observability import logger
 
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+if TYPE_CHECKING:
+    from services.lookups.base import Parameters, View
+
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _ONE_DAY = timedelta(days=1)
 _ZONE_SK = SETTING.sort_key_of(TIME_ZONE_KEY)
 
 
-class HolidayQuery(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
-    region: str
-    date: date | None
-    """The date asked for; None: today in the region's time zone."""
+class HolidayQuery:  # a plain class: services.lookups.base.parsed says why
+    __slots__ = ("date", "region")
+
+    def __init__(self, region: str, date: date | None) -> None:
+        self.region = region
+        self.date = date
+        """The date asked for; None: today in the region's time zone."""
 
 
 class HolidayLookup:

@@ -27,7 +27,6 @@ both).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from typing import Final, Literal
@@ -45,20 +44,34 @@ _ONE_MINUTE = timedelta(minutes=1)
 DAY_MINUTES: Final = 24 * 60
 
 
-@dataclass(frozen=True)
 class Schedule:
-    """What a region's records say about its opening."""
+    """What a region's records say about its opening.
 
-    zone: tzinfo
-    hours: Mapping[int, tuple[Slice, ...]] | None
-    """The standard week's slices by weekday (0 = Monday); None: the region manages no hours (open around the
-    clock). A region with seasons but no standard Hours manages its hours: ``{}``."""
-    holiday_on: Callable[[date], Holiday | None]
-    closed: bool = False
-    """``Closed`` is ``true``: an emergency closure."""
-    emergency_message: str = ""
-    season_on: Callable[[date], Season | None] = lambda day: None
-    """The season whose Hours are the date's (it names the date's weekday); None: the standard week's."""
+    This and :class:`OpeningStatus` are plain classes, not frozen dataclasses: ``dataclass`` writes and compiles their
+    methods when the module is imported, about 7 million instructions of every Connect status cold start
+    (docs/benchmarks.md, "Where the instructions go"). Read-only by convention; nothing here changes one."""
+
+    __slots__ = ("closed", "emergency_message", "holiday_on", "hours", "season_on", "zone")
+
+    def __init__(
+        self,
+        zone: tzinfo,
+        hours: Mapping[int, tuple[Slice, ...]] | None,
+        holiday_on: Callable[[date], Holiday | None],
+        closed: bool = False,
+        emergency_message: str = "",
+        season_on: Callable[[date], Season | None] | None = None,
+    ) -> None:
+        self.zone = zone
+        self.hours = hours
+        """The standard week's slices by weekday (0 = Monday); None: the region manages no hours (open around the
+        clock). A region with seasons but no standard Hours manages its hours: ``{}``."""
+        self.holiday_on = holiday_on
+        self.closed = closed
+        """``Closed`` is ``true``: an emergency closure."""
+        self.emergency_message = emergency_message
+        self.season_on: Callable[[date], Season | None] = season_on or _no_season
+        """The season whose Hours are the date's (it names the date's weekday); None: the standard week's."""
 
     def slices_on(self, day: date) -> tuple[Slice, ...] | None:
         """``day``'s opening slices (its season's, else its weekday's standard ones); None: hours not managed."""
@@ -68,18 +81,44 @@ class Schedule:
         return season.slices if season is not None else self.hours.get(day.weekday(), ())
 
 
-@dataclass(frozen=True)
+def _no_season(day: date) -> Season | None:
+    return None
+
+
 class OpeningStatus:
-    local_time: str
-    is_open: bool
-    reason: Reason
-    message: str
-    holiday_name: str
-    closes_at: str
-    next_open: str
-    hours_managed: bool
-    season: str = ""
-    """``<from>..<until>`` of the season whose Hours apply on the local date; empty when none."""
+    """The ``status`` answer's fields (``vars()`` gives them by name)."""
+
+    def __init__(
+        self,
+        local_time: str,
+        is_open: bool,
+        reason: Reason,
+        message: str,
+        holiday_name: str,
+        closes_at: str,
+        next_open: str,
+        hours_managed: bool,
+        season: str = "",
+    ) -> None:
+        self.local_time = local_time
+        self.is_open = is_open
+        self.reason = reason
+        self.message = message
+        self.holiday_name = holiday_name
+        self.closes_at = closes_at
+        self.next_open = next_open
+        self.hours_managed = hours_managed
+        self.season = season
+        """``<from>..<until>`` of the season whose Hours apply on the local date; empty when none."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OpeningStatus) and vars(self) == vars(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(vars(self).values()))
+
+    def __repr__(self) -> str:
+        return f"OpeningStatus({', '.join(f'{name}={value!r}' for name, value in vars(self).items())})"
 
 
 def closure(holiday: Holiday) -> Slice | None:

@@ -6,7 +6,10 @@ names a lookup. Tests and docs derive the lookups from :data:`LOOKUPS`.
 
 from __future__ import annotations
 
-from services.lookups.base import Lookup
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from services.lookups.base import Lookup
 from services.lookups.holiday import HOLIDAY
 from services.lookups.setting import SETTING_LOOKUP
 from services.lookups.status import STATUS

@@ -25,14 +25,14 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from services import kinds
 from services.aws.table import REGION_MARK
 from services.aws.table.reader import ConfigReader, StoreUnavailableError, config_reader
-from services.lookups.base import Answer, BadRequestError, ConfigRecord, Lookup, RegionTimeZoneError, as_text, shown
+from services.lookups.base import Answer, BadRequestError, ConfigRecord, RegionTimeZoneError, as_text, shown
 from services.lookups.registry import DEFAULT_LOOKUP, LOOKUPS
 from services.models.salesforce_fields import REGION
 from services.models.utc import utc_now
@@ -41,16 +41,19 @@ from services.platform.settings import get_settings
 
 UNAVAILABLE_MESSAGE = "the configuration could not be read in time"
 
-_REGION = re.compile(REGION)
+_REGION = REGION
 
 
 # --- the request ------------------------------------------------------------------------------------------
 
 
-class Query(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
-    lookup: Lookup
-    query: Any
-    """The lookup's own query (its ``region`` first)."""
+class Query:  # a plain class: services.lookups.base.parsed says why
+    __slots__ = ("lookup", "query")
+
+    def __init__(self, lookup: Lookup, query: Any) -> None:
+        self.lookup = lookup
+        self.query = query
+        """The lookup's own query (its ``region`` first)."""
 
     @property
     def region(self) -> str:
@@ -84,7 +87,7 @@ def parse_query(event: Any) -> Query:
     region = text(parameters, "region", "parameter") or text(attributes, "region", "contact attribute")
     if not region:
         problems.append("region is required: set the parameter 'region' or the contact attribute 'region'")
-    elif not _REGION.fullmatch(region):
+    elif not re.fullmatch(_REGION, region):
         problems.append(f"region {shown(region)} must be 1 to 64 letters, digits, spaces, '_' or '-'")
 
     lookup = LOOKUPS.get(name)
@@ -107,12 +110,16 @@ def _mapping(value: Any) -> dict[str, Any]:
 # --- time and the cache -----------------------------------------------------------------------------------
 
 
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, time-zone aware."""
+if TYPE_CHECKING:  # for the type checker only: services.lookups.base.parsed says why
 
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes back (deadlines and the cache's time to live)."""
+    class Clock(Protocol):
+        def now(self) -> datetime:
+            """The current time, time-zone aware."""
+
+        def monotonic(self) -> float:
+            """Seconds on a clock that never goes back (deadlines and the cache's time to live)."""
+
+    from services.lookups.base import Lookup
 
 
 class SystemClock:
@@ -190,7 +197,7 @@ class Lookups:
 
     def answer(self, request: Query, *, started: float) -> Answer:
         """The answer to ``request``; ``started`` is the ``clock.monotonic()`` time the event arrived."""
-        lookup, query = request
+        lookup, query = request.lookup, request.query
         try:
             sort_keys = [*lookup.sort_keys(query, self), REGION_MARK]
             records = self._records(request.region, sort_keys, started + self.deadline_seconds)

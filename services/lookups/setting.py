@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from services.kinds.setting import SETTING, Setting
-from services.lookups.base import Answer, Parameters, Records, View, as_text, shown
+from services.lookups.base import Answer, Records, as_text, shown
 from services.models.salesforce_fields import SETTING_KEY
 
-_KEY = re.compile(SETTING_KEY)
+if TYPE_CHECKING:
+    from services.lookups.base import Parameters, View
+
+_KEY = SETTING_KEY
 
 
-class SettingQuery(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
-    region: str
-    key: str
+class SettingQuery:  # a plain class: services.lookups.base.parsed says why
+    __slots__ = ("key", "region")
+
+    def __init__(self, region: str, key: str) -> None:
+        self.region = region
+        self.key = key
 
 
 class SettingLookup:
@@ -25,7 +31,7 @@ class SettingLookup:
         key = parameter("key")
         if not key:
             problems.append("key is required when lookup is 'setting'")
-        elif not _KEY.fullmatch(key):
+        elif not re.fullmatch(_KEY, key):
             problems.append(f"key {shown(key)} must be 1 to 64 letters, digits or '_'")
         return SettingQuery(region=region, key=key)
 

@@ -3,10 +3,8 @@ hear, and when that changes (:mod:`services.lookups.opening` decides from the it
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import holiday_on, sort_keys_on
@@ -14,9 +12,7 @@ from services.kinds.hours import HOURS, SEASONS_ITEM_KEY, OpeningHours, Season, 
 from services.kinds.setting import CLOSED_KEY, EMERGENCY_MESSAGE_KEY, SETTING, TIME_ZONE_KEY, Setting
 from services.lookups.base import (
     Answer,
-    Parameters,
     Records,
-    View,
     as_text,
     parsed,
     region_now,
@@ -25,7 +21,13 @@ from services.lookups.base import (
 )
 from services.lookups.opening import Schedule, instant_of, opening_status
 
-_LOCAL_MINUTE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}")
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from services.lookups.base import Parameters, View
+
+
+_LOCAL_MINUTE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}"
 _ONE_DAY = timedelta(days=1)
 STATUS_DAYS = 16
 """Local dates a status answer may look at: the moment's and 15 after (``nextOpen`` looks 14 days ahead, and a
@@ -36,10 +38,13 @@ _HOURS_SKS = tuple(HOURS.sort_key_of(weekday) for weekday in WEEKDAYS)
 _SEASONS_SK = HOURS.sort_key_of(SEASONS_ITEM_KEY)
 
 
-class StatusQuery(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
-    region: str
-    at: datetime | None
-    """The region-local moment asked for (naive); None: now."""
+class StatusQuery:  # a plain class: services.lookups.base.parsed says why
+    __slots__ = ("at", "region")
+
+    def __init__(self, region: str, at: datetime | None) -> None:
+        self.region = region
+        self.at = at
+        """The region-local moment asked for (naive); None: now."""
 
 
 class StatusLookup:

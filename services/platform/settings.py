@@ -1,15 +1,16 @@
 """The deployment's settings: one typed object, read from the environment once per container.
 
 Nothing else in the code base reads ``os.environ``. A named tuple (docs/architecture.md, "Plain records"), which
-keeps the Connect route's cold start free of pydantic.
+keeps the Connect route's cold start free of pydantic. Its annotations are evaluated as the class is made (no
+postponed annotations here): the types are then read as they are, where postponed ones would be compiled twice
+over, once into a ``ForwardRef`` for each of the 29 fields and once more by ``get_type_hints`` (about 2 million
+instructions of every cold start, docs/benchmarks.md).
 """
-
-from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, NamedTuple, get_type_hints
+from typing import Any, ForwardRef, NamedTuple, get_type_hints
 
 
 class SettingsError(RuntimeError):
@@ -65,7 +66,7 @@ class Settings(NamedTuple):
     which the self-test reports as not tested rather than failed."""
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+    def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
         settings: Settings = read(cls, environ)
         return settings
 
@@ -73,7 +74,9 @@ class Settings(NamedTuple):
 def read(kind: Any, environ: Mapping[str, str]) -> Any:
     """The named tuple ``kind`` from ``environ``: each field from the variable of its name in capitals, converted
     to its declared type; a field with no default must be set (:class:`SettingsError` names every one missing)."""
-    types = get_type_hints(kind)
+    declared = kind.__annotations__
+    postponed = any(isinstance(hint, str | ForwardRef) for hint in declared.values())
+    types = get_type_hints(kind) if postponed else declared
     values: dict[str, object] = {}
     missing: list[str] = []
     for field in kind._fields:

@@ -19,6 +19,7 @@ A name is a zone when the bundled tzdata's own list (its ``zones`` file) names i
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -33,12 +34,25 @@ class UnknownZoneError(ValueError):
 
 
 @lru_cache(maxsize=1)
+def _tzdata_folder() -> str:
+    """The folder of the bundled ``tzdata`` package, read as plain files (the zip is unpacked in Lambda's
+    ``/var/task``, as in the tests): ``importlib.resources``, which also reads packages inside zip files, costs
+    a lookup's cold start its import (docs/benchmarks.md, "What was changed to meet the targets"). A
+    ``tzdata`` that is no folder of files fails here, loudly, in every test that reads a zone."""
+    # Here: a holiday's request never needs a zone, nor this import's cold start.
+    import tzdata  # type: ignore[import-untyped]
+
+    folder = os.path.dirname(tzdata.__file__ or "")
+    if not os.path.isfile(os.path.join(folder, "zones")):
+        raise RuntimeError(f"the bundled tzdata is not a folder of files: {tzdata.__file__!r}")
+    return folder
+
+
+@lru_cache(maxsize=1)
 def zone_names() -> frozenset[str]:
     """The zone names the bundled tzdata lists (about 600; read once per container)."""
-    from importlib import resources  # here: a holiday's request never needs a zone, nor this import's cold start
-
-    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
-    return frozenset(listed.split()) - NOT_A_PLACE
+    with open(os.path.join(_tzdata_folder(), "zones"), encoding="utf-8") as listed:
+        return frozenset(listed.read().split()) - NOT_A_PLACE
 
 
 @lru_cache(maxsize=128)
@@ -46,11 +60,11 @@ def zone(name: str) -> ZoneInfo:
     """The zone called ``name`` (``Australia/Sydney``); :class:`UnknownZoneError` when there is none."""
     if name not in zone_names():
         raise UnknownZoneError(f"{name[:64]!r} is not an IANA time zone name")
-    from importlib import resources
     from zoneinfo import ZoneInfo
 
     try:
-        with resources.files("tzdata.zoneinfo").joinpath(*name.split("/")).open("rb") as data:
+        # The name is one of the list's, so the path stays inside the package's folder.
+        with open(os.path.join(_tzdata_folder(), "zoneinfo", *name.split("/")), "rb") as data:
             return ZoneInfo.from_file(data, key=name)
     except (OSError, ValueError) as exc:
         raise UnknownZoneError(f"{name!r} is not an IANA time zone") from exc

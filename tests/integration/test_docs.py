@@ -49,6 +49,8 @@ OTHER_LOCAL_COMMANDS = {
     ".venv/bin/python -m bench.run": "what make bench runs, with its options (docs/benchmarks.md)",
     ".venv/bin/python -m bench.concurrency": "the concurrency model's table (docs/benchmarks.md); the model and the "
     "table are run by tests/unit/test_concurrency_model.py",
+    ".venv/bin/python -m bench.docs_tables": "docs/benchmarks.md's tables written from bench/RESULTS.md; its check is "
+    "run by tests/unit/test_bench_docs_tables.py",
 }
 
 

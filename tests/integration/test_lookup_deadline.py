@@ -291,20 +291,28 @@ def test_only_iana_zones_of_the_bundled_tzdata_are_zones(name: str) -> None:
 
 
 def test_zones_are_read_from_the_bundled_tzdata_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    from importlib import resources  # timezones imports it when it first reads a zone (its cold start is not paid)
+    import tzdata
 
-    asked: list[str] = []
-    files = resources.files
-    monkeypatch.setattr(resources, "files", lambda anchor: asked.append(anchor) or files(anchor))
+    folder = os.path.dirname(tzdata.__file__ or "")
+    opened: list[str] = []
+
+    def spied(path: str, *args: Any, **kwargs: Any) -> Any:
+        opened.append(os.path.relpath(path, folder))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(timezones, "open", spied, raising=False)  # the module's files, never the host's zones
     zone.cache_clear()
     timezones.zone_names.cache_clear()
 
     sydney = zone("Australia/Sydney")
-    assert asked == ["tzdata", "tzdata.zoneinfo"], "its list of names, then the zone's file"
+    assert opened == ["zones", "zoneinfo/Australia/Sydney"], "its list of names, then the zone's file"
     assert sydney.utcoffset(datetime(2026, 1, 26)) == timedelta(hours=11)
     assert zone("Australia/Sydney") is sydney, "read once per container"
     assert zone("America/Argentina/Buenos_Aires").key == "America/Argentina/Buenos_Aires"
-    assert asked == ["tzdata", "tzdata.zoneinfo", "tzdata.zoneinfo"], "the list is read once per container"
+    assert opened[2:] == ["zoneinfo/America/Argentina/Buenos_Aires"], "the list is read once per container"
+    with pytest.raises(UnknownZoneError):
+        zone("../../../etc/passwd")  # not in the list: no path outside the package is ever opened
+    assert len(opened) == 3
     zone.cache_clear()
     timezones.zone_names.cache_clear()
 

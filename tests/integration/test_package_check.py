@@ -154,3 +154,38 @@ def test_checked_hash_bytecode_passes_too(tmp_path: Path) -> None:
 
     assert check_package.problems(str(package)) == []
     assert _files(package)["__pycache__/handler.cpython-312.pyc"][4] == 0b11
+
+
+def test_what_the_function_imports_is_measured_by_importing_it_and_leaves_out_what_the_runtime_provides() -> None:
+    """The import probe (every route's first event, as SnapStart's init loads it) finds the libraries the zip must
+    carry, and none that Lambda's runtime provides (boto3, botocore, python-dateutil...)."""
+    imported = check_package.imported_top_levels()
+
+    assert {"aws_lambda_powertools", "pydantic", "pydantic_core", "tzdata", "aws_xray_sdk"} <= imported
+    assert not imported & {"boto3", "botocore", "dateutil", "jmespath", "urllib3", "s3transfer", "six", "certifi"}
+
+
+def test_a_zip_holding_what_the_function_never_imports_or_lacking_what_it_imports_fails(tmp_path: Path) -> None:
+    imported = frozenset({"pydantic_core", "typing_extensions"})
+    exact = _zip(tmp_path / "exact.zip", {**SOURCES, "typing_extensions.py": b"", "__pycache__/handler.pyc": b""})
+    extra = _zip(
+        tmp_path / "extra.zip", {**SOURCES, "typing_extensions.py": b"", "dateutil/__init__.py": b"", "bin/jp.py": b""}
+    )
+    short = _zip(tmp_path / "short.zip", SOURCES)
+
+    assert check_package.import_problems(str(exact), imported) == []
+    assert check_package.import_problems(str(extra), imported) == [
+        "holds bin, which the function never imports",
+        "holds dateutil, which the function never imports",
+    ]
+    assert check_package.import_problems(str(short), imported) == [
+        "lacks typing_extensions, which the function imports"
+    ]
+
+
+def test_type_stubs_are_left_out_of_the_compiled_zip(tmp_path: Path) -> None:
+    package = _zip(tmp_path / "function.zip", {**SOURCES, "wrapt-stubs/__init__.pyi": b"def f() -> int: ...\n"})
+
+    compile_package.compile_zip(package)
+
+    assert not [name for name in _files(package) if name.endswith(".pyi")]
