@@ -14,7 +14,6 @@ from datetime import date
 from typing import Final, NamedTuple
 
 from services.kinds.base import (
-    DATE,
     TIME_OF_DAY,
     Attributes,
     FieldSpec,
@@ -23,6 +22,7 @@ from services.kinds.base import (
     Values,
     add_field,
     any_text,
+    is_date,
     matching,
     naming_field,
 )
@@ -61,16 +61,6 @@ class Holiday(NamedTuple):  # plain records: docs/architecture.md, "Plain record
         if not self.yearly:
             return self.date == day.isoformat()
         return self.date[5:] == day.isoformat()[5:] and self.date[:4] <= day.isoformat()[:4]
-
-
-def _is_date(value: str) -> bool:
-    if not DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_yearly(values: Values) -> bool:
@@ -146,7 +136,7 @@ HOLIDAY: Final = HolidayKind(
     name="Holiday",
     one="a Holiday",
     picklist_position=1,
-    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", _is_date, longest=len("YYYY-MM-DD")),
+    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", is_date, longest=len("YYYY-MM-DD")),
     identity_attribute="date",
     other_fields=(
         add_field(NAME_FIELD, "must be text of at most 255 characters", any_text, longest=255),
