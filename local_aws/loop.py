@@ -311,19 +311,36 @@ WEEK = [f"2026-12-{day}" for day in range(21, 28)]
 """Monday 21 to Sunday 27 December 2026."""
 
 
+SEASON = ("2026-12-01", "2026-12-23")
+"""Oslo's December season: longer hours until the day before Christmas Eve."""
+SEASON_HOURS = {**dict.fromkeys(("Monday", "Tuesday", "Wednesday", "Thursday", "Friday"), "08:00-20:00")}
+SEASON_HOURS["Saturday"] = "10:00-16:00"
+
+
 def week_requests() -> list[SampleRequest]:
-    """Oslo's clock, its weekly hours (weekdays with a lunch break, a short Saturday, Sunday closed), Christmas Eve
-    closing at noon, Christmas Day every year, what callers hear in an emergency, and the Connect hours of operation
-    kept in step with all that (made by a Connect admin: the stand-in holds it)."""
+    """Oslo's clock, its weekly hours (weekdays with a lunch break, a short Saturday, Sunday closed), its December
+    season (longer hours, no lunch break, a longer Saturday, from 1 to 23 December), a second season that overlaps
+    it on Saturdays (refused), Christmas Eve closing at noon, Christmas Day every year, what callers hear in an
+    emergency, and the Connect hours of operation kept in step with all that (made by a Connect admin: the stand-in
+    holds it)."""
     weekday_hours = "08:00-12:00,13:00-17:00"
     hours = [
         SampleRequest(hours_request("Add", WEEK_REGION, day, weekday_hours), "Success")
         for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
     ]
+    season = [
+        SampleRequest(hours_request("Add", WEEK_REGION, day, open_hours, season=SEASON), "Success")
+        for day, open_hours in SEASON_HOURS.items()
+    ]
     return [
         SampleRequest(_setting("Add", WEEK_REGION, "TimeZone", "Europe/Oslo"), "Success"),
         *hours,
         SampleRequest(hours_request("Add", WEEK_REGION, "Saturday", "10:00-14:00"), "Success"),
+        SampleRequest(hours_request("Add", WEEK_REGION, "Sunday", "closed"), "Success"),
+        *season,
+        SampleRequest(
+            hours_request("Add", WEEK_REGION, "Saturday", "closed", season=("2026-12-19", "2027-01-02")), "Fail"
+        ),
         SampleRequest(
             _holiday("Add", WEEK_REGION, "2026-12-24", "Christmas Eve", start="12:00", end="24:00"), "Success"
         ),
@@ -335,10 +352,14 @@ def week_requests() -> list[SampleRequest]:
     ]
 
 
-def hours_request(action: str, region: str, weekday: str, open_hours: str = "") -> dict[str, str]:
+def hours_request(
+    action: str, region: str, weekday: str, open_hours: str = "", *, season: tuple[str, str] | None = None
+) -> dict[str, str]:
     fields = {"Action__c": action, "Config_Type__c": "Hours", "Region__c": region, "Weekday__c": weekday}
     if open_hours:
         fields["Open_Hours__c"] = open_hours
+    if season:
+        fields["Valid_From__c"], fields["Valid_Until__c"] = season
     return fields
 
 
@@ -348,13 +369,17 @@ def week_moments() -> list[SampleLookup]:
     def at(moment: str, **expected: str) -> SampleLookup:
         return SampleLookup({"lookup": "status", "region": WEEK_REGION, "at": moment}, {"status": "ok", **expected})
 
+    season = f"{SEASON[0]}..{SEASON[1]}"
     return [
-        at("2026-12-21T09:00", isOpen="true", reason="open", closesAt="2026-12-21T12:00"),
-        at("2026-12-21T12:30", isOpen="false", reason="outside-hours", nextOpen="2026-12-21T13:00"),
-        at("2026-12-24T11:00", isOpen="true", reason="open", closesAt="2026-12-24T12:00"),
+        at("2026-12-21T09:00", isOpen="true", reason="open", closesAt="2026-12-21T20:00", season=season),
+        at("2026-12-21T12:30", isOpen="true", reason="open", closesAt="2026-12-21T20:00", season=season),
+        at("2026-12-23T19:30", isOpen="true", reason="open", closesAt="2026-12-23T20:00", season=season),
+        at("2026-12-23T20:00", isOpen="false", reason="outside-hours", nextOpen="2026-12-24T08:00", season=season),
+        at("2026-12-24T11:00", isOpen="true", reason="open", closesAt="2026-12-24T12:00", season=""),
         at("2026-12-24T15:00", isOpen="false", reason="holiday", message="Christmas Eve", nextOpen="2026-12-26T10:00"),
         at("2026-12-25T10:00", isOpen="false", reason="holiday", holidayName="Christmas Day"),
         at("2026-12-27T11:00", isOpen="false", reason="outside-hours", nextOpen="2026-12-28T08:00"),
+        at("2026-12-28T12:30", isOpen="false", reason="outside-hours", nextOpen="2026-12-28T13:00", season=""),
     ]
 
 
@@ -374,11 +399,13 @@ class ConnectHours:
 
 
 def connect_steps(today: date) -> list[tuple[str, frozenset[str]]]:
-    """Each step of the week and the overrides it leaves in Connect (Christmas Eve only while it is ahead)."""
-    own = {"cb-yearly-12-25", *(["cb-holiday-2026-12-24"] if today <= date(2026, 12, 24) else [])}
+    """Each step of the week and the overrides it leaves in Connect (Christmas Eve and the season only while they
+    have not passed; the season not during the emergency closure, which its STANDARD override would overrule)."""
+    holidays = {"cb-yearly-12-25", *(["cb-holiday-2026-12-24"] if today <= date(2026, 12, 24) else [])}
+    own = {*holidays, *([f"cb-season-{SEASON[0]}..{SEASON[1]}"] if today.isoformat() <= SEASON[1] else [])}
     return [
         ("the week's requests", frozenset(own)),
-        ("Closed = true", frozenset({*own, "cb-closed"})),
+        ("Closed = true", frozenset({*holidays, "cb-closed"})),
         ("Closed = false", frozenset(own)),
     ]
 

@@ -182,13 +182,22 @@ def print_sweep(report: LoopReport) -> None:
 
 
 def print_week(week: WeekReport) -> None:
-    """One region's week: each day's opening hours, its holidays, what a caller meets at a few moments, and an
-    emergency closure switched on and off."""
+    """One region's week: each day's opening hours (its December season's on the days inside it, the standard week's
+    outside), its holidays, what a caller meets at a few moments, and an emergency closure switched on and off."""
     from datetime import date
 
-    hours = {
-        r.fields["Weekday__c"]: r.fields.get("Open_Hours__c", "") for _, r in week.requests if "Weekday__c" in r.fields
-    }
+    standard: dict[str, str] = {}
+    seasons: list[tuple[str, str, str, str]] = []
+    for sample, record in week.requests:
+        fields = record.fields
+        if "Weekday__c" not in fields or sample.expected_status != "Success":
+            continue
+        if fields.get("Valid_From__c"):
+            seasons.append(
+                (fields["Valid_From__c"], fields["Valid_Until__c"], fields["Weekday__c"], fields["Open_Hours__c"])
+            )
+        else:
+            standard[fields["Weekday__c"]] = fields.get("Open_Hours__c", "")
     holidays = {}
     for _, record in week.requests:
         if record.fields.get("Config_Type__c") == "Holiday":
@@ -196,20 +205,30 @@ def print_week(week: WeekReport) -> None:
             closed = f"closed {window}-{record.fields.get('End_Time__c')}" if window else "closed all day"
             yearly = " (every year)" if record.fields.get("Recurrence__c") == "Yearly" else ""
             holidays[record.fields["Holiday_Date__c"]] = f"{record.fields['Holiday_Name__c']}{yearly}, {closed}"
+
+    def season_of(day: str) -> tuple[str, str]:
+        weekday = f"{date.fromisoformat(day):%A}"
+        found = [(f"{a}..{b}", hours) for a, b, name, hours in seasons if name == weekday and a <= day <= b]
+        return found[0] if found else ("", "")
+
     print(f"\n== {WEEK_REGION}'s week (Europe/Oslo), set from Salesforce and written back")
+    print(f"   a December season {', '.join(sorted({f'{a}..{b}' for a, b, _, _ in seasons}))} sets longer hours;")
+    print("   a second season overlapping it on Saturdays was refused (see the requests above)")
     _table(
-        ["day", "opening hours", "holiday"],
+        ["day", "standard week", "season", "season's hours", "in force", "holiday"],
         [
             [
                 f"{date.fromisoformat(day):%a %d %b}",
-                hours.get(f"{date.fromisoformat(day):%A}", "closed"),
+                standard.get(f"{date.fromisoformat(day):%A}", "closed"),
+                *season_of(day),
+                season_of(day)[1] or standard.get(f"{date.fromisoformat(day):%A}", "closed"),
                 holidays.get(day, ""),
             ]
             for day in WEEK
         ],
     )
     print("\n== What a caller meets (Connect lookup=status, at=...)")
-    shown = ("isOpen", "reason", "message", "closesAt", "nextOpen")
+    shown = ("isOpen", "reason", "message", "closesAt", "nextOpen", "season")
     _table(
         ["at", *shown],
         [[lookup.parameters["at"], *(answer.get(key, "") for key in shown)] for lookup, answer in week.moments],
@@ -241,7 +260,7 @@ def print_week(week: WeekReport) -> None:
     for hours in week.connect:
         print(f"   after {hours.step}:")
         _table(
-            ["override", "type", "effective", "closed", "recurrence"],
+            ["override", "type", "effective", "recurrence", "slices (CLOSED: closed; STANDARD: open)"],
             [_override_row(override) for override in sorted(hours.overrides, key=lambda o: o["Name"])],
         )
 
@@ -261,18 +280,24 @@ def _slice(entry: dict[str, Any]) -> str:
 
 
 def _override_row(override: dict[str, Any]) -> list[str]:
-    """One override as a person reads it: name, type, dates, the closed slices, the recurrence."""
+    """One override as a person reads it: name, type, dates, the recurrence, its slices (closed ones, or for a
+    STANDARD override the open ones of each day; last, so that the table never cuts them)."""
     slices = override.get("Config", [])
     times = {_slice(entry) for entry in slices}
     closed = f"{len(slices)} days {', '.join(sorted(times))}" if len(slices) > 1 else ""
     if len(slices) == 1:
         closed = f"{slices[0]['Day'][:3].title()} {next(iter(times))}"
+    if override.get("OverrideType") == "STANDARD":
+        days = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+        closed = "; ".join(
+            f"{day[:3].title()} " + (" ".join(_slice(e) for e in slices if e["Day"] == day) or "closed") for day in days
+        )
     pattern = override.get("RecurrenceConfig", {}).get("RecurrencePattern", {})
     recurrence = (
         f"{pattern['Frequency'].lower()} on {pattern['ByMonthDay'][0]}/{pattern['ByMonth'][0]}" if pattern else ""
     )
     effective = f"{override.get('EffectiveFrom')} to {override.get('EffectiveTill')}"
-    return [override["Name"], override.get("OverrideType", ""), effective, closed, recurrence]
+    return [override["Name"], override.get("OverrideType", ""), effective, recurrence, closed]
 
 
 def _answer(answer: dict[str, str]) -> str:

@@ -15,6 +15,13 @@ The desired state:
   ``ByMonth``, ``ByMonthDay``) from its first date (today, when that is past), its slice on every weekday (the
   date's weekday changes from year to year). Connect needs an end date: the end of the year two years ahead,
   renewed when less than a year remains (so a sync writes it about once a year, not every day);
+- a season that has not ended (the region's Hours between ``Valid_From__c`` and ``Valid_Until__c``):
+  ``cb-season-<from>..<until>``, one override of type ``STANDARD`` (open times, like the weekly config) effective over
+  its dates, or from today once it has begun (kept, as ``cb-closed``'s start, so a daily sync writes nothing new),
+  carrying the whole week in force during it: the season's slices on the weekdays it names (none for ``closed``), the
+  standard week's on the others. A ``STANDARD`` override supersedes every other override on its dates, so a date of
+  the season with a holiday is cut out of it, and during an emergency closure the season has no override
+  (:func:`season_candidates`);
 - ``Closed`` = ``true``: ``cb-closed``, every weekday closed all day, effective from today to 365 days ahead.
   Connect's recurrences are weekly, monthly or yearly (no daily one), and an override with no recurrence covers
   every day of its effective range, so a long range is the plain choice. Once in force, its start is kept (not
@@ -37,8 +44,12 @@ builds), for the next :data:`READ_BACK_DAYS` days and every date a write touched
 Connect allows 50 overrides per hours of operation, and overrides this system does not own count too: the nearest
 candidates (by their next day in force) that fit are kept, the others are reported as left out.
 
-Known difference from the ``status`` lookup: on a date with both a dated and a yearly holiday the lookup reads the
-dated one only; Connect applies both overrides, so the longer closure of the two wins there.
+Known differences from the ``status`` lookup: on a date with both a dated and a yearly holiday the lookup reads the
+dated one only; Connect applies both overrides, so the longer closure of the two wins there. Two seasons of a region
+may share dates on different weekdays (contract section 1 forbids only an overlap on one weekday): their two
+``STANDARD`` overrides then overlap in Connect, each carrying the standard hours for the other's weekday, and which of
+the two Connect applies on a shared date is Connect's choice; the read-back of the sync (contract section 6) reports a
+date where it differs from the lookup.
 """
 
 from __future__ import annotations
@@ -50,7 +61,7 @@ from typing import Final
 
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday, holiday_on, sort_key_on, yearly_sort_key_on
-from services.kinds.hours import Slice
+from services.kinds.hours import Season, Seasons, Slice
 from services.lookups.opening import Schedule, closure, open_slices
 from services.models.connect_hours import (
     DAY_MINUTES,
@@ -104,6 +115,9 @@ class RegionRecords:
     holidays: Sequence[Holiday] = ()
     """Dated and yearly ones; past and far ones are dropped here."""
     closed: bool = False
+    seasons: Sequence[Season] = ()
+    """Every season weekday of the region (one :class:`Season` per weekday a season names); ended ones are dropped
+    here."""
 
 
 @dataclass(frozen=True)
@@ -228,9 +242,64 @@ def holiday_candidates(records: RegionRecords, today: date) -> Iterator[Candidat
             yield Candidate(dated, first)
 
 
+def season_candidates(records: RegionRecords, today: date) -> Iterator[Candidate]:
+    """One ``STANDARD`` override per season that has not ended, carrying the whole week in force during it.
+
+    A ``STANDARD`` override supersedes every other override on its dates in Connect (the admin guide, "Set overrides
+    for extended, reduced, and holiday hours": temporary hours "must supersede all other settings for that
+    date/range"; the admin website refuses overlapping ranges). So a season never covers a date the ``status`` lookup
+    reads otherwise than the season's week: none at all during an emergency closure (``cb-closed`` must close every
+    day), and a date of the season with a holiday is cut out of it. The season is then several overrides: the first
+    named as the season, each later one ``... after <date>``, and on a holiday date that leaves some hours open, an
+    override of that date alone (``... on <date>``) carrying the hours the lookup answers there (the season's minus
+    the holiday's window); a holiday closed all day leaves its date to its own ``CLOSED`` override.
+    """
+    if records.closed:
+        return
+    by_span: dict[tuple[str, str], dict[int, tuple[Slice, ...]]] = {}
+    for season in records.seasons:
+        if season.valid_until >= today.isoformat() and season.weekday in WEEKDAYS:
+            by_span.setdefault((season.valid_from, season.valid_until), {})[WEEKDAYS.index(season.weekday)] = (
+                season.slices
+            )
+    standard = records.hours or {}
+    schedule = schedule_of(records)
+    for (valid_from, valid_until), named in sorted(by_span.items()):
+        week = {weekday: named.get(weekday, standard.get(weekday, ())) for weekday in range(len(WEEKDAYS))}
+        config = [(CONNECT_DAYS[day], start, end) for day, slices in week.items() for start, end in slices]
+        first, last = date.fromisoformat(valid_from), date.fromisoformat(valid_until)
+        name, description = f"{OWN_PREFIX}season-{valid_from}..{valid_until}", f"Season {valid_from} to {valid_until}"
+        days = (first + timedelta(days=n) for n in range((last - first).days + 1))
+        holidays = [day for day in days if schedule.holiday_on(day) is not None]
+        piece_from, piece_name = first, name
+        for cut in [*holidays, last + timedelta(days=1)]:
+            piece_till = cut - timedelta(days=1)
+            if piece_from <= piece_till and piece_till >= today:
+                begins = max(piece_from, today)
+                piece = override(piece_name, config, begins, piece_till, description, override_type="STANDARD")
+                yield Candidate(piece, begins, keeps_start=True)
+            if cut <= last and cut >= today:
+                open_hours = open_slices(schedule, cut)
+                if open_hours:
+                    on_day = ((CONNECT_DAYS[cut.weekday()], start, end) for start, end in open_hours)
+                    holiday_name = getattr(schedule.holiday_on(cut), "name", "")
+                    yield Candidate(
+                        override(
+                            f"{name} on {cut}",
+                            on_day,
+                            cut,
+                            cut,
+                            f"{description}; {holiday_name}",
+                            override_type="STANDARD",
+                        ),
+                        cut,
+                    )
+            piece_from, piece_name = cut + timedelta(days=1), f"{name} after {cut}"
+
+
 CandidateKind = Callable[[RegionRecords, date], Iterable[Candidate]]
-CANDIDATE_KINDS: tuple[CandidateKind, ...] = (closed_candidates, holiday_candidates)
-"""Every kind of override the sync makes, each from the records and today (a season: one more entry)."""
+CANDIDATE_KINDS: tuple[CandidateKind, ...] = (closed_candidates, season_candidates, holiday_candidates)
+"""Every kind of override the sync makes, each from the records and today."""
 
 
 def candidates(records: RegionRecords, today: date) -> list[Candidate]:
@@ -326,7 +395,7 @@ def slices_text(slices: Sequence[Slice]) -> str:
 
 def schedule_of(records: RegionRecords) -> Schedule:
     """The region's :class:`~services.lookups.opening.Schedule`, as the ``status`` lookup builds it from the same
-    items (its zone, Hours, ``Closed``, and the day's holiday: the dated one wins over the yearly one)."""
+    items (its zone, Hours, seasons, ``Closed``, and the day's holiday: the dated one wins over the yearly one)."""
     by_key: dict[str, Holiday] = {}
     for holiday in records.holidays:
         day = date.fromisoformat(holiday.date)
@@ -342,6 +411,7 @@ def schedule_of(records: RegionRecords) -> Schedule:
         hours=records.hours,
         holiday_on=lambda day: holiday_on(day, by_key),
         closed=records.closed,
+        season_on=Seasons(tuple(records.seasons)).on,
     )
 
 

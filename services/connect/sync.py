@@ -66,7 +66,7 @@ from services.connect.hours import (
 from services.kinds import record_of, shapes_connect_hours
 from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
-from services.kinds.hours import OpeningHours
+from services.kinds.hours import OpeningHours, Season
 from services.kinds.setting import CLOSED_KEY, TIME_ZONE_KEY, Setting
 from services.kinds.setting import CONNECT_HOURS_ID_KEY as HOURS_ID_KEY
 from services.models.report import json_object
@@ -115,6 +115,7 @@ def region_records(items: Mapping[str, Mapping[str, str]]) -> tuple[RegionRecord
     """The region's records from its live items, and its settings by key."""
     settings: dict[str, str] = {}
     holidays: list[Holiday] = []
+    seasons: list[Season] = []
     hours: dict[int, tuple[tuple[int, int], ...]] = {}
     for sort_key, attributes in items.items():
         try:
@@ -127,11 +128,14 @@ def region_records(items: Mapping[str, Mapping[str, str]]) -> tuple[RegionRecord
             holidays.append(record)
         elif isinstance(record, OpeningHours) and record.weekday in WEEKDAYS:
             hours[WEEKDAYS.index(record.weekday)] = record.slices
+        elif isinstance(record, Season):
+            seasons.append(record)  # the season items themselves (the region's season index is the lookup's)
     records = RegionRecords(
         time_zone=settings.get(TIME_ZONE_KEY) or "UTC",
-        hours=hours or None,
+        hours=hours or ({} if seasons else None),  # a region with any Hours, standard or seasonal, manages its hours
         holidays=tuple(holidays),
         closed=settings.get(CLOSED_KEY) == "true",
+        seasons=tuple(seasons),
     )
     return records, settings
 

@@ -12,6 +12,12 @@ on to Salesforce and the requester.
   why. A Delete leaves a tombstone (``deleted``) carrying its ``CreatedDate``, also when there was nothing to
   delete, so that an older Add delivered late is refused as superseded.
 - A request that breaks the contract: ONE write of a Fail outcome naming each bad field; no retry.
+- A change whose kind keeps a region index (a season: the region's seasons, services.kinds.hours) first reads that
+  index, strongly consistent (GetItem): a rule it breaks against the region's other items (an overlapping season, a
+  21st season) is a Fail naming the field; otherwise the index's new version is put in the same transaction,
+  conditioned on the revision read. A change of the index in between (another season of the region, written at the
+  same time) cancels the transaction, and the request is read and checked again (``contended``): of two overlapping
+  seasons racing each other, exactly one is applied, the other's Fail names it.
 - Every outcome is written with its record's answered mark (services.aws.table.answered), so that a request is
   answered once whichever way it came (contract section 7): its event, or the sweep of the Pending requests
   (services.inbound.sweep), which calls this same write with the record's ``LastModifiedDate`` as ``CreatedDate``. A
@@ -33,7 +39,7 @@ from pydantic import ValidationError
 from services.aws.table import config_items, request_key
 from services.aws.table.answered import AnsweredMark, Via, answered_put
 from services.aws.table.outcomes import outcome_item
-from services.models.config_change import ConfigChange, InvalidConfigChange, parse_config_change
+from services.models.config_change import ConfigChange, InvalidConfigChange, parse_config_change, summarise
 from services.models.envelope import DETAIL_TYPE, is_large_event_pointer, usual_detail
 from services.models.outcome import Outcome, Status
 from services.models.salesforce_fields import fit_status_message
@@ -50,6 +56,7 @@ Clock = Callable[[], datetime]
 Recorder = Callable[
     [dict[str, dict[str, Any]], config_items.DataPut | None, dict[str, Any] | None], config_items.WriteResult
 ]
+IndexReader = Callable[[str, str], config_items.RegionIndex]
 
 
 class MalformedEventError(ValueError):
@@ -125,27 +132,36 @@ def answer_request(
     record: Recorder = config_items.record_change,
     clock: Clock | None = None,
     arrival: Arrival = EVENT,
+    read_index: IndexReader | None = None,
 ) -> Answer:
     """Answer one request, however it came (``arrival``): a valid change is applied and its outcome recorded, both
     in one write in the usual path; a request that breaks the contract gets its Fail (one write), nothing else
-    changes. ``record`` and ``clock`` are the table's write and the time, injected by the tests."""
+    changes. ``record``, ``read_index`` (the region index's read) and ``clock`` are the table's write and read and
+    the time, injected by the tests."""
     if isinstance(request, InvalidConfigChange):
         return _refuse(request, record, clock or _now, arrival)
-    return _apply(request, record, clock or _now, arrival)
+    return _apply(request, record, clock or _now, arrival, read_index or _read_index)
 
 
-def _apply(change: ConfigChange, record: Recorder, now: Clock, arrival: Arrival) -> Answer:
+def _apply(change: ConfigChange, record: Recorder, now: Clock, arrival: Arrival, read_index: IndexReader) -> Answer:
     plan: Plan = "applied"
     current: config_items.CurrentItem | None = None
     marked = True
     for _ in range(MAX_ATTEMPTS):
         moment = now()
         data, outcome = _write_for(plan, change, current, moment)
+        result: Result = plan
+        if data is not None and plan == "applied" and (index_key := change.kind.index_key(change.values)):
+            data.index, problems = _indexed(change, index_key, read_index)
+            if problems:
+                data, outcome, result = None, _outcome(change, "Fail", problems, moment), "refused"
         written = record(outcome_item(outcome), data, _mark(outcome, change.changed_at, arrival) if marked else None)
         if written.kind == "duplicate":
             return _duplicate(change.record_id)
         if written.kind == "written":
-            return _answered(outcome, plan)
+            return _answered(outcome, result)
+        if written.kind == "contended":
+            continue  # the region's index changed since it was read: read it and check again
         if written.kind == "answered":
             if _answered_already(written.mark, change.changed_at, arrival):
                 return _already_answered(change.record_id, written.mark)
@@ -154,6 +170,28 @@ def _apply(change: ConfigChange, record: Recorder, now: Clock, arrival: Arrival)
         current = written.current
         plan = _next_plan(change, current)
     raise ConcurrentChangeError(f"the item kept changing; gave up after {MAX_ATTEMPTS} writes")
+
+
+def _indexed(change: ConfigChange, index_key: str, read_index: IndexReader) -> tuple[dict[str, Any] | None, str]:
+    """The put of the change's region index (checked against the index as read now), or the Fail's message."""
+    kind = change.kind
+    read = read_index(change.region, index_key)
+    attributes, problems = kind.indexed(change.action, change.values, read.attributes)
+    if problems:
+        return None, summarise({field: [why] for field, why in problems.items()})
+    put = config_items.index_put(
+        item_type=kind.item_type,
+        region=change.region,
+        sort_key=index_key,
+        attributes=attributes,
+        read=read,
+        changed_at=change.changed_at,
+    )
+    return put, ""
+
+
+def _read_index(region: str, sort_key: str) -> config_items.RegionIndex:
+    return config_items.read_index(region, sort_key)
 
 
 def _refuse(request: InvalidConfigChange, record: Recorder, now: Clock, arrival: Arrival) -> Answer:

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Final
@@ -54,9 +54,9 @@ from typing import TYPE_CHECKING, Any, Final
 from aws_lambda_powertools.metrics import MetricUnit
 
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
+from services.inbound.sweep_report import NAMED, StillPending, SweepReport
 from services.models.appflow_records import read_records
 from services.models.flow_schedule import flow_period
-from services.models.report import json_object
 from services.models.salesforce_fields import is_salesforce_id
 from services.models.utc import as_utc, utc_iso, utc_now
 from services.platform.observability import logger, metrics
@@ -76,8 +76,6 @@ but still Pending in Salesforce (its write-back waiting) is skipped without a wr
 place of a request nobody answered yet. Also the most records one check holds in memory."""
 FILES_PER_CHECK: Final = 20
 """Files read by one check, the newest (a run of a few thousand Pending records is one file; the rest is named)."""
-NAMED: Final = 50
-"""Unreadable records and still-Pending requests named in one report or alert; more are counted."""
 
 
 # The request model (pydantic) and the inbound write are imported when a sweep file is first read: most checks find
@@ -114,54 +112,6 @@ class PendingRecord:
     def as_event_detail(self) -> dict[str, Any]:
         """The fields as its ``Config_Change__e`` would carry them (contract section 7)."""
         return {**self.fields, "Record_Id__c": self.record_id, "CreatedDate": _changed_at(self)}
-
-
-@dataclass(frozen=True)
-class StillPending:
-    """A request the system answered that the sweep flow's run still shows Pending two flow periods later."""
-
-    record_id: str
-    answered_at: str
-    request_key: str
-    seen_pending_at: str
-
-
-@dataclass
-class SweepReport:
-    flow: str
-    run: str = ""
-    execution: str = ""
-    """The execution AppFlow named as the latest successful run ("" when the newest folder was read instead)."""
-    records_processed: int = 0
-    """What AppFlow says that execution processed (``recordsProcessed``)."""
-    found_by: str = ""
-    """``appflow`` (the execution AppFlow named) or ``newest-folder`` (AppFlow could not say)."""
-    files: int = 0
-    records_read: int = 0
-    pending: int = 0
-    not_yet_due: int = 0
-    answered: list[str] = field(default_factory=list)
-    already_answered: int = 0
-    left_for_next_check: int = 0
-    unreadable: list[str] = field(default_factory=list)
-    """The first :data:`NAMED` files or records that could not be read (``<key>#<record number>``)."""
-    unreadable_count: int = 0
-    still_pending: list[StillPending] = field(default_factory=list)
-    """Answered requests still Pending two output-flow periods after their answer (the first :data:`NAMED`)."""
-    still_pending_count: int = 0
-    alerted: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        answer = json_object(self)
-        answer["stillPending"] = [item.record_id for item in self.still_pending]
-        return answer
-
-    def unreadable_one(self, what: str, why: str) -> None:
-        self.unreadable_count += 1
-        if len(self.unreadable) < NAMED:
-            self.unreadable.append(what)
-        logger.error("a sweep file or record could not be read", extra={"what": what, "error": why[:300]})
 
 
 # --- edges --------------------------------------------------------------------------------------------------------

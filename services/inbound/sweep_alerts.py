@@ -20,7 +20,7 @@ from services.models.utc import utc_iso
 from services.platform.settings import Settings
 
 if TYPE_CHECKING:
-    from services.inbound.sweep import SweepReport
+    from services.inbound.sweep_report import SweepReport
 
 ALERT_HOURS_KEPT: Final = 24
 _OPERATOR = 'serverless invoke -f router --stage <stage> -d \'{"operation":"%s"}\''

@@ -13,6 +13,7 @@ tuple costs every Connect cold start about 0.8 million instructions (docs/archit
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, ClassVar, Final, Self
 
 Values = Mapping[str, str]
@@ -125,6 +126,17 @@ def naming_field(name: str, rule: str, valid: Callable[[str], bool], *, longest:
 def add_field(name: str, rule: str, valid: Callable[[str], bool], *, longest: int, required: bool = True) -> FieldSpec:
     """A field only an Add uses (with a Delete a value is a Fail naming it); by default an Add needs it."""
     return FieldSpec(name, rule, valid, longest, actions=ADD, required=ADD if required else frozenset())
+
+
+def is_date(value: str) -> bool:
+    """Whether ``value`` is a calendar date ``YYYY-MM-DD`` (``2026-02-30`` is not)."""
+    if not DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def any_text(value: str) -> bool:
@@ -241,6 +253,20 @@ class Kind(Record):
     def identity(self, values: Values) -> dict[str, str]:
         """The attributes that name the item (kept on its tombstone too)."""
         return {self.identity_attribute: self.subject(values)}
+
+    # --- the region's index -------------------------------------------------------------------------------------
+
+    def index_key(self, values: Values) -> str | None:
+        """The sort key of a region-wide item that a change also keeps up to date, in the same transaction (the
+        region's seasons, which the lookup reads in its one read and a rule checks a new one against); None: the
+        change touches its own item only (the default)."""
+        return None
+
+    def indexed(self, action: str, values: Values, index: Attributes | None) -> tuple[dict[str, str], dict[str, str]]:
+        """The index's attributes after this change (``index``: as read, None when absent), and the rules that need the
+        region's other items, broken: ``{field: why}`` (the change is then a Fail). Only called when
+        :meth:`index_key` names an index."""
+        raise NotImplementedError
 
     def stored(self, values: Values) -> dict[str, str]:
         """The attributes an Add stores, its identity included."""

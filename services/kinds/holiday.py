@@ -12,7 +12,6 @@ from datetime import date
 from typing import Final
 
 from services.kinds.base import (
-    DATE,
     TIME_OF_DAY,
     Attributes,
     FieldSpec,
@@ -22,6 +21,7 @@ from services.kinds.base import (
     Values,
     add_field,
     any_text,
+    is_date,
     matching,
     naming_field,
 )
@@ -70,16 +70,6 @@ class Holiday(Record):  # plain records: docs/architecture.md, "Plain records"
         if not self.yearly:
             return self.date == day.isoformat()
         return self.date[5:] == day.isoformat()[5:] and self.date[:4] <= day.isoformat()[:4]
-
-
-def _is_date(value: str) -> bool:
-    if not DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _is_yearly(values: Values) -> bool:
@@ -155,7 +145,7 @@ HOLIDAY: Final = HolidayKind(
     name="Holiday",
     one="a Holiday",
     picklist_position=1,
-    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", _is_date, longest=len("YYYY-MM-DD")),
+    subject_field=naming_field(DATE_FIELD, "must be a date YYYY-MM-DD", is_date, longest=len("YYYY-MM-DD")),
     identity_attribute="date",
     other_fields=(
         add_field(NAME_FIELD, "must be text of at most 255 characters", any_text, longest=255),

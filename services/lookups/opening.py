@@ -7,8 +7,9 @@ The schedule is a function of the region's wall clock. At a wall-clock time ``w`
 - ``emergency``: ``Closed`` is ``true`` (whatever the time);
 - ``holiday``: ``w``'s date has a holiday (a dated one wins over a yearly one) whose closure covers ``w`` (the
   whole day, or ``startTime`` inclusive to ``endTime`` exclusive);
-- ``outside-hours``: the region manages its hours (it has at least one Hours item) and no slice of ``w``'s
-  weekday covers ``w`` (start inclusive, end exclusive; a weekday without an item is closed all day);
+- ``outside-hours``: the region manages its hours (it has at least one Hours item, standard or seasonal) and no
+  slice of ``w``'s weekday covers ``w`` (start inclusive, end exclusive; a weekday without an item is closed all
+  day); on a date inside a season that names ``w``'s weekday, the season's slices are the weekday's;
 - ``open``.
 
 Daylight saving: slices and windows are wall-clock times, so they follow the clocks on the wall. Time runs as real
@@ -17,9 +18,10 @@ ending at 02:30 closes when the clock jumps to 03:00; ``closesAt`` says ``03:00`
 hour happens twice (a slice 01:00-01:30 opens twice; ``YYYY-MM-DDTHH:MM`` cannot tell the two apart). ``closesAt`` and
 ``nextOpen`` are the first instants after the moment at which the answer changes, shown on the wall clock.
 
-Changes can happen only where the wall clock reaches a breakpoint (midnight, a slice's start or end, a holiday
-window's start or end) or jumps (a daylight-saving change), so only those instants are examined: a few hundred per
-answer rather than the 20,160 minutes of two weeks (a test compares both).
+Changes can happen only where the wall clock reaches a breakpoint (midnight, which is also where a season starts
+or ends, a slice's start or end, a holiday window's start or end) or jumps (a daylight-saving change), so only
+those instants are examined: a few hundred per answer rather than the 20,160 minutes of two weeks (a test compares
+both).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from itertools import pairwise
 from typing import Final, Literal
 
 from services.kinds.holiday import Holiday
-from services.kinds.hours import Slice, parse_slices
+from services.kinds.hours import Season, Slice, parse_slices
 
 Reason = Literal["emergency", "holiday", "outside-hours", "open"]
 LOCAL_MINUTE: Final = "%Y-%m-%dT%H:%M"
@@ -49,7 +51,7 @@ class Schedule:
     methods when the module is imported, about 7 million instructions of every Connect status cold start
     (docs/benchmarks.md, "Where the instructions go"). Read-only by convention; nothing here changes one."""
 
-    __slots__ = ("closed", "emergency_message", "holiday_on", "hours", "zone")
+    __slots__ = ("closed", "emergency_message", "holiday_on", "hours", "season_on", "zone")
 
     def __init__(
         self,
@@ -58,14 +60,29 @@ class Schedule:
         holiday_on: Callable[[date], Holiday | None],
         closed: bool = False,
         emergency_message: str = "",
+        season_on: Callable[[date], Season | None] | None = None,
     ) -> None:
         self.zone = zone
         self.hours = hours
-        """Slices by weekday (0 = Monday); None: the region manages no hours (open around the clock)."""
+        """The standard week's slices by weekday (0 = Monday); None: the region manages no hours (open around the
+        clock). A region with seasons but no standard Hours manages its hours: ``{}``."""
         self.holiday_on = holiday_on
         self.closed = closed
         """``Closed`` is ``true``: an emergency closure."""
         self.emergency_message = emergency_message
+        self.season_on: Callable[[date], Season | None] = season_on or _no_season
+        """The season whose Hours are the date's (it names the date's weekday); None: the standard week's."""
+
+    def slices_on(self, day: date) -> tuple[Slice, ...] | None:
+        """``day``'s opening slices (its season's, else its weekday's standard ones); None: hours not managed."""
+        if self.hours is None:
+            return None
+        season = self.season_on(day)
+        return season.slices if season is not None else self.hours.get(day.weekday(), ())
+
+
+def _no_season(day: date) -> Season | None:
+    return None
 
 
 class OpeningStatus:
@@ -81,6 +98,7 @@ class OpeningStatus:
         closes_at: str,
         next_open: str,
         hours_managed: bool,
+        season: str = "",
     ) -> None:
         self.local_time = local_time
         self.is_open = is_open
@@ -90,6 +108,8 @@ class OpeningStatus:
         self.closes_at = closes_at
         self.next_open = next_open
         self.hours_managed = hours_managed
+        self.season = season
+        """``<from>..<until>`` of the season whose Hours apply on the local date; empty when none."""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, OpeningStatus) and vars(self) == vars(other)
@@ -133,8 +153,8 @@ def reason_at(schedule: Schedule, wall: datetime) -> tuple[Reason, Holiday | Non
         window = closure(holiday)
         if window is None or window[0] <= minute < window[1]:
             return "holiday", holiday
-    open_hours = schedule.hours
-    if open_hours is not None and not any(start <= minute < end for start, end in open_hours.get(wall.weekday(), ())):
+    open_hours = schedule.slices_on(wall.date())
+    if open_hours is not None and not any(start <= minute < end for start, end in open_hours):
         return "outside-hours", holiday
     return "open", holiday
 
@@ -146,8 +166,11 @@ def opening_status(schedule: Schedule, instant: datetime, local_time: str | None
     shown = local_time or wall.strftime(LOCAL_MINUTE)
     holiday_name = holiday.name if holiday is not None else ""
     managed = schedule.hours is not None
+    season = schedule.season_on(wall.date())
+    span = season.span if season is not None else ""
     if schedule.closed:
-        return OpeningStatus(shown, False, "emergency", schedule.emergency_message, holiday_name, "", "", managed)
+        message = schedule.emergency_message
+        return OpeningStatus(shown, False, "emergency", message, holiday_name, "", "", managed, span)
     is_open = reason == "open"
     change = _next_change(schedule, instant, is_open, CLOSES_AT_HORIZON if is_open else NEXT_OPEN_HORIZON)
     when = wall_clock(change, schedule.zone).strftime(LOCAL_MINUTE) if change else ""
@@ -161,6 +184,7 @@ def opening_status(schedule: Schedule, instant: datetime, local_time: str | None
         closes_at=when if is_open else "",
         next_open="" if is_open else when,
         hours_managed=managed,
+        season=span,
     )
 
 
@@ -206,8 +230,7 @@ def _candidates(schedule: Schedule, start: datetime, end: datetime) -> Iterator[
 
 def _breakpoints(schedule: Schedule, day: date) -> set[int]:
     points = {0}
-    if schedule.hours is not None:
-        points.update(minute for piece in schedule.hours.get(day.weekday(), ()) for minute in piece)
+    points.update(minute for piece in schedule.slices_on(day) or () for minute in piece)
     holiday = schedule.holiday_on(day)
     window = closure(holiday) if holiday is not None else None
     if window is not None:

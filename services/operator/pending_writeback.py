@@ -21,7 +21,8 @@ from typing import Any
 from services.aws.flows import AppFlowCallError, FlowRun, flows
 from services.aws.status_bucket import Listed, StatusBucket, StatusFileError, status_bucket
 from services.flows.writeback import FILES_PER_CHECK, refused_records
-from services.inbound.sweep import StillPending, sweep
+from services.inbound.sweep import sweep
+from services.inbound.sweep_report import StillPending
 from services.models.utc import utc_iso, utc_now
 from services.platform.settings import Settings, get_settings
 

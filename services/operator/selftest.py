@@ -398,7 +398,8 @@ def _connection(run: Run) -> list[Line]:
 def _sweep(run: Run) -> list[Line]:
     from services.aws.flows import flows
     from services.aws.status_bucket import StatusBucket
-    from services.inbound.sweep import SweepReport, newest_run, pending_records
+    from services.inbound.sweep import newest_run, pending_records
+    from services.inbound.sweep_report import SweepReport
 
     settings = run.settings
     bucket = StatusBucket(aws.client("s3"), settings.status_bucket)

@@ -548,6 +548,98 @@ def test_the_read_back_catches_a_wrong_projection_and_tells_once_a_day(
     assert (fixed.updated, fixed.verification) == ([f"cb-holiday-{day(3)}"], "verified")
 
 
+# --- seasons in the read-back ----------------------------------------------------------------------------------------
+
+SEASON = ("2026-12-01", "2026-12-23")
+SEASON_NAME = f"cb-season-{SEASON[0]}..{SEASON[1]}"
+
+
+def season_requests() -> list[dict[str, str]]:
+    """Oslo's standard week (Mon-Fri 08:00-12:00,13:00-17:00, Saturday 09:00-12:00) and its December season (Monday
+    08:00-20:00, Saturday 10:00-16:00, Sunday closed), as Salesforce sends them."""
+    return [
+        setting("Add", "Oslo", HOURS_ID_KEY, HOURS_ID),
+        setting("Add", "Oslo", "TimeZone", "Europe/Oslo"),
+        *(hours_request("Add", "Oslo", d, "08:00-12:00,13:00-17:00") for d in ("Monday", "Tuesday", "Friday")),
+        hours_request("Add", "Oslo", "Saturday", "09:00-12:00"),
+        hours_request("Add", "Oslo", "Monday", "08:00-20:00", season=SEASON),
+        hours_request("Add", "Oslo", "Saturday", "10:00-16:00", season=SEASON),
+        hours_request("Add", "Oslo", "Sunday", "closed", season=SEASON),
+    ]
+
+
+def test_a_season_with_holidays_in_it_and_an_emergency_reads_back_verified(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any
+) -> None:
+    """The season's STANDARD override, cut around a holiday closed all day and a holiday window (Connect lets a
+    STANDARD override supersede the others of its dates), reads back in step over the whole season; during an
+    emergency closure the season has no override and every day reads back closed."""
+    save(
+        lambda_context,
+        *season_requests(),
+        holiday("Add", "Oslo", "2026-12-08", "Staff day"),
+        holiday("Add", "Oslo", "2026-12-14", "Half day", start="12:00", end="24:00"),
+    )
+    report = sync_region("Oslo")
+
+    assert (report.outcome, report.verification, report.differences) == ("synced", "verified", [])
+    assert {name for name in overrides(connect) if name.startswith("cb-season")} == {
+        SEASON_NAME,
+        f"{SEASON_NAME} after 2026-12-08",
+        f"{SEASON_NAME} on 2026-12-14",
+        f"{SEASON_NAME} after 2026-12-14",
+    }
+    assert report.read_back == [f"{day(0)}..{day(14)}", "2026-12-15..2027-01-14"], "the whole season is read back"
+
+    save(lambda_context, setting("Add", "Oslo", "Closed", "true"))
+    closed = sync_region("Oslo")
+    assert (closed.verification, closed.differences) == ("verified", [])
+    assert not any(name.startswith("cb-season") for name in overrides(connect))
+    connect.requests.clear()
+    assert sync_region("Oslo").outcome == "in-step" and connect.requests == READS
+
+
+def test_the_read_back_catches_a_season_connect_does_not_apply_and_tells_as_for_a_holiday(
+    aws: Stack, connect: ConnectStandIn, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A season's override that Connect does not apply as the season's hours (written as an OPEN override, which
+    Connect adds to the standard hours instead of replacing them) is a difference on each season date it changes,
+    alerted once a day under the same subject as a wrong holiday; written right, the next sync reads back in step."""
+    from dataclasses import replace
+
+    from services.connect import hours
+
+    def as_open(records: hours.RegionRecords, today: Any) -> Iterator[hours.Candidate]:
+        for candidate in hours.season_candidates(records, today):
+            yield replace(candidate, override=replace(candidate.override, override_type="OPEN"))
+
+    kinds = tuple(as_open if kind is hours.season_candidates else kind for kind in hours.CANDIDATE_KINDS)
+    monkeypatch.setattr(hours, "CANDIDATE_KINDS", kinds)
+    save(lambda_context, *season_requests())
+
+    first = reconcile(NOW)
+    again = reconcile(NOW.replace(hour=18))
+
+    (report,) = first["regions"]
+    assert overrides(connect)[SEASON_NAME]["OverrideType"] == "OPEN"
+    assert report["verification"] == "differs"
+    assert report["differences"] == [  # the season's Saturdays: Connect adds 10-16 to 09-12, the lookup replaces
+        "2026-12-05: Connect 09:00-16:00, ours 10:00-16:00",
+        "2026-12-12: Connect 09:00-16:00, ours 10:00-16:00",
+    ]
+    assert (first["alerted"], again["alerted"]) == (["differs:Oslo"], [])
+    (alert,) = [json.loads(message["Body"]) for message in drain(aws.support_queue_url)]
+    assert alert["Subject"] == "Connect hours Oslo: differs"
+    assert "2026-12-05: Connect 09:00-16:00, ours 10:00-16:00" in alert["Message"]
+
+    monkeypatch.undo()
+    monkeypatch.setattr("services.connect.sync._now", lambda: NOW)
+    monkeypatch.setenv("CONNECT_INSTANCE_ARN", INSTANCE)
+    fixed = sync_region("Oslo")
+    assert (fixed.updated, fixed.verification) == ([SEASON_NAME], "verified")
+    assert overrides(connect)[SEASON_NAME]["OverrideType"] == "STANDARD"
+
+
 def test_the_stand_in_reads_overrides_as_the_docs_describe() -> None:
     """GetEffectiveHoursOfOperations of the stand-in: weekly hours, a CLOSED window taken out, an OPEN slice added,
     a STANDARD override superseding the rest on its dates, a yearly recurrence on its date only."""

@@ -795,6 +795,114 @@ def test_an_hours_add_stores_the_weekday_s_hours_and_its_outcome_names_the_weekd
     assert send(again, lambda_context)["message"] == "no opening hours on Monday for US-Central"
 
 
+SEASON = "config-change--hours-add-season-december-saturday"
+SEASON_KEY = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOURS#Saturday#2026-12-01..2026-12-31"}}
+SEASONS_KEY = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOURS#SEASONS"}}
+
+
+def test_a_season_is_its_own_item_kept_in_the_region_s_season_index_by_the_same_transaction(
+    aws: Stack, aws_calls: Any, lambda_context: Any
+) -> None:
+    answer = send(load_event(SEASON), lambda_context)
+    assert (answer["status"], answer["message"]) == (
+        "Success",
+        "Opening hours of US-East on Saturday from 2026-12-01 to 2026-12-31 set to 10:00-16:00",
+    )
+    assert aws_calls.counts() == {"dynamodb.GetItem": 1, "dynamodb.TransactWriteItems": 1}
+    season = item(aws, SEASON_KEY) or {}
+    assert (season["weekday"], season["validFrom"], season["validUntil"], season["openHours"]) == (
+        {"S": "Saturday"},
+        {"S": "2026-12-01"},
+        {"S": "2026-12-31"},
+        {"S": "10:00-16:00"},
+    )
+    index = item(aws, SEASONS_KEY) or {}
+    assert (index["seasons"], index["revision"]) == ({"S": "2026-12-01..2026-12-31 Saturday 10:00-16:00"}, {"N": "1"})
+    assert item(aws, {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOURS#Saturday"}}) is None, "standard untouched"
+
+    overlapping = send(load_event("config-change--hours-add-season-overlapping-fail"), lambda_context)
+    assert (overlapping["status"], overlapping["message"]) == (
+        "Fail",
+        "Valid_From__c: overlaps the season 2026-12-01..2026-12-31 on Saturday",
+    )
+    sunday = event(SEASON, EventUuid="sunday", Weekday__c="Sunday", Valid_From__c="2026-12-19", Open_Hours__c="closed")
+    assert send(sunday, lambda_context)["status"] == "Success", "another weekday may share the dates"
+    assert (item(aws, SEASONS_KEY) or {})["seasons"]["S"].splitlines() == [
+        "2026-12-01..2026-12-31 Saturday 10:00-16:00",
+        "2026-12-19..2026-12-31 Sunday closed",
+    ]
+
+    delete = send(load_event("config-change--hours-delete-season-december-saturday"), lambda_context)
+    assert (delete["status"], delete["message"]) == (
+        "Success",
+        "Opening hours on Saturday from 2026-12-01 to 2026-12-31 removed for US-East",
+    )
+    assert (item(aws, SEASON_KEY) or {}).get("deleted") == {"BOOL": True}
+    index = item(aws, SEASONS_KEY) or {}
+    assert (index["seasons"], index["revision"]) == ({"S": "2026-12-19..2026-12-31 Sunday closed"}, {"N": "3"})
+    assert send(load_event("config-change--hours-add-season-overlapping-fail"), lambda_context)["result"] == "duplicate"
+    retried = event("config-change--hours-add-season-overlapping-fail", EventUuid="retried")
+    assert send(retried, lambda_context)["status"] == "Success", "the season it overlapped is gone"
+
+
+def test_a_season_checked_against_a_stale_index_is_cancelled_by_dynamodb_read_again_and_refused(
+    aws: Stack, aws_calls: Any, lambda_context: Any
+) -> None:
+    """The race, played against moto's transactions: another season of the region was written between this request's
+    read of the index and its write. The index's condition cancels the write (nothing of it is kept), the request
+    reads the index again, and the overlap it now sees is its Fail."""
+    from services.inbound.request import answer_request
+    from services.models.config_change import ConfigChange, parse_config_change
+
+    assert send(load_event(SEASON), lambda_context)["status"] == "Success"
+    reads: list[str] = []
+
+    def stale_then_real(region: str, sort_key: str) -> config_items.RegionIndex:
+        reads.append(sort_key)
+        return config_items.RegionIndex(None, 0) if len(reads) == 1 else config_items.read_index(region, sort_key)
+
+    request = parse_config_change(load_event("config-change--hours-add-season-overlapping-fail")["detail"])
+    assert isinstance(request, ConfigChange)
+    answer = answer_request(request, read_index=stale_then_real)
+
+    assert (answer.result, answer.message) == (
+        "refused",
+        "Valid_From__c: overlaps the season 2026-12-01..2026-12-31 on Saturday",
+    )
+    assert reads == ["HOURS#SEASONS", "HOURS#SEASONS"]
+    overlapping_key = {"PK": {"S": "REGION#US-East"}, "SK": {"S": "HOURS#Saturday#2026-12-19..2027-01-09"}}
+    assert item(aws, overlapping_key) is None, "the cancelled transaction left nothing"
+    assert (item(aws, SEASONS_KEY) or {})["revision"] == {"N": "1"}
+
+
+def test_a_region_has_at_most_twenty_seasons_and_a_standard_delete_leaves_the_seasons_alone(
+    aws: Stack, lambda_context: Any
+) -> None:
+    for n in range(20):
+        start = f"2027-{n // 2 + 1:02d}-{1 if n % 2 == 0 else 15:02d}"
+        until = f"2027-{n // 2 + 1:02d}-{7 if n % 2 == 0 else 21:02d}"
+        change = event(SEASON, EventUuid=f"season-{n}", Valid_From__c=start, Valid_Until__c=until)
+        assert send(change, lambda_context)["status"] == "Success", start
+    one_more = event(SEASON, EventUuid="season-21", Valid_From__c="2027-12-01", Valid_Until__c="2027-12-07")
+    assert (
+        send(one_more, lambda_context)["message"] == "Valid_From__c: a region has at most 20 seasons: delete one first"
+    )
+    same_dates = event(
+        SEASON, EventUuid="sunday", Weekday__c="Sunday", Valid_From__c="2027-01-01", Valid_Until__c="2027-01-07"
+    )
+    assert send(same_dates, lambda_context)["status"] == "Success", "a weekday more of a season it has is no new season"
+    standard = event(
+        MONDAY,
+        EventUuid="standard-delete",
+        Action__c="Delete",
+        Open_Hours__c=...,
+        Weekday__c="Saturday",
+        Region__c="US-East",  # the seasons' region
+    )
+    assert send(standard, lambda_context)["message"] == "no opening hours on Saturday for US-East"
+    assert len((item(aws, SEASONS_KEY) or {})["seasons"]["S"].splitlines()) == 21
+
+
 def test_a_yearly_holiday_and_a_dated_one_on_the_same_date_are_two_items_deleted_apart(
     aws: Stack, lambda_context: Any
 ) -> None:

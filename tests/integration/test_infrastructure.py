@@ -52,6 +52,7 @@ ROLE_ACTION_CALLERS: dict[str, list[tuple[str, str]]] = {
     "dynamodb:GetItem": [
         ("services/aws/table/health.py", ".get_item("),
         ("services/aws/table/jwt.py", ".get_item("),
+        ("services/aws/table/config_items.py", ".get_item("),  # a season's check against its region's season index
         ("services/aws/table/canary.py", ".get_item("),  # the self-test's canary item
     ],
     "dynamodb:PutItem": [

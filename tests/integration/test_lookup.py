@@ -611,6 +611,7 @@ STATUS_KEYS = {
     "closesAt",
     "nextOpen",
     "hoursManaged",
+    "season",
     "regionKnown",
 }
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -647,13 +648,15 @@ def test_status_answers_every_key_with_one_read_of_every_key_it_needs_and_none_w
         "closesAt": "2026-12-22T12:00",
         "nextOpen": "",
         "hoursManaged": "true",
+        "season": "",
     }
     assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}
     (keys,) = read_keys
-    assert len(keys) == 3 + 7 + 18 + 18 + 1, (
-        "settings, hours, 18 dates dated and yearly, the region's mark: one call, within 100 keys"
+    assert len(keys) == 3 + 7 + 1 + 18 + 18 + 1, (
+        "settings, hours, seasons, 18 dates dated and yearly, the region's mark: one call, within 100 keys"
     )
     assert {"SETTING#TimeZone", "SETTING#Closed", "SETTING#EmergencyMessage", "HOURS#Sunday"} <= set(keys)
+    assert "HOURS#SEASONS" in keys, "the region's seasons, whatever their dates, in the same read"
     assert {"HOLIDAY#2026-12-21", "HOLIDAY#2027-01-07", "HOLIDAY#YEARLY#01-01"} <= set(keys)
 
     clock.advance(30)
@@ -682,6 +685,62 @@ def test_status_at_a_moment_previews_holidays_hours_and_the_next_change(
     assert answer.keys() == STATUS_KEYS
     assert answer["localTime"] == at
     assert tuple(answer[k] for k in ("isOpen", "reason", "message", "holidayName", "closesAt", "nextOpen")) == expected
+
+
+def test_inside_a_season_its_weekdays_replace_the_standard_ones_in_one_read(
+    office: ConfigTable, clock: FakeClock, read_keys: list[list[str]], aws_calls: Any, ask: Ask
+) -> None:
+    office.seasons(
+        "US-East",
+        "2026-12-01..2026-12-23 Monday 08:00-20:00",
+        "2026-12-01..2026-12-23 Saturday 10:00-16:00",
+        "2027-01-01..2027-01-31 Saturday closed",
+    )
+    clock.set("2026-12-21T17:30:00+00:00")  # Monday 12:30 in New York: the standard lunch break
+    answer = ask(lookup="status", region="US-East")
+    assert (answer["isOpen"], answer["closesAt"], answer["season"]) == (
+        "true",
+        "2026-12-21T20:00",
+        "2026-12-01..2026-12-23",
+    )
+    assert aws_calls.counts() == {"dynamodb.BatchGetItem": 1}, "the seasons came with the one read"
+    assert "HOURS#SEASONS" in read_keys[-1]
+
+    def one_read(**parameters: str) -> dict[str, str]:
+        """An answer not (wholly) in the cache: one BatchGetItem of the keys the cache lacks, nothing else (the
+        season index, read with the first answer, is among the cached keys)."""
+        before = len(aws_calls)
+        answer = ask(lookup="status", region="US-East", **parameters)
+        made = aws_calls.calls[before:]
+        assert made in ([], ["dynamodb.BatchGetItem"]), parameters
+        return answer
+
+    tuesday = one_read(at="2026-12-22T12:30")
+    assert (tuesday["reason"], tuesday["nextOpen"], tuesday["season"]) == ("outside-hours", "2026-12-22T13:00", "")
+    last = one_read(at="2026-12-19T15:00")
+    assert (last["reason"], last["closesAt"]) == ("open", "2026-12-19T16:00"), "Saturday in the season: to 16:00"
+    after = one_read(at="2026-12-26T10:00")
+    assert (after["reason"], after["closesAt"], after["season"]) == ("open", "2026-12-26T12:00", ""), "standard again"
+    january = one_read(at="2027-01-09T10:00")
+    assert (january["reason"], january["nextOpen"], january["season"]) == (
+        "outside-hours",
+        "2027-01-11T08:00",
+        "2027-01-01..2027-01-31",
+    ), "a Saturday closed for the season"
+    assert one_read(at="2026-12-23T20:00")["nextOpen"] == "2026-12-24T08:00"
+    reads = len(aws_calls)
+    assert one_read(at="2026-12-19T15:00")["season"] == "2026-12-01..2026-12-23"
+    assert len(aws_calls) == reads, "asked again: the cache answers, seasons and all"
+
+
+def test_a_region_with_only_seasons_manages_its_hours(table: ConfigTable, clock: FakeClock, ask: Ask) -> None:
+    table.seasons("Summer-Only", "2026-06-01..2026-08-31 Saturday 10:00-14:00")
+    outside = ask(lookup="status", region="Summer-Only", at="2026-05-30T11:00")
+    assert (outside["hoursManaged"], outside["reason"], outside["nextOpen"]) == (
+        "true",
+        "outside-hours",
+        "2026-06-06T10:00",
+    )
 
 
 def test_a_dated_holiday_wins_over_a_yearly_one_on_its_date(office: ConfigTable, clock: FakeClock, ask: Ask) -> None:

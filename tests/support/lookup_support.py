@@ -107,6 +107,20 @@ class ConfigTable:
             item["deleted"] = {"BOOL": True}
         self._put(item)
 
+    def seasons(self, region: str, *lines: str) -> None:
+        """The region's season index (``HOURS#SEASONS``): one line ``<from>..<until> <Weekday> <openHours>`` per season
+        weekday, as the inbound write keeps it beside the season items."""
+        item: dict[str, Any] = {
+            "PK": {"S": f"REGION#{region}"},
+            "SK": {"S": "HOURS#SEASONS"},
+            "itemType": {"S": "HOURS"},
+            "region": {"S": region},
+            "seasons": {"S": "\n".join(lines)},
+            "revision": {"N": str(len(lines))},
+            "changedAt": {"S": "2026-01-01T00:00:00Z"},
+        }
+        self._client.put_item(TableName=self._table, Item=item)
+
     def setting(self, region: str, key: str, value: str, deleted: bool = False) -> None:
         item: dict[str, Any] = {
             "PK": {"S": f"REGION#{region}"},

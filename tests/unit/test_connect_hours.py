@@ -27,6 +27,7 @@ from services.connect.hours import (
     touched_days,
 )
 from services.kinds.holiday import Holiday
+from services.kinds.hours import Season
 from services.models.connect_hours import DESCRIPTION_LIMIT
 
 TODAY = date(2026, 11, 30)
@@ -190,6 +191,128 @@ def test_two_own_overrides_of_one_name_keep_the_first() -> None:
     twin = replace(made, override_id="twin")
     _, plan = plan_overrides(records, TODAY, [made, twin])
     assert [o.override_id for o in plan.delete] == ["twin"] and plan.create == plan.update == ()
+
+
+# --- seasons: one STANDARD override each, carrying the whole week in force ---------------------------------------
+
+STANDARD_WEEK = dict.fromkeys(range(5), ((480, 720), (780, 1050))) | {5: ((540, 720),)}
+"""Mon-Fri 08:00-12:00,13:00-17:30, Sat 09:00-12:00, Sunday closed."""
+DECEMBER = (
+    Season("Monday", "2026-12-01", "2026-12-23", ((480, 1200),), "08:00-20:00"),
+    Season("Saturday", "2026-12-01", "2026-12-23", ((600, 960),), "10:00-16:00"),
+    Season("Sunday", "2026-12-01", "2026-12-23", (), "closed"),
+)
+
+
+def test_a_season_is_one_standard_override_carrying_the_season_s_weekdays_and_the_standard_others() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER)
+    _, plan = plan_overrides(records, TODAY, [])
+    (season,) = plan.create
+    assert (season.name, season.override_type) == ("cb-season-2026-12-01..2026-12-23", "STANDARD")
+    assert (season.effective_from, season.effective_till) == ("2026-12-01", "2026-12-23")
+    assert season.config == {
+        ("MONDAY", 480, 1200),
+        *(
+            (day, start, end)
+            for day in ("TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")
+            for start, end in STANDARD_WEEK[0]
+        ),
+        ("SATURDAY", 600, 960),
+    }, "Sunday closed for the season (it was closed anyway), Tuesday to Friday standard"
+    assert desired_state(records, TODAY).weekly == desired_state(RegionRecords(hours=STANDARD_WEEK), TODAY).weekly
+
+
+def test_a_season_that_has_begun_runs_from_today_and_is_not_rewritten_each_day_an_ended_one_is_deleted() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER)
+    begun = date(2026, 12, 10)
+    held = _applied([], records, begun)
+    assert [(o.effective_from, o.effective_till) for o in held] == [("2026-12-10", "2026-12-23")]
+    _, next_day = plan_overrides(records, begun + timedelta(days=1), held)
+    assert next_day.writes == 0, "its start is kept"
+    _, after = plan_overrides(records, date(2026, 12, 24), held)
+    assert (_names(after.delete), after.create) == (["cb-season-2026-12-01..2026-12-23"], ())
+
+
+def test_a_region_with_only_seasons_is_closed_outside_them_and_the_nearest_fit_the_limit() -> None:
+    summer = tuple(
+        Season("Saturday", f"2027-{month:02d}-01", f"2027-{month:02d}-07", ((600, 840),), "10:00-14:00")
+        for month in range(1, 13)
+    )
+    records = RegionRecords(hours={}, seasons=summer)
+    desired = desired_state(records, TODAY, foreign_overrides=MAX_OVERRIDES - 10)
+    assert desired.weekly.config == frozenset(), "no standard Hours: closed outside the seasons"
+    assert _names(tuple(c.override for c in desired.overrides))[0] == "cb-season-2027-01-01..2027-01-07"
+    assert desired.left_out == ("cb-season-2027-11-01..2027-11-07", "cb-season-2027-12-01..2027-12-07")
+
+
+SEASON_NAME = "cb-season-2026-12-01..2026-12-23"
+
+
+def test_a_holiday_in_a_season_is_cut_out_of_its_standard_override_which_would_overrule_it() -> None:
+    """Connect lets a STANDARD override supersede every other on its dates (the admin guide, "Set overrides"): a
+    holiday closed all day is left to its own CLOSED override, a holiday window gets its date's open hours as the
+    status lookup answers them (the season's Monday minus the window), and the season goes on after each."""
+    records = RegionRecords(
+        hours=STANDARD_WEEK,
+        seasons=DECEMBER,
+        holidays=(Holiday("2026-12-08", "Staff day"), Holiday("2026-12-14", "Half day", "12:00", "24:00")),
+    )
+    by_name = {o.name: o for o in plan_overrides(records, TODAY, [])[1].create}
+    pieces = {name: (o.effective_from, o.effective_till) for name, o in by_name.items() if name.startswith("cb-season")}
+    assert pieces == {
+        SEASON_NAME: ("2026-12-01", "2026-12-07"),
+        f"{SEASON_NAME} after 2026-12-08": ("2026-12-09", "2026-12-13"),
+        f"{SEASON_NAME} on 2026-12-14": ("2026-12-14", "2026-12-14"),
+        f"{SEASON_NAME} after 2026-12-14": ("2026-12-15", "2026-12-23"),
+    }
+    assert by_name[f"{SEASON_NAME} on 2026-12-14"].config == {("MONDAY", 480, 720)}, "the season's 08:00-20:00 to 12:00"
+    assert by_name[f"{SEASON_NAME} on 2026-12-14"].override_type == "STANDARD"
+    assert by_name[SEASON_NAME].config == by_name[f"{SEASON_NAME} after 2026-12-14"].config
+    assert {"cb-holiday-2026-12-08", "cb-holiday-2026-12-14"} <= set(by_name)
+    # every date reads as the lookup answers it when the pieces are applied as Connect applies them
+    for day, ours in expected_days(records, [date(2026, 12, 1) + timedelta(days=n) for n in range(23)]).items():
+        in_force = [o for o in by_name.values() if o.effective_from <= day <= o.effective_till]
+        weekday = CONNECT_DAYS[date.fromisoformat(day).weekday()]
+        standard = [o for o in in_force if o.override_type == "STANDARD"]
+        assert len(standard) <= 1, day
+        if standard:
+            theirs = tuple(sorted((s, e) for d, s, e in standard[0].config if d == weekday))
+            assert theirs == ours, day
+        else:
+            assert ours == (), f"{day}: only a holiday closed all day is left to its CLOSED override"
+
+
+def test_a_yearly_holiday_falling_in_a_season_cuts_it_as_a_dated_one_does() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER, holidays=(Holiday("2020-12-10", "Y", yearly=True),))
+    created = plan_overrides(records, TODAY, [])[1].create
+    pieces = {o.name: (o.effective_from, o.effective_till) for o in created if o.name.startswith("cb-season")}
+    assert pieces == {
+        SEASON_NAME: ("2026-12-01", "2026-12-09"),
+        f"{SEASON_NAME} after 2026-12-10": ("2026-12-11", "2026-12-23"),
+    }
+
+
+def test_a_season_that_has_begun_keeps_its_pieces_names_as_its_holidays_pass() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER, holidays=(Holiday("2026-12-08", "Staff day"),))
+    held = _applied([], records, date(2026, 12, 3))
+    assert sorted(_names(tuple(held))) == ["cb-holiday-2026-12-08", SEASON_NAME, f"{SEASON_NAME} after 2026-12-08"]
+    _, later = plan_overrides(records, date(2026, 12, 10), held)
+    assert later.create == later.update == (), "the piece after the holiday keeps its name and its start"
+    assert _names(later.delete) == ["cb-holiday-2026-12-08", SEASON_NAME], "the pieces past are deleted"
+
+
+def test_during_an_emergency_closure_a_season_has_no_override_which_would_open_the_closed_days() -> None:
+    records = RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER, closed=True)
+    assert _names(plan_overrides(records, TODAY, [])[1].create) == [CLOSED_NAME]
+    reopened = replace(records, closed=False)
+    assert _names(plan_overrides(reopened, TODAY, [])[1].create) == [SEASON_NAME]
+
+
+def test_what_the_status_lookup_answers_day_by_day_follows_the_seasons() -> None:
+    days = expected_days(RegionRecords(hours=STANDARD_WEEK, seasons=DECEMBER), [TODAY + timedelta(n) for n in range(7)])
+    assert days["2026-11-30"] == STANDARD_WEEK[0], "Monday before the season"
+    assert days["2026-12-01"] == STANDARD_WEEK[1], "Tuesday: the season does not name it"
+    assert (days["2026-12-05"], days["2026-12-06"]) == (((600, 960),), ()), "the season's Saturday and Sunday"
 
 
 # --- names and descriptions Connect takes ---------------------------------------------------------------------------

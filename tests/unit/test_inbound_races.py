@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.aws.table.config_items import CurrentItem, DataPut, Guard, WriteResult
+from services.aws.table.config_items import CurrentItem, DataPut, Guard, RegionIndex, WriteResult
 from services.inbound.request import MAX_ATTEMPTS, ConcurrentChangeError, answer_request
 from services.models.config_change import ConfigChange, parse_config_change
 from tests.support.aws_stack import Stack
@@ -111,3 +111,81 @@ def test_a_newer_item_with_an_unreadable_time_is_quoted_as_it_is() -> None:
     table = ScriptedTable(refused("not a time, but sorts after"), WriteResult("written"))
     answer = answer_request(change(), record=table, clock=lambda: NOW)
     assert answer.message == "superseded by a newer change made at not a time, but sorts after"
+
+
+# --- a season checked against the region's season index, read again when another season came first -----------
+
+
+def season(weekday: str = "Saturday", start: str = "2026-12-01", until: str = "2026-12-31") -> ConfigChange:
+    parsed = parse_config_change(
+        {
+            "Record_Id__c": "a0B5g00000XyZ12AAB",
+            "Action__c": "Add",
+            "Config_Type__c": "Hours",
+            "Region__c": "US-East",
+            "Weekday__c": weekday,
+            "Open_Hours__c": "10:00-16:00",
+            "Valid_From__c": start,
+            "Valid_Until__c": until,
+            "EventUuid": "e-season",
+            "CreatedDate": "2026-11-27T10:00:00.000Z",
+        }
+    )
+    assert isinstance(parsed, ConfigChange)
+    return parsed
+
+
+class ScriptedIndex:
+    """Answers each read of the region's season index with the next scripted state."""
+
+    def __init__(self, *states: tuple[str | None, int]) -> None:
+        self.states = list(states)
+        self.reads: list[tuple[str, str]] = []
+
+    def __call__(self, region: str, sort_key: str) -> RegionIndex:
+        self.reads.append((region, sort_key))
+        text, revision = self.states.pop(0)
+        return RegionIndex(None if text is None else {"seasons": text}, revision)
+
+
+def test_a_season_that_loses_the_race_for_the_index_is_read_again_and_fails_on_the_winner() -> None:
+    table = ScriptedTable(WriteResult("contended"), WriteResult("written"))
+    index = ScriptedIndex((None, 0), ("2026-12-15..2027-01-15 Saturday closed", 1))
+
+    answer = answer_request(season(), record=table, clock=lambda: NOW, read_index=index)
+
+    assert index.reads == [("US-East", "HOURS#SEASONS")] * 2
+    (_, first), (_, second) = table.writes
+    assert first is not None and first.index is not None
+    assert first.index["ConditionExpression"] == "attribute_not_exists(PK)", "the first season: no index yet"
+    assert second is None, "the Fail changes no data"
+    assert (answer.result, answer.status) == ("refused", "Fail")
+    assert table.messages[1] == "Valid_From__c: overlaps the season 2026-12-15..2027-01-15 on Saturday"
+
+
+def test_a_season_write_is_conditioned_on_the_index_revision_it_read() -> None:
+    table = ScriptedTable(WriteResult("written"))
+    index = ScriptedIndex(("2026-12-01..2026-12-31 Sunday closed", 7))
+
+    assert answer_request(season(), record=table, clock=lambda: NOW, read_index=index).result == "applied"
+
+    ((_, data),) = table.writes
+    assert data is not None and data.index is not None
+    assert data.index["ConditionExpression"] == "#revision = :revision"
+    assert data.index["ExpressionAttributeValues"] == {":revision": {"N": "7"}}
+    assert data.index["Item"]["revision"] == {"N": "8"}
+    assert data.index["Item"]["seasons"]["S"].splitlines() == [
+        "2026-12-01..2026-12-31 Saturday 10:00-16:00",
+        "2026-12-01..2026-12-31 Sunday closed",
+    ]
+
+
+def test_standard_hours_and_holidays_never_read_or_write_the_index() -> None:
+    table = ScriptedTable(WriteResult("written"))
+
+    def no_read(region: str, sort_key: str) -> RegionIndex:
+        raise AssertionError("read the index")
+
+    assert answer_request(change(), record=table, clock=lambda: NOW, read_index=no_read).result == "applied"
+    ((_, data),) = table.writes
+    assert data is not None and data.index is None

@@ -3,8 +3,9 @@ model.
 
 The model walks two weeks minute by minute over real instants, reads each on the region's wall clock and asks the
 records the plain question "open or not, and why"; :func:`opening_status` only visits the instants where the answer
-can change. Both must agree for random hours, holidays (whole day or a window, dated or yearly), zones with and
-without daylight saving, and moments around the changes.
+can change. Both must agree for random hours, seasons (starting and ending around the moment, and around daylight-
+saving changes), holidays (whole day or a window, dated or yearly), zones with and without daylight saving, and
+moments around the changes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.kinds.base import WEEKDAYS
 from services.kinds.holiday import Holiday
-from services.kinds.hours import Slice
+from services.kinds.hours import Season, Slice
 from services.lookups.opening import Schedule, closure, instant_of, opening_status
 from services.platform.timezones import zone
 
@@ -57,7 +59,45 @@ def test_precedence_is_emergency_then_holiday_then_outside_hours_then_open() -> 
         "closes_at": "",
         "next_open": "",
         "hours_managed": True,
+        "season": "",
     }
+
+
+DECEMBER = Season("Saturday", "2026-12-01", "2026-12-31", ((600, 1080),), "10:00-18:00")
+"""The office's December season: open Saturdays 10:00-18:00 (its standard week has no Saturday)."""
+
+
+def in_december(day: date) -> Season | None:
+    return DECEMBER if DECEMBER.covers(day) else None
+
+
+def test_inside_a_season_its_hours_replace_the_standard_ones_of_that_weekday_only() -> None:
+    office = Schedule(zone=NEW_YORK, hours=WEEKDAY_HOURS, holiday_on=no_holiday, season_on=in_december)
+    saturday = at("2026-12-05T11:00", office)
+    assert (saturday["reason"], saturday["closes_at"], saturday["season"]) == (
+        "open",
+        "2026-12-05T18:00",
+        "2026-12-01..2026-12-31",
+    )
+    monday = at("2026-12-07T12:30", office)
+    assert (monday["reason"], monday["next_open"], monday["season"]) == ("outside-hours", "2026-12-07T13:00", "")
+    assert at("2026-11-28T11:00", office)["reason"] == "outside-hours", "the Saturday before the season: standard"
+
+
+def test_next_open_and_closes_at_cross_the_season_boundaries() -> None:
+    office = Schedule(zone=NEW_YORK, hours=WEEKDAY_HOURS, holiday_on=no_holiday, season_on=in_december)
+    assert at("2026-11-27T18:00", office)["next_open"] == "2026-11-30T08:00", "the season starts on a Tuesday"
+    assert at("2026-11-30T17:30", office)["next_open"] == "2026-12-01T08:00"
+    assert at("2026-11-27T20:00", office)["next_open"] == "2026-11-30T08:00"
+    closed_saturdays = Season("Saturday", "2026-11-28", "2026-11-28", (), "closed")
+    weekend = Schedule(
+        NEW_YORK,
+        {5: ((540, 780),)},
+        no_holiday,
+        season_on=lambda d: closed_saturdays if closed_saturdays.covers(d) else None,
+    )
+    assert at("2026-11-21T13:00", weekend)["next_open"] == "2026-12-05T09:00", "the closed Saturday is skipped"
+    assert at("2026-11-28T10:00", weekend)["season"] == "2026-11-28..2026-11-28"
 
 
 def test_a_holiday_window_names_the_day_outside_the_window_too() -> None:
@@ -135,7 +175,39 @@ def holiday_finder(found: list[Holiday]) -> tuple[dict[date, Holiday], dict[tupl
     return dated, yearly
 
 
-def model_state(wall: datetime, hours: dict[int, tuple[Slice, ...]] | None, found: list[Holiday]) -> tuple[str, str]:
+@st.composite
+def seasons(draw: st.DrawFn, start: date) -> list[Season]:
+    """Up to 3 seasons around ``start`` (some begin or end within the look-ahead), none two on one weekday's date."""
+    found: list[Season] = []
+    for _ in range(draw(st.integers(0, 3))):
+        first = start + timedelta(days=draw(st.integers(-10, 16)))
+        last = first + timedelta(days=draw(st.integers(0, 12)))
+        for weekday in draw(st.sets(st.sampled_from(WEEKDAYS), min_size=1, max_size=3)):
+            slices = draw(st.just(()) | day_slices())
+            season = Season(weekday, first.isoformat(), last.isoformat(), slices)
+            taken = [
+                day
+                for other in found
+                for n in range((date.fromisoformat(other.valid_until) - date.fromisoformat(other.valid_from)).days + 1)
+                if (day := date.fromisoformat(other.valid_from) + timedelta(days=n)).weekday()
+                == WEEKDAYS.index(weekday)
+                and other.weekday == weekday
+            ]
+            if not any(first <= day <= last for day in taken):
+                found.append(season)
+    return found
+
+
+def model_season(day: date, found: list[Season]) -> Season | None:
+    for season in found:
+        if season.weekday == WEEKDAYS[day.weekday()] and season.valid_from <= day.isoformat() <= season.valid_until:
+            return season
+    return None
+
+
+def model_state(
+    wall: datetime, hours: dict[int, tuple[Slice, ...]] | None, found: list[Holiday], found_seasons: list[Season]
+) -> tuple[str, str]:
     """Why open or closed at ``wall``, and the day's holiday name, asked plainly."""
     dated, yearly = holiday_finder(found)
     day, minute = wall.date(), wall.hour * 60 + wall.minute
@@ -147,23 +219,30 @@ def model_state(wall: datetime, hours: dict[int, tuple[Slice, ...]] | None, foun
         end = int(holiday.end_time[:2]) * 60 + int(holiday.end_time[3:]) if holiday.end_time else 1440
         if start <= minute < end:
             return "holiday", holiday.name
-    if hours is not None and not any(s <= minute < e for s, e in hours.get(wall.weekday(), ())):
-        return "outside-hours", holiday.name if holiday else ""
+    season = model_season(day, found_seasons)
+    if hours is not None or found_seasons:
+        slices = season.slices if season else (hours or {}).get(wall.weekday(), ())
+        if not any(s <= minute < e for s, e in slices):
+            return "outside-hours", holiday.name if holiday else ""
     return "open", holiday.name if holiday else ""
 
 
 def model_answer(
-    region_zone: tzinfo, instant: datetime, hours: dict[int, tuple[Slice, ...]] | None, found: list[Holiday]
+    region_zone: tzinfo,
+    instant: datetime,
+    hours: dict[int, tuple[Slice, ...]] | None,
+    found: list[Holiday],
+    found_seasons: list[Season],
 ) -> dict[str, object]:
     def wall(moment: datetime) -> datetime:
         return moment.astimezone(region_zone).replace(tzinfo=None)
 
-    reason, name = model_state(wall(instant), hours, found)
+    reason, name = model_state(wall(instant), hours, found, found_seasons)
     is_open = reason == "open"
     change = ""
     for minute in range(1, (7 if is_open else 14) * 1440 + 1):
         moment = instant + timedelta(minutes=minute)
-        if (model_state(wall(moment), hours, found)[0] == "open") != is_open:
+        if (model_state(wall(moment), hours, found, found_seasons)[0] == "open") != is_open:
             change = wall(moment).strftime("%Y-%m-%dT%H:%M")
             break
     return {
@@ -173,7 +252,10 @@ def model_answer(
         "holiday_name": name,
         "closes_at": change if is_open else "",
         "next_open": "" if is_open else change,
-        "hours_managed": hours is not None,
+        "hours_managed": hours is not None or bool(found_seasons),
+        "season": (lambda season: f"{season.valid_from}..{season.valid_until}" if season else "")(
+            model_season(wall(instant).date(), found_seasons)
+        ),
     }
 
 
@@ -197,6 +279,7 @@ def test_the_status_answer_matches_a_minute_by_minute_model_over_two_weeks(
     region_zone = zone(zone_name)
     instant = datetime(near.year, near.month, near.day, 6, tzinfo=UTC) + timedelta(minutes=offset_minutes)
     found = data.draw(holidays(near))
+    found_seasons = data.draw(seasons(near))
     hours = {n: slices for n, slices in enumerate(week) if slices is not None} if managed else None
     dated, yearly = holiday_finder(found)
 
@@ -204,6 +287,15 @@ def test_the_status_answer_matches_a_minute_by_minute_model_over_two_weeks(
         holiday = dated.get(day) or yearly.get((day.month, day.day))
         return holiday if holiday is not None and holiday.falls_on(day) else None
 
-    answer = vars(opening_status(Schedule(zone=region_zone, hours=hours, holiday_on=holiday_on), instant))
+    def season_on(day: date) -> Season | None:
+        return next((season for season in found_seasons if season.covers(day)), None)
+
+    schedule = Schedule(
+        zone=region_zone,
+        hours=hours if hours is not None or not found_seasons else {},
+        holiday_on=holiday_on,
+        season_on=season_on,
+    )
+    answer = vars(opening_status(schedule, instant))
     del answer["local_time"]
-    assert answer == model_answer(region_zone, instant, hours, found)
+    assert answer == model_answer(region_zone, instant, hours, found, found_seasons)

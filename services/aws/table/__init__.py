@@ -9,6 +9,9 @@ Connect lookups' one read), :mod:`~services.aws.table.outcomes`, :mod:`~services
 | ------------- | -------------------- | --------------------- | ----------------- | ----------------------- |
 | holiday       | ``REGION#<region>``  | ``HOLIDAY#<date>``    | inbound write     | Connect (BatchGetItem)  |
 | setting       | ``REGION#<region>``  | ``SETTING#<key>``     | inbound write     | Connect (BatchGetItem)  |
+| hours         | ``REGION#<region>``  | ``HOURS#<weekday>``   | inbound write     | Connect (BatchGetItem)  |
+| season hours  | ``REGION#<region>``  | ``HOURS#<weekday>#<from>..<until>`` | inbound write | the Connect sync |
+| season index  | ``REGION#<region>``  | ``HOURS#SEASONS``     | inbound write     | inbound write, Connect  |
 | outcome       | ``REQUEST#<request>``| ``OUTCOME``           | inbound write     | the stream (fan-out)    |
 | answered mark | ``RECORD#<record>``  | ``ANSWERED``          | inbound write     | inbound write (refused) |
 | flow health   | ``FLOW#<flow name>`` | ``HEALTH``            | flow healing      | flow healing            |
@@ -27,8 +30,9 @@ the outcome item's key is the de-duplication key, so a conditional put both reco
 refuses a second delivery.
 
 Attributes besides the keys (camelCase):
-Holiday and setting items are config items: what each kind stores is its module's (``services.kinds``); this
-package writes them with the bookkeeping every config item has, whatever its kind:
+The season index is written with each season item, in its transaction, conditioned on its ``revision``
+(services.kinds.hours). Holiday and setting items are config items: what each kind stores is its module's
+(``services.kinds``); this package writes them with the bookkeeping every config item has, whatever its kind:
 - holiday: ``region``, ``date`` (``YYYY-MM-DD``), ``name``, ``startTime`` and ``endTime`` (``HH:MM``, only for a
   part-day closure), ``changedAt`` (the ``CreatedDate`` of the last change applied, ISO 8601 UTC),
   ``requestKey``, ``deleted`` (BOOL: a tombstone kept after a Delete so that an older, late Add cannot bring the

@@ -54,16 +54,18 @@ class Guard(enum.Enum):
 
 
 class DataPut:
-    """A holiday or setting item (or its tombstone) to put, under an ordering guard.
+    """A holiday or setting item (or its tombstone) to put, under an ordering guard, and the put of the region's
+    index that the change keeps up to date (``index``, :func:`index_put`), when its kind has one.
 
     This module's records are plain classes with slots (docs/architecture.md, "Plain records").
     """
 
-    __slots__ = ("guard", "item")
+    __slots__ = ("guard", "index", "item")
 
-    def __init__(self, item: dict[str, dict[str, Any]], guard: Guard) -> None:
+    def __init__(self, item: dict[str, dict[str, Any]], guard: Guard, index: dict[str, Any] | None = None) -> None:
         self.item = item
         self.guard = guard
+        self.index = index
 
     @property
     def changed_at(self) -> str:
@@ -92,13 +94,14 @@ class WriteResult:
     """What became of a write: ``written``, the outcome (and the data change) are in; ``duplicate``, the request's
     outcome was already there, nothing changed; ``refused``, the data item's guard failed, nothing changed (``current``:
     the data item as it was, None when there was none); ``answered``, the record's answered mark is of this save or a
-    newer one (services.aws.table.answered), nothing changed (``mark``: the mark as it was)."""
+    newer one (services.aws.table.answered), nothing changed (``mark``: the mark as it was); ``contended``, the region's
+    index changed since it was read (another change of the region came first), nothing changed: read it again."""
 
     __slots__ = ("current", "kind", "mark")
 
     def __init__(
         self,
-        kind: Literal["written", "duplicate", "refused", "answered"],
+        kind: Literal["written", "duplicate", "refused", "answered", "contended"],
         current: CurrentItem | None = None,
         mark: AnsweredMark | None = None,
     ) -> None:
@@ -133,6 +136,49 @@ def config_tombstone(
     return item
 
 
+class RegionIndex:
+    """A region's index item as the inbound write read it: its text attributes (None: there is none yet) and its
+    ``revision``, which the write of the next one is conditioned on."""
+
+    __slots__ = ("attributes", "revision")
+
+    def __init__(self, attributes: Mapping[str, str] | None, revision: int) -> None:
+        self.attributes = attributes
+        self.revision = revision
+
+
+def read_index(region: str, sort_key: str, *, dynamodb: Any = None) -> RegionIndex:
+    """The region's index item under ``sort_key``, strongly consistent (a rule checks a change against it)."""
+    client = dynamodb or inbound_client()
+    item = client.get_item(
+        TableName=table_name(), Key={"PK": {"S": region_pk(region)}, "SK": {"S": sort_key}}, ConsistentRead=True
+    ).get("Item")
+    if item is None:
+        return RegionIndex(None, 0)
+    attributes = {name: str(value["S"]) for name, value in item.items() if "S" in value}
+    return RegionIndex(attributes, int(item.get("revision", {}).get("N", "0")))
+
+
+def index_put(
+    *, item_type: str, region: str, sort_key: str, attributes: Mapping[str, str], read: RegionIndex, changed_at: str
+) -> dict[str, Any]:
+    """The Put of a region's index after a change, conditioned on its revision being the one ``read``: a change of the
+    region's index in between cancels the transaction (``contended``) rather than being lost or checked against."""
+    item = _data_item(region_pk(region), sort_key, item_type, region, changed_at, "")
+    del item["requestKey"]
+    item.update({name: {"S": value} for name, value in attributes.items()})
+    item["revision"] = {"N": str(read.revision + 1)}
+    if read.attributes is None:
+        return {"TableName": table_name(), "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}
+    return {
+        "TableName": table_name(),
+        "Item": item,
+        "ConditionExpression": "#revision = :revision",
+        "ExpressionAttributeNames": {"#revision": "revision"},
+        "ExpressionAttributeValues": {":revision": {"N": str(read.revision)}},
+    }
+
+
 def record_change(
     outcome: dict[str, dict[str, Any]],
     change: DataPut | None,
@@ -143,12 +189,13 @@ def record_change(
     """Write a request's outcome item, with its data change and its record's answered mark when there are: ONE
     DynamoDB call.
 
-    With a change or a mark: TransactWriteItems of the guarded data put, the outcome put and the mark's put
-    (services.aws.table.answered), and with a change the update of its region's mark (:func:`region_mark_update`);
-    with neither: a conditional PutItem of the outcome. The outcome's condition (its key must be new) is the
-    de-duplication: a second delivery of the request changes nothing. Throttling, transaction conflicts and every
-    other error raise (the caller's source retries). A Delete written is followed by one more call, which marks the
-    region unknown when that Delete removed its last item (:func:`settle_region_mark`).
+    With a change or a mark: TransactWriteItems of the guarded data put (and its region's index put, when it has one),
+    the outcome put and the mark's put (services.aws.table.answered), and with a change the update of its region's
+    mark (:func:`region_mark_update`); with neither: a conditional PutItem of the outcome. The outcome's condition (its
+    key must be new) is the de-duplication: a second delivery of the request changes nothing. Throttling, transaction
+    conflicts and every other error raise (the caller's source retries); a cancellation on the index's condition alone
+    is ``contended``. A Delete written is followed by one more call, which marks the region unknown when that Delete
+    removed its last item (:func:`settle_region_mark`).
     """
     from botocore.exceptions import ClientError
 
@@ -171,6 +218,8 @@ def record_change(
             **change.guard.expression(change.changed_at),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
+        if change.index is not None:
+            parts["index"] = change.index
     if answered is not None:
         parts["answered"] = answered
     # The region mark last: an Update without a condition, so a cancellation's reasons of the Puts keep their places.
@@ -251,6 +300,8 @@ def _cancelled(names: list[str], reasons: Sequence[Mapping[str, Any]]) -> WriteR
         return WriteResult("duplicate")
     if "answered" in failed:
         return WriteResult("answered", mark=AnsweredMark.from_item(failed["answered"].get("Item") or {}))
+    if "data" not in failed:
+        return WriteResult("contended")
     old = failed["data"].get("Item")
     return WriteResult("refused", CurrentItem.from_attributes(old) if old else None)
 
