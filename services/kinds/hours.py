@@ -23,7 +23,7 @@ season weekday), written in the same transaction as each season item (:meth:`Kin
 """
 
 from datetime import date, timedelta
-from typing import Final, NamedTuple
+from typing import Final
 
 from services.kinds.base import (
     ACTIONS,
@@ -80,8 +80,11 @@ class OpeningHours(Record):  # plain records: docs/architecture.md, "Plain recor
         self.slices = slices
 
 
-class Season(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+class Season(Record):  # plain records: docs/architecture.md, "Plain records"
     """One weekday's hours in a season: a season item, or a line of the region's season index."""
+
+    _fields = ("weekday", "valid_from", "valid_until", "slices", "open_hours")
+    __slots__ = _fields
 
     weekday: str
     valid_from: str
@@ -89,8 +92,17 @@ class Season(NamedTuple):  # not a frozen dataclass: cheaper at cold start (rout
     valid_until: str
     slices: tuple[Slice, ...]
     """Empty for ``closed`` (and an unusable text)."""
-    open_hours: str = ""
-    """The text as stored (``08:00-20:00``, ``closed``)."""
+    open_hours: str
+    """The text as stored (``08:00-20:00``, ``closed``); by default empty."""
+
+    def __init__(
+        self, weekday: str, valid_from: str, valid_until: str, slices: tuple[Slice, ...], open_hours: str = ""
+    ) -> None:
+        self.weekday = weekday
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.slices = slices
+        self.open_hours = open_hours
 
     @property
     def span(self) -> str:
