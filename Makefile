@@ -38,8 +38,10 @@ help: ## list every target (this)
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)$$/\1\t\2/' | \
 		awk -F '\t' '{ printf "make %-17s %s\n", $$1, $$2 }'
 
-# The dev venv and the Serverless CLI: all that `make demo` and the local targets need.
-setup: $(VENV)/.installed node_modules/.installed ## the dev venv (.venv, Python 3.12) and node_modules (osls)
+# The dev venv and the Serverless CLI: all that `make demo` and the local targets need; the two install side by side
+# (pip from local wheels, npm from its registry: one waits on the disk, the other on the network).
+setup: ## the dev venv (.venv, Python 3.12) and node_modules (osls)
+	@$(MAKE) --no-print-directory -j2 $(VENV)/.installed node_modules/.installed
 
 # The security scanner's venv, for `make test` and `make security-scan` only.
 setup-scan: $(SCAN_VENV)/.installed ## the security scanner's own venv (.venv-scan, checkov)
@@ -130,10 +132,11 @@ salesforce-check: node_modules/.installed ## the Salesforce source read by Sales
 	node scripts/check_salesforce_source.js
 
 # The checks side by side (make -j; each one's output in one piece when it ends, so a failure reads whole): pytest's
-# workers take most of the CPUs, the others fill in around them and packaging waits for nothing. TEST_JOBS=1: one after
+# workers take most of the CPUs, the others fill in around them and packaging waits for nothing; the scanner's venv
+# installs while pytest runs (security-scan needs it, nothing else does). TEST_JOBS=1: one after
 # the other.
 TEST_JOBS ?= 4
-test: setup setup-scan ## everything CI checks
+test: setup ## everything CI checks
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target lint typecheck unit salesforce-check cfn-lint security-scan
 
 emulator-start: setup ## start the embedded AWS (moto server on 127.0.0.1:4566) and the stand-in Connect (4567)

@@ -33,6 +33,7 @@ import threading
 import botocore.session
 from hypothesis import HealthCheck, settings
 from moto import mock_aws
+from moto.core.base_backend import BaseBackend
 from moto.core.botocore_stubber import BotocoreStubber
 
 from services import aws as aws_clients
@@ -64,6 +65,21 @@ def _one_request_at_a_time(self: BotocoreStubber, request: Any) -> Any:
 
 
 BotocoreStubber.process_request = _one_request_at_a_time  # type: ignore[method-assign]
+
+# moto works out a backend's URL patterns again for every request it answers (S3's re-imports its module on the way):
+# most of a small call's time. They follow from the backend's class alone and never change in a run, so each class
+# works them out once.
+_urls_of = BaseBackend.urls.fget
+_urls_found: dict[type, Any] = {}
+
+
+def _urls_once(backend: BaseBackend) -> Any:
+    if type(backend) not in _urls_found:
+        _urls_found[type(backend)] = _urls_of(backend)  # type: ignore[misc]
+    return _urls_found[type(backend)]
+
+
+BaseBackend.urls = property(_urls_once)  # type: ignore[method-assign,assignment]
 
 # hypothesis judges examples by wall time too (a deadline per example, a health check on slow data generation): on a
 # loaded machine a correct test would fail. Neither is what any test here proves, so both are off, on top of the

@@ -44,7 +44,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from moto.core.base_backend import BaseBackend
 from moto.dynamodb import models as moto_dynamodb
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -121,23 +120,6 @@ def _transactions_roll_back_what_they_touched() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
         patch.setattr(moto_dynamodb, "copy", SimpleNamespace(deepcopy=the_table_itself, copy=copy.copy))
-        yield
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _moto_finds_its_handlers_once() -> Iterator[None]:
-    """moto works out each service's URL patterns again for every request it answers (and S3's re-imports its
-    module): most of a call's time. Here each backend class works them out once; they never change in a run."""
-    work_out = BaseBackend.urls.fget
-    found: dict[type, Any] = {}
-
-    def urls(backend: BaseBackend) -> Any:
-        if type(backend) not in found:
-            found[type(backend)] = work_out(backend)  # type: ignore[misc]
-        return found[type(backend)]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(BaseBackend, "urls", property(urls))
         yield
 
 
