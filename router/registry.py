@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from router.errors import UnroutableEventError
 from router.shapes import describe
@@ -91,10 +91,16 @@ class Route:
         return self._loaded["entry"]
 
 
-class Registry(NamedTuple):
-    """The route table (plain records: docs/architecture.md, "Plain records")."""
+class Registry:
+    """The route table: read-only, a plain class with slots like :class:`Route` (docs/architecture.md, "Plain
+    records"; a named tuple costs every cold start about a million instructions to define)."""
+
+    __slots__ = ("routes",)
 
     routes: Sequence[Route]
+
+    def __init__(self, routes: Sequence[Route]) -> None:
+        self.routes = routes
 
     @property
     def route_names(self) -> tuple[str, ...]:

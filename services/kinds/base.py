@@ -6,14 +6,15 @@ builders and the lookup, so that nothing else branches on a kind's name. No pyda
 records through these modules on its cold path.
 
 Values travel as plain strings by Salesforce API name (``Holiday_Date__c``), trimmed, absent when empty.
-"""
 
-from __future__ import annotations
+The kinds and their records are plain classes with slots (:class:`Record`), not named tuples: defining a named
+tuple costs every Connect cold start about 0.8 million instructions (docs/architecture.md, "Plain records").
+"""
 
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Final, NamedTuple
+from typing import Any, ClassVar, Final, Self
 
 Values = Mapping[str, str]
 """A request's kind fields by Salesforce API name: trimmed, only the non-empty ones."""
@@ -43,8 +44,40 @@ WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satu
 """In :meth:`datetime.date.weekday` order."""
 
 
-class FieldSpec(NamedTuple):
+class Record:
+    """A kind (:class:`Kind`), a field (:class:`FieldSpec`) or a kind's read record (:class:`~services.kinds.holiday.
+    Holiday`, ...): a plain class with slots, read-only by convention, that compares, hashes, copies (``_replace``)
+    and shows itself by its fields (its ``_fields``, in order) as the named tuple it replaced did. A named tuple
+    costs every Connect cold start about 0.8 million instructions to define (docs/architecture.md, "Plain
+    records")."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+    """The fields in order (the class's ``__slots__``)."""
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Record) and type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *self._values()))
+
+    def _replace(self, **changes: Any) -> Self:
+        """A copy with ``changes`` (as a named tuple's ``_replace``)."""
+        return type(self)(**{name: getattr(self, name) for name in self._fields} | changes)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({shown})"
+
+
+class FieldSpec(Record):
     """One request field a kind uses."""
+
+    _fields = ("name", "rule", "valid", "longest", "actions", "required")
+    __slots__ = _fields
 
     name: str
     """The Salesforce API name (``Holiday_Date__c``)."""
@@ -55,10 +88,26 @@ class FieldSpec(NamedTuple):
     longest: int
     """The longest value the kind allows, in characters: a longer one is refused whatever ``valid`` says. Salesforce
     must hold it on the event and the request (``tests/integration/test_field_lengths.py``)."""
-    actions: frozenset[str] = ACTIONS
-    """The actions that use the field; with any other, a value is a Fail naming it."""
-    required: frozenset[str] = frozenset()
-    """The actions that need it."""
+    actions: frozenset[str]
+    """The actions that use the field (by default both); with any other, a value is a Fail naming it."""
+    required: frozenset[str]
+    """The actions that need it (by default none)."""
+
+    def __init__(
+        self,
+        name: str,
+        rule: str,
+        valid: Callable[[str], bool],
+        longest: int,
+        actions: frozenset[str] = ACTIONS,
+        required: frozenset[str] = frozenset(),
+    ) -> None:
+        self.name = name
+        self.rule = rule
+        self.valid = valid
+        self.longest = longest
+        self.actions = actions
+        self.required = required
 
     def allows(self, value: str) -> bool:
         """Whether the kind allows ``value`` here, the rules that join fields aside (the request model's check of a
@@ -99,8 +148,20 @@ def matching(pattern: Pattern) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
 
-class Kind(NamedTuple):
+class Kind(Record):
     """One kind of configuration. Subclasses fill in the hooks; the generic parts live here."""
+
+    _fields = (
+        "name",
+        "one",
+        "picklist_position",
+        "subject_field",
+        "identity_attribute",
+        "other_fields",
+        "read_attributes",
+        "connect_hours",
+    )
+    __slots__ = _fields
 
     name: str
     """The ``Config_Type__c`` value (``Holiday``): Salesforce must hold it (a test holds it against the event's
@@ -115,14 +176,34 @@ class Kind(NamedTuple):
     sort key after ``#``."""
     identity_attribute: str
     """The stored attribute that holds the subject (``date``), kept on a tombstone too."""
-    other_fields: tuple[FieldSpec, ...] = ()
-    """The request's other fields of this kind (:func:`add_field` for an Add's values)."""
-    read_attributes: tuple[str, ...] = ()
-    """What a lookup reads of the stored item (besides its keys)."""
-    connect_hours: bool | frozenset[str] = False
+    other_fields: tuple[FieldSpec, ...]
+    """The request's other fields of this kind (:func:`add_field` for an Add's values); by default none."""
+    read_attributes: tuple[str, ...]
+    """What a lookup reads of the stored item (besides its keys); by default nothing."""
+    connect_hours: bool | frozenset[str]
     """Whether a change of the kind's items shapes Amazon Connect's hours of operation (:mod:`services.connect`):
     ``True`` every item, a set of item keys only those (a setting's key), ``False`` none. The Connect sync of the
-    table's stream and the stream's filter (infra/messaging.yml) follow it."""
+    table's stream and the stream's filter (infra/messaging.yml) follow it. By default ``False``."""
+
+    def __init__(
+        self,
+        name: str,
+        one: str,
+        picklist_position: int,
+        subject_field: FieldSpec,
+        identity_attribute: str,
+        other_fields: tuple[FieldSpec, ...] = (),
+        read_attributes: tuple[str, ...] = (),
+        connect_hours: bool | frozenset[str] = False,
+    ) -> None:
+        self.name = name
+        self.one = one
+        self.picklist_position = picklist_position
+        self.subject_field = subject_field
+        self.identity_attribute = identity_attribute
+        self.other_fields = other_fields
+        self.read_attributes = read_attributes
+        self.connect_hours = connect_hours
 
     @property
     def fields(self) -> tuple[FieldSpec, ...]:

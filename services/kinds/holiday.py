@@ -7,11 +7,9 @@ one wins (:func:`holiday_on`). A Delete with ``Recurrence__c`` = ``Yearly`` remo
 dated one. A yearly holiday on 29 February is refused: it would not exist in most years.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import date
-from typing import Final, NamedTuple
+from typing import Final
 
 from services.kinds.base import (
     TIME_OF_DAY,
@@ -19,6 +17,7 @@ from services.kinds.base import (
     FieldSpec,
     Kind,
     Pattern,
+    Record,
     Values,
     add_field,
     any_text,
@@ -45,16 +44,26 @@ _Day = date
 """``date`` where a field called ``date`` hides the type."""
 
 
-class Holiday(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
+class Holiday(Record):  # plain records: docs/architecture.md, "Plain records"
     """A live holiday item as the lookup reads it."""
+
+    _fields = ("date", "name", "start_time", "end_time", "yearly")
+    __slots__ = _fields
 
     date: str
     """``YYYY-MM-DD``; of a yearly holiday, its first year's date."""
     name: str
-    start_time: str = ""
+    start_time: str
     """``HH:MM`` region-local; empty for a whole-day closure (as is ``end_time``)."""
-    end_time: str = ""
-    yearly: bool = False
+    end_time: str
+    yearly: bool
+
+    def __init__(self, date: str, name: str, start_time: str = "", end_time: str = "", yearly: bool = False) -> None:
+        self.date = date
+        self.name = name
+        self.start_time = start_time
+        self.end_time = end_time
+        self.yearly = yearly
 
     def falls_on(self, day: _Day) -> bool:
         """Whether the holiday is on ``day``: its date, or for a yearly one its month and day from its year on."""

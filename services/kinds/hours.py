@@ -22,10 +22,8 @@ season weekday), written in the same transaction as each season item (:meth:`Kin
   cancelled, it reads again and is checked against the first).
 """
 
-from __future__ import annotations
-
 from datetime import date, timedelta
-from typing import Final, NamedTuple
+from typing import Final
 
 from services.kinds.base import (
     ACTIONS,
@@ -34,6 +32,7 @@ from services.kinds.base import (
     FieldSpec,
     Kind,
     Pattern,
+    Record,
     Values,
     add_field,
     is_date,
@@ -66,16 +65,26 @@ Slice = tuple[int, int]
 """Minutes since local midnight: start (inclusive) to end (exclusive, at most 1440)."""
 
 
-class OpeningHours(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
+class OpeningHours(Record):  # plain records: docs/architecture.md, "Plain records"
     """A live Hours item as the lookup reads it."""
+
+    _fields = ("weekday", "slices")
+    __slots__ = _fields
 
     weekday: str
     slices: tuple[Slice, ...]
     """Empty for ``closed``, and when the stored text is unusable: the weekday then counts as closed."""
 
+    def __init__(self, weekday: str, slices: tuple[Slice, ...]) -> None:
+        self.weekday = weekday
+        self.slices = slices
 
-class Season(NamedTuple):  # not a frozen dataclass: cheaper at cold start (router.registry.Registry)
+
+class Season(Record):  # plain records: docs/architecture.md, "Plain records"
     """One weekday's hours in a season: a season item, or a line of the region's season index."""
+
+    _fields = ("weekday", "valid_from", "valid_until", "slices", "open_hours")
+    __slots__ = _fields
 
     weekday: str
     valid_from: str
@@ -83,8 +92,17 @@ class Season(NamedTuple):  # not a frozen dataclass: cheaper at cold start (rout
     valid_until: str
     slices: tuple[Slice, ...]
     """Empty for ``closed`` (and an unusable text)."""
-    open_hours: str = ""
-    """The text as stored (``08:00-20:00``, ``closed``)."""
+    open_hours: str
+    """The text as stored (``08:00-20:00``, ``closed``); by default empty."""
+
+    def __init__(
+        self, weekday: str, valid_from: str, valid_until: str, slices: tuple[Slice, ...], open_hours: str = ""
+    ) -> None:
+        self.weekday = weekday
+        self.valid_from = valid_from
+        self.valid_until = valid_until
+        self.slices = slices
+        self.open_hours = open_hours
 
     @property
     def span(self) -> str:

@@ -3,11 +3,9 @@ the bundled tzdata), ``Closed`` an emergency closure (``true`` or ``false``), ``
 during one, ``ConnectHoursOfOperationId`` the Connect hours of operation kept in step (contract section 6); any
 other key is stored as is, except a near copy of one of those (:data:`KEYS_WITH_MEANING`), which is a Fail."""
 
-from __future__ import annotations
+from typing import Final
 
-from typing import Final, NamedTuple
-
-from services.kinds.base import Attributes, Kind, Pattern, Values, add_field, any_text, matching, naming_field
+from services.kinds.base import Attributes, Kind, Pattern, Record, Values, add_field, any_text, matching, naming_field
 from services.platform.timezones import UnknownZoneError, zone
 
 KEY_FIELD: Final = "Setting_Key__c"
@@ -48,11 +46,18 @@ def resembled_key(key: str) -> str | None:
     return None if known == key else known
 
 
-class Setting(NamedTuple):  # plain records: docs/architecture.md, "Plain records"
+class Setting(Record):  # plain records: docs/architecture.md, "Plain records"
     """A live setting item as the lookup reads it."""
+
+    _fields = ("key", "value")
+    __slots__ = _fields
 
     key: str
     value: str
+
+    def __init__(self, key: str, value: str) -> None:
+        self.key = key
+        self.value = value
 
 
 def is_time_zone(name: str) -> bool:

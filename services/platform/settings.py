@@ -1,23 +1,25 @@
 """The deployment's settings: one typed object, read from the environment once per container.
 
-Nothing else in the code base reads ``os.environ``. A named tuple (docs/architecture.md, "Plain records"), which
-keeps the Connect route's cold start free of pydantic. Its annotations are evaluated as the class is made (no
-postponed annotations here): the types are then read as they are, where postponed ones would be compiled twice
-over, once into a ``ForwardRef`` for each of the 29 fields and once more by ``get_type_hints`` (about 2 million
-instructions of every cold start, docs/benchmarks.md).
+Nothing else in the code base reads ``os.environ``. A plain class (docs/architecture.md, "Plain records"), which
+keeps the Connect route's cold start free of pydantic: its fields are its annotations, in order, their defaults the
+class's own values. Not a named tuple, which for 29 fields costs every cold start about 2.4 million instructions to
+define (``collections.namedtuple`` compiles a ``__new__`` of 29 arguments and makes a property per field). Its
+annotations are evaluated as the class is made (no postponed annotations here): the types are then read as they are,
+where postponed ones would be compiled into a ``ForwardRef`` for each field and once more by ``get_type_hints``
+(docs/benchmarks.md). Read-only by convention: nothing sets a field after :func:`read`.
 """
 
 import os
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, ForwardRef, NamedTuple, get_type_hints
+from typing import Any, ForwardRef, get_type_hints
 
 
 class SettingsError(RuntimeError):
     """The function's environment is incomplete or malformed: a deployment error, not a request error."""
 
 
-class Settings(NamedTuple):
+class Settings:
     table_name: str
     status_bucket: str
     large_event_bucket: str
@@ -65,6 +67,14 @@ class Settings(NamedTuple):
     """Stage param ``stageWithout``: parts of the stack this stage does not have (the local stage: what moto skips),
     which the self-test reports as not tested rather than failed."""
 
+    def __init__(self, **values: Any) -> None:
+        """The fields given; the others keep their defaults (:func:`read` checks the ones without)."""
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{name}={getattr(self, name)!r}' for name in self.__annotations__)})"
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
         settings: Settings = read(cls, environ)
@@ -72,18 +82,22 @@ class Settings(NamedTuple):
 
 
 def read(kind: Any, environ: Mapping[str, str]) -> Any:
-    """The named tuple ``kind`` from ``environ``: each field from the variable of its name in capitals, converted
-    to its declared type; a field with no default must be set (:class:`SettingsError` names every one missing)."""
+    """``kind`` (:class:`Settings`, or a named tuple) from ``environ``: each field from the variable of its name in
+    capitals, converted to its declared type; a field with no default must be set (:class:`SettingsError` names every
+    one missing)."""
     declared = kind.__annotations__
     postponed = any(isinstance(hint, str | ForwardRef) for hint in declared.values())
     types = get_type_hints(kind) if postponed else declared
+    defaults = getattr(kind, "_field_defaults", None)
+    if defaults is None:  # a plain class: its annotated names that it gives a value
+        defaults = {field: vars(kind)[field] for field in declared if field in vars(kind)}
     values: dict[str, object] = {}
     missing: list[str] = []
-    for field in kind._fields:
+    for field in declared:
         name = field.upper()
         raw = environ.get(name)
         if raw is None or raw == "":
-            if field not in kind._field_defaults:
+            if field not in defaults:
                 missing.append(name)
             continue
         values[field] = _convert(name, raw, types[field])

@@ -228,3 +228,20 @@ def test_a_yearly_holiday_falls_on_its_month_and_day_from_its_year_on_and_a_date
     assert holiday_on(date(2040, 12, 25), records) is yearly
     assert holiday_on(date(2026, 12, 24), records) is None
     assert sort_keys_on(date(2028, 2, 29)) == ["HOLIDAY#2028-02-29"]
+
+
+def test_a_read_record_compares_hashes_and_shows_itself_by_its_fields() -> None:
+    """The kinds' read records are plain classes (services.kinds.base.Record) that behave as the named tuples did."""
+    from services.kinds.holiday import Holiday
+    from services.kinds.hours import OpeningHours
+    from services.kinds.setting import Setting
+
+    eve = Holiday("2026-12-24", "Christmas Eve", "13:00", "24:00")
+    assert eve == Holiday(date="2026-12-24", name="Christmas Eve", start_time="13:00", end_time="24:00")
+    assert eve != Holiday("2026-12-24", "Christmas Eve")
+    assert hash(eve) == hash(Holiday("2026-12-24", "Christmas Eve", "13:00", "24:00"))
+    assert repr(eve) == (
+        "Holiday(date='2026-12-24', name='Christmas Eve', start_time='13:00', end_time='24:00', yearly=False)"
+    )
+    assert Setting("TimeZone", "UTC") != OpeningHours("TimeZone", ()) and Setting("a", "b") != ("a", "b")
+    assert len({Setting("a", "b"), Setting("a", "b"), Setting("a", "c")}) == 2
