@@ -29,7 +29,7 @@ LOCAL_CONNECT := --param connectInstanceArn=arn:aws:connect:us-east-1:0000000000
 NO_AWS := env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE \
 	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
-.PHONY: help setup setup-scan lint format typecheck unit package package-stages cfn-lint security-scan salesforce-check test \
+.PHONY: help setup setup-scan lint format typecheck unit coverage package package-stages cfn-lint security-scan salesforce-check test \
 	demo emulator-start emulator-stop deploy-local invoke stream selftest look-table look-files look-emails logs dead-letters \
 	clean bench
 
@@ -78,14 +78,18 @@ typecheck: setup ## mypy on the package code
 # kernel's free ones, files each test's tmp_path), handed tests as they free up (worksteal: the bulk import is one
 # long test). PYTEST_WORKERS=0 runs them in this process. The 15 slowest tests are listed at the end: where the time goes.
 PYTEST_WORKERS ?= auto
-unit: setup ## every test (unit, integration, reliability) with branch coverage, in worker processes
-	pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal --cov --cov-report=term --durations=15
+unit: setup ## every test (unit, integration, reliability) with line coverage, in worker processes
+	COVERAGE_CORE=sysmon pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal --cov --cov-report=term --durations=15
 
 # The bulk import at its full size (tests/reliability/test_bulk_import.py, 5,000 requests; `make test` runs 1,000, about
 # a minute): 11 minutes on a machine shared with other work (moto's cost per request grows with the table), too long
 # for CI's budget; the same ingredients at five times the count.
 bulk-import: setup ## the bulk-import reliability test with 5,000 requests (make test runs it with 1,000)
 	BULK_IMPORT_REQUESTS=5000 pytest -p no:cacheprovider --no-cov -s tests/reliability/test_bulk_import.py
+
+# Branch coverage as well as lines: the tracer core (Python 3.12's sys.monitoring cannot see branches), twice the CPU.
+coverage: setup ## every test with branch coverage (slower than make test's line coverage)
+	pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist worksteal --cov --cov-branch --cov-report=term
 
 package: setup ## serverless package --stage prod, offline; says where the zip is and how big
 	@$(NO_AWS) serverless package --stage prod >.serverless-package.log 2>&1 || { cat .serverless-package.log; exit 1; }
