@@ -81,7 +81,8 @@ def sample_requests(now: datetime) -> list[SampleRequest]:
     return [
         SampleRequest(_setting("Add", "Denver", "TimeZone", "America/Denver"), "Success"),
         SampleRequest(_setting("Add", "Melbourne", "TimeZone", "Australia/Melbourne"), "Success"),
-        # Early in the list, so that the files after its own are written back in the same run.
+        # Early in the list: record ids (and the status files' keys, which start with them) follow the order of
+        # saving, and the output flow reads a run's files by key, so nine files come after the refused one's.
         SampleRequest(_holiday("Add", "London", "2026-12-26", "Boxing Day"), "Success", deleted_before_writeback=True),
         SampleRequest({**_holiday("Add", "Denver", "2026-12-25", "Christmas Day"), **requester}, "Success", 2),
         SampleRequest(_holiday("Add", "Melbourne", melbourne_today, "Bushfire closure"), "Success"),

@@ -10,8 +10,9 @@ What is documented, and followed: an incremental run transfers what was added si
 first run reaches back to ``FirstExecutionFrom`` (``first_execution_from``), or 30 days without it (AppFlow user
 guide, "Flow triggers"; AppFlow API reference, ``ScheduledTriggerProperties``).
 
-What is not documented, and can be switched: the order the files of one run are applied in (``order``: oldest
-first, or newest first as after an errored run read again), and the layout of the failed-records files: this
+What is not documented, and can be switched: the order the files of one run are applied in (``order``: as S3
+lists them, by key, which ListObjectsV2 documents as ascending UTF-8 binary order (S3 API reference,
+ListObjectsV2); or ``reversed``, as after an errored run read again), and the layout of the failed-records files: this
 stand-in keeps the refused records as JSON (``failed_records``: one object per line by default, ``concatenated``
 objects with no line break, one ``json-array``, or ``csv``), in ``parts`` part files, each record as mapped with
 Salesforce's errors in the REST API's shape (``statusCode``, ``message``, ``fields``).
@@ -88,8 +89,10 @@ class OutputFlow:
     runs: list[Run] = field(default_factory=list)
     first_execution_from: datetime | None = None
     """``FirstExecutionFrom``: the first run transfers only files written from then on (30 days back without it)."""
-    order: Literal["oldest-first", "newest-first"] = "oldest-first"
-    """The order the files of one run are applied in (not documented)."""
+    order: Literal["as-listed", "reversed"] = "as-listed"
+    """The order the files of one run are applied in (not documented by AppFlow): by key, as S3 lists them, or the
+    reverse. Not by modification time: S3 keeps it to the second, and the fan-out's threads write the files of one
+    batch in no fixed order, so an order by time would change from run to run."""
     failed_records: Literal["json-lines", "concatenated", "json-array", "csv"] = "json-lines"
     parts: int = 1
     """Failed-records files per run."""
@@ -107,7 +110,7 @@ class OutputFlow:
         files: list[StatusFile] = []
         refused: list[tuple[dict[str, str], RefusedRecord]] = []
         keys = self._new_keys(since=self._first_run_from(started) if not self.runs else None)
-        for key in reversed(keys) if self.order == "newest-first" else keys:
+        for key in reversed(keys) if self.order == "reversed" else keys:
             text = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode("utf-8")
             reader = csv.DictReader(io.StringIO(text, newline=""))
             if reader.fieldnames != COLUMNS:
@@ -171,10 +174,10 @@ class OutputFlow:
         self.runs.append(Run(execution_id, status, started, processed, len(refused), message))
 
     def _new_keys(self, since: datetime | None = None) -> list[str]:
-        keys: list[tuple[Any, str]] = []
+        keys: list[str] = []
         paginator = self.s3.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
             for item in page.get("Contents", []):
                 if item["Key"] not in self._seen and (since is None or item["LastModified"] >= since):
-                    keys.append((item["LastModified"], item["Key"]))
-        return [key for _, key in sorted(keys)]
+                    keys.append(item["Key"])
+        return sorted(keys)  # S3's listing order (Python orders str by code point, as UTF-8 bytes sort)

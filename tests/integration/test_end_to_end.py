@@ -100,8 +100,11 @@ def test_an_output_flow_that_stops_at_the_refused_record_shows_up_in_the_loop(
     """What the flow did with FailOnFirstError: true: the run stops, every file after the refused one waits."""
     monkeypatch.setattr(loop, "OutputFlow", functools.partial(OutputFlow, fail_on_first_error=True))
 
-    problems = run(aws, lambda_context).problems()
+    report = run(aws, lambda_context)
+    problems = report.problems()
 
+    (deleted,) = [record for sample, record in report.requests if sample.deleted_before_writeback]
+    assert any(record.id > deleted.id for _, record in report.requests), "a file must be read after the refused one"
     assert any("output flow stopped" in problem and "ENTITY_IS_DELETED" in problem for problem in problems)
     assert any("expected Success" in problem for problem in problems), problems
     assert any("did not keep it as refused" in problem for problem in problems), problems

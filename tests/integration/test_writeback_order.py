@@ -1,8 +1,8 @@
 """The write-back's order (contract section 2): whatever order the output flow applies files in, a record ends
 showing its newest outcome; and a newly created output flow never sends the files written before it existed.
 
-The output flow's stand-in (local_aws/output_flow.py) applies one run's files oldest first or newest first (AppFlow
-documents no order, and an errored run's files are read again); the stand-in org makes the decision of the
+The output flow's stand-in (local_aws/output_flow.py) applies one run's files as S3 lists them (by key) or reversed
+(AppFlow documents no order, and an errored run's files are read again); the stand-in org makes the decision of the
 before-save flow Keep_Newest_Outcome (its metadata is held to that in test_salesforce_metadata.py).
 """
 
@@ -31,7 +31,7 @@ def write_outcome(stack: Stack, record_id: str, status: str, message: str, proce
     boto3.client("s3").put_object(Bucket=stack.status_bucket, Key=status_file.key(), Body=status_file.body)
 
 
-@pytest.mark.parametrize("order", ["oldest-first", "newest-first"])
+@pytest.mark.parametrize("order", ["as-listed", "reversed"])
 def test_the_record_ends_showing_its_newest_outcome_whatever_the_order(aws: Stack, order: Any) -> None:
     org = SalesforceOrg()
     record, _ = org.save_request(holiday("Add", "US-East", "2026-12-25", "Christmas Day"))
