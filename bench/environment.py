@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.instructions import die_with_parent
-from bench.scenarios import OWNED_FLOWS, ROOT, lookup_items
+from bench.scenarios import OWNED_FLOWS, ROOT, SWEEP_FLOW, lookup_items
 
 PYTHON = sys.executable
 MOTO_SERVER = str(Path(PYTHON).with_name("moto_server"))
@@ -217,6 +217,7 @@ def _create_resources(environ: dict[str, str]) -> dict[str, str]:
             "CUSTOMER_KEY_ID": key["Arn"],
             "INBOUND_QUEUE_URL": stack.inbound_queue_url,  # serverless.yml's !Ref InboundQueue (the self-test reads it)
             "OWNED_FLOW_NAMES": ",".join(OWNED_FLOWS),
+            "SWEEP_FLOW_NAME": SWEEP_FLOW,
             "SALESFORCE_CONNECTOR_PROFILE": "config-bridge-bench-salesforce",
             # Every run restarts the same flow: the hourly bound of restarts must not be what is measured.
             "HEAL_ATTEMPTS_PER_HOUR": "1000000",

@@ -12,9 +12,12 @@ import json
 import os
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class Clients:
@@ -269,40 +272,126 @@ def connect_setting(event: dict[str, Any], clients: Clients, cache: dict[str, An
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DAY = 24 * 60
 
 
-def connect_status(event: dict[str, Any], clients: Clients, cache: dict[str, Any] | None = None) -> dict[str, str]:
-    """Open now? The same read as the route on a cold cache: the three settings, the seven weekdays' hours, and the
-    dated and yearly holidays of the 18 days from UTC's yesterday on, in one BatchGetItem of 46 keys; then today's
-    slices (no holiday, no emergency in the bench's data)."""
+def connect_status(
+    event: dict[str, Any], clients: Clients, cache: dict[str, Any] | None = None, now: datetime | None = None
+) -> dict[str, str]:
+    """Open now, why not, what callers hear and when that changes (contract section 4), as a hand-written function
+    would answer it. The same read as the route on a cold cache: the three settings, the seven weekdays' hours, the
+    season index, and the dated and yearly holidays of the 18 days from UTC's yesterday on, in one BatchGetItem of 48
+    keys. Then the answer on the region's wall clock: ``Closed``, else today's holiday (a dated one before a yearly
+    one; the whole day or its window), else the weekday's slices; ``closesAt`` within 7 days, ``nextOpen`` within 14,
+    walking the local days. Plainer than the route: no season is applied (the bench's data has none) and no
+    daylight-saving gap is looked for. On the bench's data it gives the route's answer, field for field
+    (tests/integration/test_bench_floors.py); ``now`` is for that test."""
     region = event["Details"]["Parameters"]["region"]
     if cache is not None and region in cache:
         return dict(cache[region])
-    today = datetime.now(UTC).date()
+    now = now or datetime.now(UTC)
+    today = now.astimezone(UTC).date()
     days = [today + timedelta(days=offset) for offset in range(-1, 17)]
     sort_keys = [f"SETTING#{key}" for key in ("TimeZone", "Closed", "EmergencyMessage")]
     sort_keys += [f"HOURS#{weekday}" for weekday in WEEKDAYS]
+    sort_keys.append("HOURS#SEASONS")
     sort_keys += [f"HOLIDAY#{day.isoformat()}" for day in days]
     sort_keys += [f"HOLIDAY#YEARLY#{day:%m-%d}" for day in days if (day.month, day.day) != (2, 29)]
     table = _env("TABLE_NAME")
     keys = [{"PK": {"S": f"REGION#{region}"}, "SK": {"S": sk}} for sk in sort_keys]
     answer = clients("dynamodb").batch_get_item(RequestItems={table: {"Keys": [*keys, _region_mark_key(region)]}})
     items = {item["SK"]["S"]: item for item in answer["Responses"].get(table, [])}
-    now = datetime.now(UTC)
-    zone = items.get("SETTING#TimeZone", {}).get("value", {}).get("S")
-    if zone:
-        from zoneinfo import ZoneInfo
 
-        now = now.astimezone(ZoneInfo(zone))
-    hours = items.get(f"HOURS#{WEEKDAYS[now.weekday()]}", {}).get("openHours", {}).get("S", "")
-    minute = now.hour * 60 + now.minute
-    slices = [[int(t[:2]) * 60 + int(t[3:]) for t in part.split("-")] for part in hours.split(",") if part]
-    is_open = any(start <= minute < end for start, end in slices)
-    result = {"status": "ok", "region": region, "isOpen": "true" if is_open else "false"}
-    result["regionKnown"] = _region_known(items)
+    def text(sort_key: str, attribute: str = "value") -> str:
+        return str(items.get(sort_key, {}).get(attribute, {}).get("S", ""))
+
+    from zoneinfo import ZoneInfo
+
+    zone = text("SETTING#TimeZone") or "UTC"
+    wall = now.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    hours = {n: text(f"HOURS#{name}", "openHours") for n, name in enumerate(WEEKDAYS) if f"HOURS#{name}" in items}
+    managed = bool(hours) or "HOURS#SEASONS" in items
+
+    def holiday(day: date) -> dict[str, Any] | None:
+        dated, yearly = items.get(f"HOLIDAY#{day.isoformat()}"), items.get(f"HOLIDAY#YEARLY#{day:%m-%d}")
+        if yearly and yearly["date"]["S"][:4] > str(day.year):
+            yearly = None
+        return dated or yearly
+
+    def window(found: dict[str, Any]) -> tuple[int, int]:
+        start, end = found.get("startTime", {}).get("S"), found.get("endTime", {}).get("S")
+        if not start or not end:
+            return 0, DAY
+        return int(start[:2]) * 60 + int(start[3:]), int(end[:2]) * 60 + int(end[3:])
+
+    def open_minutes(day: date) -> list[tuple[int, int]]:
+        """The day's open slices, minus its holiday's window."""
+        slices = [(0, DAY)]
+        if managed:
+            parts = [part.split("-") for part in hours.get(day.weekday(), "").split(",") if part]
+            slices = [(int(a[:2]) * 60 + int(a[3:]), int(b[:2]) * 60 + int(b[3:])) for a, b in parts]
+        found = holiday(day)
+        if found is None:
+            return slices
+        closed_from, closed_until = window(found)
+        kept = [(a, min(b, closed_from)) for a, b in slices if a < closed_from]
+        return kept + [(max(a, closed_until), b) for a, b in slices if b > closed_until]
+
+    minute = wall.hour * 60 + wall.minute
+    found = holiday(wall.date())
+    name = found["name"]["S"] if found else ""
+    result = {"status": "ok", "region": region, "localTime": wall.strftime("%Y-%m-%dT%H:%M"), "timeZone": zone}
+    if text("SETTING#Closed") == "true":
+        result |= {"isOpen": "false", "reason": "emergency", "message": text("SETTING#EmergencyMessage")}
+        result |= {"holidayName": name, "closesAt": "", "nextOpen": ""}
+    else:
+        slice_now = next(((a, b) for a, b in open_minutes(wall.date()) if a <= minute < b), None)
+        if slice_now:
+            reason = "open"
+        elif found and window(found)[0] <= minute < window(found)[1]:
+            reason = "holiday"
+        else:
+            reason = "outside-hours"
+        midnight = datetime(wall.year, wall.month, wall.day)
+        change = _closes_at(open_minutes, midnight, slice_now) if slice_now else _opens_at(open_minutes, wall)
+        horizon = wall + timedelta(days=7 if slice_now else 14)
+        shown = change.strftime("%Y-%m-%dT%H:%M") if change and change <= horizon else ""
+        result |= {"isOpen": "true" if slice_now else "false", "reason": reason}
+        result |= {"message": name if reason == "holiday" else "", "holidayName": name}
+        result |= {"closesAt": shown if slice_now else "", "nextOpen": "" if slice_now else shown}
+    result |= {"hoursManaged": "true" if managed else "false", "season": "", "regionKnown": _region_known(items)}
     if cache is not None:
         cache[region] = result
     return result
+
+
+def _closes_at(
+    open_minutes: Callable[[date], list[tuple[int, int]]], midnight: datetime, slice_now: tuple[int, int]
+) -> datetime:
+    """Where the open run that ``slice_now`` is part of ends: across adjacent slices and midnights, 8 days at most."""
+    offset, end, slices = 0, slice_now[1], open_minutes(midnight.date())
+    while offset < 8:
+        following = next((b for a, b in slices if a == end), None)
+        if following is not None:
+            end = following
+        elif end == DAY:
+            offset, end = offset + 1, 0
+            slices = open_minutes((midnight + timedelta(days=offset)).date())
+        else:
+            break
+    return midnight + timedelta(days=offset, minutes=end)
+
+
+def _opens_at(open_minutes: Callable[[date], list[tuple[int, int]]], wall: datetime) -> datetime | None:
+    """The first slice's start after ``wall``, within 15 local days."""
+    minute = wall.hour * 60 + wall.minute
+    midnight = datetime(wall.year, wall.month, wall.day)
+    for offset in range(15):
+        day = midnight + timedelta(days=offset)
+        starts = [a for a, _ in open_minutes(day.date()) if offset or a > minute]
+        if starts:
+            return day + timedelta(minutes=min(starts))
+    return None
 
 
 def health_check(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
@@ -349,10 +438,16 @@ def custom_resource(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
 
 
 def pending_sweep(event: dict[str, Any], clients: Clients) -> dict[str, Any]:
-    """The sweep's schedule with no sweep file yet: one listing of the sweep's prefix in the status bucket."""
+    """The sweep's schedule when the sweep flow's latest successful run found no Pending record: AppFlow's record of
+    its runs (one DescribeFlowExecutionRecords, as the route reads it), one listing of the sweep's prefix, nothing to
+    read or answer."""
+    runs = clients("appflow").describe_flow_execution_records(flowName=_env("SWEEP_FLOW_NAME"), maxResults=20)
+    successful = (run for run in runs["flowExecutions"] if run.get("executionStatus") == "Successful")
+    latest: dict[str, Any] = next(successful, {})
+    processed = int(latest.get("executionResult", {}).get("recordsProcessed") or 0)
     prefix = os.environ.get("SWEEP_PREFIX") or "pending-sweep/"
     listed = clients("s3").list_objects_v2(Bucket=_env("STATUS_BUCKET"), Prefix=prefix)
-    return {"files": listed.get("KeyCount", 0)}
+    return {"run": latest.get("executionId"), "recordsProcessed": processed, "files": listed.get("KeyCount", 0)}
 
 
 def config_change_batch(event: dict[str, Any], clients: Clients) -> dict[str, Any]:

@@ -12,14 +12,16 @@ import os
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
-OWNED_FLOWS = ("config-bridge-bench-config-change-in", "config-bridge-bench-status-out")
+SWEEP_FLOW = "config-bridge-bench-pending-sweep"
+OWNED_FLOWS = ("config-bridge-bench-config-change-in", "config-bridge-bench-status-out", SWEEP_FLOW)
+"""The deployment's three flows, as serverless.yml's ``OWNED_FLOW_NAMES`` lists them."""
 LOOKUP_REGION = "Bench-Sydney"
 LOOKUP_ZONE = "Australia/Sydney"
 
@@ -124,7 +126,8 @@ def custom_resource_event() -> dict[str, Any]:
 
 
 def pending_sweep_event() -> dict[str, Any]:
-    """The sweep's schedule; the bench's status bucket holds no sweep file: one listing."""
+    """The sweep's schedule; the sweep flow's latest run found no Pending record (the scenario's ``runs``) and the
+    bench's status bucket holds no sweep file: AppFlow's runs and one listing."""
     event = sample("pending-sweep--scheduled")
     event["id"] = str(uuid.uuid4())
     return event
@@ -145,6 +148,8 @@ class Scenario:
     """The route of the router's table that takes the event, when its name is not ``route``."""
     sets_flows: bool = False
     """Its run changes the stub's flows (it heals one): no run that reads them may run meanwhile."""
+    runs: dict[str, int] = field(default_factory=dict)
+    """The records the latest run of a flow processed, as the AppFlow stub reports it (1 for a flow not named)."""
 
 
 ALL_ACTIVE = dict.fromkeys(OWNED_FLOWS, "Active")
@@ -160,7 +165,7 @@ SCENARIOS = {
         Scenario("connect-setting", connect_setting_event, {}, routed_by="connect-lookup"),
         Scenario("health-check", health_check_event, ALL_ACTIVE),
         Scenario("custom-resource", custom_resource_event, ALL_ACTIVE),
-        Scenario("pending-sweep", pending_sweep_event, {}),
+        Scenario("pending-sweep", pending_sweep_event, {}, runs={SWEEP_FLOW: 0}),
         Scenario("operator", operator_event, {}),
     )
 }
@@ -180,6 +185,8 @@ def prepare(route: str) -> dict[str, Any]:
     scenario = SCENARIOS[route]
     if scenario.flows:
         stub_call("/_bench/flows", scenario.flows)
+    if scenario.runs:
+        stub_call("/_bench/runs", scenario.runs)
     return scenario.event()
 
 
@@ -190,11 +197,12 @@ def stub_call(path: str, body: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def lookup_items(table: str) -> list[dict[str, Any]]:
-    """What the Connect lookup reads: the region's TimeZone and a whole-day holiday on its local today."""
+def lookup_items(table: str, today: date | None = None) -> list[dict[str, Any]]:
+    """What the Connect lookups read: the region's TimeZone and EmergencyMessage, weekday hours, and a whole-day
+    holiday on its local yesterday, today and tomorrow (``today``: the region's, now by default)."""
     from zoneinfo import ZoneInfo
 
-    today = datetime.now(ZoneInfo(LOOKUP_ZONE)).date()
+    today = today or datetime.now(ZoneInfo(LOOKUP_ZONE)).date()
     common = {"region": {"S": LOOKUP_REGION}, "changedAt": {"S": "2026-01-01T00:00:00.000Z"}}
     items: list[dict[str, Any]] = [
         {

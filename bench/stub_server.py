@@ -1,9 +1,11 @@
-"""What moto does not serve: AppFlow (DescribeFlow, StartFlow) and CloudFormation's pre-signed response URL.
+"""What moto does not serve: AppFlow (DescribeFlow, StartFlow, DescribeFlowExecutionRecords) and CloudFormation's
+pre-signed response URL.
 
 Run as its own process (``python -m bench.stub_server <port>``) so that it takes no CPU time from the process
 being measured. The framework and the floor both reach it through ``AWS_ENDPOINT_URL_APPFLOW``, so both make
 real HTTP calls to it. The benchmark sets each flow's status before a measurement (``POST /_bench/flows``);
-a flow the stub does not know is ``Active``; StartFlow makes a flow ``Active``.
+a flow the stub does not know is ``Active``; StartFlow makes a flow ``Active``. Each flow's latest run is a successful
+one a minute ago that processed one record, or as many as the benchmark says (``POST /_bench/runs``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 _flows: dict[str, str] = {}
+_processed: dict[str, int] = {}
+"""The records each flow's latest run processed (``POST /_bench/runs``); 1 for a flow not named there."""
 _lock = threading.Lock()
 _responses = 0
 
@@ -30,6 +34,10 @@ class Stub(BaseHTTPRequestHandler):
             with _lock:
                 _flows.update(body)
             self._answer(200, {})
+        elif self.path == "/_bench/runs":
+            with _lock:
+                _processed.update({name: int(str(count)) for name, count in body.items()})
+            self._answer(200, {})
         elif self.path == "/_bench/responses":
             self._answer(200, {"responses": _responses})
         elif self.path == "/describe-flow":
@@ -43,10 +51,14 @@ class Stub(BaseHTTPRequestHandler):
                 _flows[name] = "Active"
             self._answer(200, {"flowStatus": "Active", "executionId": "bench"})
         elif self.path == "/describe-flow-execution-records":
-            # One successful run a minute ago: the write-back check finds no stall and lists no status files.
+            # One successful run a minute ago: the write-back check finds no stall and lists no status files; the
+            # sweep flow's run found no Pending record when the scenario says it processed none.
             started = time.time() - 60
+            name = str(body.get("flowName", ""))
+            with _lock:
+                processed = _processed.get(name, 1)
             run = {"executionId": "bench", "executionStatus": "Successful", "startedAt": started}
-            self._answer(200, {"flowExecutions": [run | {"executionResult": {"recordsProcessed": 1}}]})
+            self._answer(200, {"flowExecutions": [run | {"executionResult": {"recordsProcessed": processed}}]})
         else:
             self._answer(404, {"message": f"no {self.path}"})
 
