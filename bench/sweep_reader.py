@@ -15,37 +15,9 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from local_aws.sweep_flow import RECORD_FORMATS, render
+from local_aws.sweep_flow import RECORD_FORMATS, write_pending_settings
 from services.models.appflow_records import read_records
-
-
-def write_file(path: Path, layout: Any, records: int, value_chars: int) -> None:
-    """A sweep file of ``records`` Pending Settings with a long value, written in slices of 1,000 records."""
-    with path.open("wb") as out:
-        for start in range(0, records, 1000):
-            rows = [
-                {
-                    "Id": f"a0B5g{n:010d}AAB",
-                    "LastModifiedDate": "2026-01-05T10:00:00.000+0000",
-                    "Status__c": "Pending",
-                    "Config_Type__c": "Setting",
-                    "Action__c": "Add",
-                    "Region__c": "US-East",
-                    "Setting_Key__c": f"Key{n}",
-                    "Setting_Value__c": "x" * value_chars,
-                }
-                for n in range(start, min(start + 1000, records))
-            ]
-            body = render(rows, layout)
-            if layout == "json-array":
-                body = (b"[" if start == 0 else b",") + body[1:-1] + (b"]" if start + 1000 >= records else b"")
-            elif layout == "csv" and start:
-                body = body.split(b"\r\n", 1)[1]
-            elif layout == "json-lines":
-                body += b"\n"
-            out.write(body)
 
 
 def chunks(path: Path) -> Iterator[bytes]:
@@ -87,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         for layout in RECORD_FORMATS:
             path = Path(directory) / f"sweep.{layout}"
-            write_file(path, layout, arguments.records, arguments.value_chars)
+            write_pending_settings(path, layout, arguments.records, arguments.value_chars)
             size = path.stat().st_size
             readers: list[tuple[str, Callable[[Path], int]]] = [("streaming", streaming)]
             if layout == "json-lines":

@@ -31,6 +31,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from local_aws.salesforce import ConfigRequest, SalesforceOrg
@@ -113,6 +114,35 @@ def render(rows: list[dict[str, str]], records: RecordFormat) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue().encode()
+
+
+def write_pending_settings(path: Path, layout: RecordFormat, records: int, value_chars: int) -> None:
+    """A large sweep file at ``path``: ``records`` Pending Settings, each with a value of ``value_chars`` characters,
+    written 1,000 records at a time (never held whole), as one file of ``layout``. For the reader's memory test
+    (tests/unit/test_appflow_records.py) and its benchmark (bench/sweep_reader.py)."""
+    with path.open("wb") as out:
+        for start in range(0, records, 1000):
+            rows = [
+                {
+                    "Id": f"a0B5g{n:010d}AAB",
+                    "LastModifiedDate": "2026-01-05T10:00:00.000+0000",
+                    "Status__c": "Pending",
+                    "Config_Type__c": "Setting",
+                    "Action__c": "Add",
+                    "Region__c": "US-East",
+                    "Setting_Key__c": f"Key{n}",
+                    "Setting_Value__c": "x" * value_chars,
+                }
+                for n in range(start, min(start + 1000, records))
+            ]
+            body = render(rows, layout)
+            if layout == "json-array":  # one array across the slices
+                body = (b"[" if start == 0 else b",") + body[1:-1] + (b"]" if start + 1000 >= records else b"")
+            elif layout == "csv" and start:  # one header row
+                body = body.split(b"\r\n", 1)[1]
+            elif layout == "json-lines":
+                body += b"\n"
+            out.write(body)
 
 
 def as_written(record: ConfigRequest) -> dict[str, str]:

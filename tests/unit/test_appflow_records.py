@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from local_aws.sweep_flow import RECORD_FORMATS, render
+from local_aws.sweep_flow import RECORD_FORMATS, render, write_pending_settings
 from services.models.appflow_records import MAX_RECORD_CHARS, read_records
 
 ROWS = [
@@ -103,7 +103,8 @@ def test_50_mb_of_100000_records_are_read_in_memory_bounded_by_a_record_not_the_
     """The issue's figure: today's reader took 210 MB for a 19 MB file. Here the peak Python allocation while reading
     a 50 MB file of 100,000 records (each ~500 bytes, a long Setting_Value__c) stays under 1/20 of the file's size.
     The bound is relative to the file's size, never a time."""
-    path = write_big_file(tmp_path, layout, records=100_000, value_chars=450)
+    path = tmp_path / f"sweep.{layout}"
+    write_pending_settings(path, layout, records=100_000, value_chars=450)
     size = os.path.getsize(path)
     assert size >= 50_000_000
 
@@ -116,31 +117,6 @@ def test_50_mb_of_100000_records_are_read_in_memory_bounded_by_a_record_not_the_
 
     assert count == 100_000
     assert peak < size / 20, f"peak {peak} bytes for a file of {size}"
-
-
-def write_big_file(directory: Path, layout: Any, records: int, value_chars: int) -> Path:
-    """A sweep file of ``records`` Pending Settings, written in slices (never held whole)."""
-    path = directory / f"sweep.{layout}"
-    with path.open("wb") as out:
-        for start in range(0, records, 1000):
-            rows = [
-                {
-                    "Id": f"a0B5g{n:010d}AAB",
-                    "LastModifiedDate": "2026-01-05T10:00:00.000+0000",
-                    "Config_Type__c": "Setting",
-                    "Setting_Value__c": "x" * value_chars,
-                }
-                for n in range(start, min(start + 1000, records))
-            ]
-            body = render(rows, layout)
-            if layout == "json-array":
-                body = (b"[" if start == 0 else b",") + body[1:-1] + (b"]" if start + 1000 >= records else b"")
-            elif layout == "csv" and start:
-                body = body.split(b"\r\n", 1)[1]
-            elif layout == "json-lines":
-                body += b"\n"
-            out.write(body)
-    return path
 
 
 def file_chunks(path: Path, size: int = 64 * 1024) -> Iterator[bytes]:
