@@ -61,7 +61,9 @@ _RAISE, _BATCH, _MAP, _RESPOND = Contract.RAISE, Contract.PARTIAL_BATCH, Contrac
 # traced: with tracing on, the route's AWS calls are X-Ray subsegments (services.platform.observability.route_segment): the routes
 # whose several AWS calls a trace shows apart and whose cold start has room for the X-Ray SDK (about 80 million
 # instructions). Not the Connect lookups (a caller waits), not config-change (one call, its cold start at the edge of
-# its target), not flow-health (no room; health-check makes the same AppFlow calls every 15 minutes, traced).
+# its target), not flow-health (no room; health-check makes the same AppFlow calls every 15 minutes, traced), not the
+# operator (a person runs it and reads its answer; the SDK's work on each event was 0.4 million instructions, most of
+# `describe`'s cost, and its import loaded botocore for a route that mostly makes no AWS call).
 # docs/benchmarks.md, "Tracing as deployed".
 # fmt: off
 _TABLE = (
@@ -74,7 +76,7 @@ _TABLE = (
     ("pending-sweep",   shapes.is_sweep_schedule,             "inbound.sweep:on_schedule",              _RAISE,   _eventbridge_id, True),
     ("health-check",    shapes.is_scheduled_event,            "flows.health:on_schedule",               _RAISE,   _eventbridge_id, True),
     ("custom-resource", shapes.is_custom_resource_request,    "operator.custom_resources:on_custom_resource_request", _RESPOND, _custom_resource_request_id, True),
-    ("operator",        shapes.is_operator_request,           "operator.operations:on_operator_request", _RAISE,   _operation, True),
+    ("operator",        shapes.is_operator_request,           "operator.operations:on_operator_request", _RAISE,   _operation, False),
 )
 # fmt: on
 
