@@ -128,11 +128,8 @@ class Seasons:
 
     def on(self, day: date) -> Season | None:
         """The season whose hours are ``day``'s (at most one: seasons of one region never overlap on a weekday)."""
-        text = day.isoformat()
-        for season in self._by_weekday.get(WEEKDAYS[day.weekday()], ()):
-            if season.valid_from <= text <= season.valid_until:
-                return season
-        return None
+        on_its_weekday = self._by_weekday.get(WEEKDAYS[day.weekday()], ())
+        return next((season for season in on_its_weekday if season.covers(day)), None)
 
     @property
     def spans(self) -> frozenset[str]:
